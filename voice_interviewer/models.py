@@ -1,0 +1,250 @@
+"""Data that crosses module boundaries: questions, judgements, turns and sessions.
+
+Everything here is a pydantic model so it validates when loaded from YAML/JSON and
+serialises to ``session.json`` unchanged.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Language = Literal["es", "en"]
+LanguageChoice = Literal["es", "en", "auto"]
+Category = Literal["fundamentals", "practical", "system-design", "coding", "communication"]
+CATEGORIES: tuple[str, ...] = ("fundamentals", "practical", "system-design", "coding", "communication")
+Difficulty = Literal["easy", "medium", "hard"]
+Verdict = Literal["covered", "partly", "missing"]
+
+SCHEMA_VERSION = 1
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Localized(Strict):
+    """The same text in both interview languages."""
+
+    en: str = Field(min_length=1)
+    es: str = Field(min_length=1)
+
+    def get(self, language: str) -> str:
+        return self.es if language == "es" else self.en
+
+
+class LocalizedTerms(Strict):
+    """Words or phrases that evidence a key point, per language."""
+
+    en: list[str] = Field(default_factory=list)
+    es: list[str] = Field(default_factory=list)
+
+    def all(self) -> list[str]:
+        return [*self.en, *self.es]
+
+
+class KeyPoint(Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    weight: float = Field(default=1.0, gt=0, le=10)
+    statement: Localized
+    evidence: LocalizedTerms = Field(default_factory=LocalizedTerms)
+
+
+class FollowUp(Strict):
+    text: Localized
+    key_point: str | None = None  # the rubric key point this follow-up probes
+
+
+class Question(Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    category: Category
+    difficulty: Difficulty = "medium"
+    text: Localized
+    rubric: list[KeyPoint] = Field(min_length=1)
+    model_answer: Localized
+    follow_ups: list[FollowUp] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+
+    @field_validator("rubric")
+    @classmethod
+    def _unique_key_points(cls, rubric: list[KeyPoint]) -> list[KeyPoint]:
+        ids = [kp.id for kp in rubric]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"duplicate key point id(s): {', '.join(dupes)}")
+        return rubric
+
+    def key_point(self, kp_id: str) -> KeyPoint | None:
+        return next((kp for kp in self.rubric if kp.id == kp_id), None)
+
+    def focused(self, kp_id: str | None, text: Localized) -> Question:
+        """A follow-up question: same topic, judged on the probed key point only."""
+        kp = self.key_point(kp_id) if kp_id else None
+        return self.model_copy(update={"text": text, "rubric": [kp] if kp else self.rubric})
+
+
+class KeyPointResult(BaseModel):
+    id: str
+    statement: str
+    weight: float = 1.0
+    verdict: Verdict
+    evidence: str | None = None  # span of the answer that supports the verdict
+    similarity: float | None = None
+
+
+class DeliveryMetrics(BaseModel):
+    """How the answer was said (from word timestamps and audio)."""
+
+    words: int = 0
+    duration_s: float | None = None
+    words_per_minute: float | None = None
+    fillers: dict[str, int] = Field(default_factory=dict)
+    fillers_per_minute: float | None = None
+    long_pauses: list[float] = Field(default_factory=list)  # seconds of each pause > threshold
+    hedges: dict[str, int] = Field(default_factory=dict)
+    notes: list[str] = Field(default_factory=list)
+
+
+class Judgement(BaseModel):
+    """What a judge says about one answer."""
+
+    score: float = Field(ge=0, le=10)
+    key_points: list[KeyPointResult] = Field(default_factory=list)
+    feedback: str = ""
+    confidence: float = Field(default=0.5, ge=0, le=1)
+    scorer: str = "offline"
+    notes: list[str] = Field(default_factory=list)  # fallbacks, clamping, flags
+    follow_up: str | None = None
+    follow_up_key_point: str | None = None
+    offline_score: float | None = None  # cross-check kept beside an LLM score
+    details: dict = Field(default_factory=dict)
+
+    @property
+    def covered(self) -> list[str]:
+        return [k.id for k in self.key_points if k.verdict == "covered"]
+
+    @property
+    def partly(self) -> list[str]:
+        return [k.id for k in self.key_points if k.verdict == "partly"]
+
+    @property
+    def missing(self) -> list[str]:
+        return [k.id for k in self.key_points if k.verdict == "missing"]
+
+
+class Timings(BaseModel):
+    """Seconds on one monotonic clock (the session's), per turn."""
+
+    question_start: float | None = None
+    listening_start: float | None = None
+    speech_start: float | None = None
+    speech_end: float | None = None
+    endpoint: float | None = None
+    transcript_ready: float | None = None
+    judged: float | None = None
+    reply_audio_start: float | None = None
+    wait: float | None = None
+
+
+class Answer(BaseModel):
+    """What an answer source hands back for one turn."""
+
+    text: str = ""
+    language: str | None = None
+    language_probability: float | None = None
+    audio_file: str | None = None  # relative to the session folder
+    command: Literal["repeat", "skip", "stop"] | None = None
+    no_speech: bool = False
+    timings: Timings = Field(default_factory=Timings)
+    delivery: DeliveryMetrics | None = None
+    words: list[dict] = Field(default_factory=list)  # {"word", "start", "end", "probability"}
+
+
+class Turn(BaseModel):
+    index: int  # 1-based
+    question_id: str
+    category: str | None = None
+    question_text: str
+    is_follow_up: bool = False
+    follow_up_of: int | None = None
+    follow_up_key_point: str | None = None
+    answer: str = ""
+    answer_language: str | None = None
+    audio_file: str | None = None
+    question_audio_file: str | None = None
+    skipped: bool = False
+    score: float | None = None
+    key_points: list[KeyPointResult] = Field(default_factory=list)
+    covered: list[str] = Field(default_factory=list)
+    missing: list[str] = Field(default_factory=list)
+    feedback: str = ""
+    reaction: str = ""  # the sentence the interviewer said after the answer
+    scorer: str | None = None
+    scorer_notes: list[str] = Field(default_factory=list)
+    confidence: float | None = None
+    offline_score: float | None = None
+    delivery: DeliveryMetrics | None = None
+    timings: Timings = Field(default_factory=Timings)
+
+    def apply(self, j: Judgement) -> None:
+        self.score = round(j.score, 2)
+        self.key_points = j.key_points
+        self.covered = j.covered + j.partly
+        self.missing = j.missing
+        self.feedback = j.feedback
+        self.scorer = j.scorer
+        self.scorer_notes = list(j.notes)
+        self.confidence = j.confidence
+        self.offline_score = j.offline_score
+
+
+class Status(BaseModel):
+    """Where a running interview is; drivers and UIs poll this in session.json."""
+
+    state: Literal["starting", "speaking", "listening", "thinking", "done"] = "starting"
+    turn: int = 0
+
+
+class Summary(BaseModel):
+    mean_score: float | None = None
+    answered: int = 0
+    skipped: int = 0
+    by_category: dict[str, float] = Field(default_factory=dict)
+    strongest: str | None = None
+    weakest: str | None = None
+    wait_p50: float | None = None
+    delivery: dict = Field(default_factory=dict)
+
+
+class Session(BaseModel):
+    schema_version: int = SCHEMA_VERSION
+    id: str
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    state: Literal["in_progress", "completed", "interrupted"] = "in_progress"
+    status: Status = Field(default_factory=Status)
+    mode: Literal["text", "voice"] = "text"
+    language: str = "en"
+    scorer: str = "offline"
+    settings: dict = Field(default_factory=dict)  # never secrets
+    turns: list[Turn] = Field(default_factory=list)
+    summary: Summary | None = None
+    notes: list[str] = Field(default_factory=list)
+
+    def scored_turns(self) -> list[Turn]:
+        return [t for t in self.turns if t.score is not None and not t.skipped]
+
+    def mean_score(self) -> float | None:
+        scored = self.scored_turns()
+        return round(sum(t.score for t in scored) / len(scored), 2) if scored else None
+
+    def duration_s(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()

@@ -1,0 +1,64 @@
+"""The small interfaces the interview loop talks through.
+
+Hardware, models and network live behind these, so the loop runs with fakes in unit
+tests, with typed answers in ``--text`` mode, and with the microphone in voice mode.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from .models import Answer, Judgement, Question
+
+
+class Clock(Protocol):
+    def now(self) -> float: ...
+
+
+class MonotonicClock:
+    """The session clock: all per-turn timings are seconds on this clock."""
+
+    def now(self) -> float:
+        return time.monotonic()
+
+
+@runtime_checkable
+class Speaker(Protocol):
+    """Says (or prints) what the interviewer says.
+
+    ``say`` blocks until the utterance is over and returns the clock time at which its
+    first audio started (or the text was shown), so the loop can measure the wait.
+    ``kind`` is one of "question", "follow_up", "reaction", "summary", "info".
+    """
+
+    def say(self, text: str, *, kind: str, language: str, save_to: Path | None = None) -> float: ...
+
+
+@dataclass
+class AnswerRequest:
+    """What the loop tells an answer source about the turn it wants an answer for."""
+
+    turn: int
+    question_id: str
+    language: str  # "es", "en" or "auto"
+    session_dir: Path
+    audio_name: str  # e.g. "turn-01.wav", relative to session_dir
+    on_listening: Callable[[], None] = field(default=lambda: None)
+
+
+class AnswerSource(Protocol):
+    """Hands back the candidate's answer for one turn (typed, or heard and transcribed)."""
+
+    def get_answer(self, request: AnswerRequest) -> Answer: ...
+
+
+class Judge(Protocol):
+    """Scores one answer against a question's rubric."""
+
+    name: str
+
+    def judge(self, question: Question, answer: str, language: str) -> Judgement: ...
