@@ -1,0 +1,139 @@
+"""Settings: defaults < voice-interviewer.toml < environment < CLI flags.
+
+The TOML file is read from the current directory, else from the user config dir
+(``$XDG_CONFIG_HOME/voice-interviewer/`` or ``~/.config/voice-interviewer/``), or from the
+path in ``VOICE_INTERVIEWER_CONFIG``. Environment variables are ``VOICE_INTERVIEWER_<FIELD>``,
+plus ``OPENAI_API_KEY`` and ``OPENAI_BASE_URL``. Secrets never appear in ``public_dict``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from .errors import ConfigError
+
+CONFIG_NAME = "voice-interviewer.toml"
+
+
+def user_config_dir() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "voice-interviewer"
+
+
+def user_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "voice-interviewer"
+
+
+def config_file() -> Path | None:
+    explicit = os.environ.get("VOICE_INTERVIEWER_CONFIG")
+    if explicit:
+        return Path(explicit)
+    for candidate in (Path.cwd() / CONFIG_NAME, user_config_dir() / CONFIG_NAME):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="VOICE_INTERVIEWER_", extra="forbid", populate_by_name=True
+    )
+
+    # interview
+    language: Literal["es", "en", "auto"] = "en"
+    recordings_dir: Path = Path("recordings")
+    banks: list[Path] = Field(default_factory=list)  # empty: the built-in bank
+    scorer: Literal["offline", "llm", "auto"] = "offline"
+    count: int = Field(default=5, ge=1, le=100)
+    followups: int = Field(default=1, ge=0, le=5)
+    category: str | None = None
+    difficulty: Literal["easy", "medium", "hard"] | None = None
+    seed: int | None = None
+
+    # voice
+    text: bool = False
+    no_tts: bool = False
+    voice: str | None = None
+    rate: int = 165  # words per minute spoken by the interviewer
+    save_question_audio: bool = True
+    stt_model: str = "base"
+    stt_threads: int = 2
+    input_device: str | None = None
+    push_to_talk: bool = False
+    end_silence_s: float = 0.3  # silence that ends an answer the turn model calls complete
+    max_pause_s: float = 3.0  # longest thinking pause when the turn model says incomplete
+    min_answer_s: float = 1.0
+    max_answer_s: float = 180.0
+    no_speech_timeout_s: float = 8.0
+    models_dir: Path = Field(default_factory=lambda: user_cache_dir() / "models")
+
+    # LLM judge
+    model: str = "gpt-4o-mini"
+    llm_timeout: float = 30.0
+    llm_retries: int = 2
+    local_llm: bool = False
+    llm_model: str = "smollm2-135m"
+    llm_threads: int = 2
+    openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "openai_api_key"), exclude=True
+    )
+    openai_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "openai_base_url")
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = config_file()
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+    def llm_configured(self) -> bool:
+        return bool(self.openai_base_url or self.openai_api_key or self.local_llm)
+
+    def effective_scorer(self) -> str:
+        if self.scorer == "auto":
+            return "llm" if self.llm_configured() else "offline"
+        return self.scorer
+
+    def public_dict(self) -> dict[str, Any]:
+        """Settings safe to store in a session: no secrets, paths as strings."""
+        data = self.model_dump(mode="json", exclude={"openai_api_key"})
+        data["openai_api_key_set"] = self.openai_api_key is not None
+        return data
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings; ``overrides`` are CLI flags (``None`` means not given)."""
+    given = {k: v for k, v in overrides.items() if v is not None and v != [] and v != ()}
+    path = config_file()
+    if path is not None and not path.is_file():
+        raise ConfigError(f"{path}: config file not found")
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"]) or "settings"
+        where = f" (from {path})" if path else ""
+        raise ConfigError(f"invalid setting {field}: {err['msg']}{where}") from None
+    except (OSError, ValueError) as exc:  # e.g. malformed TOML
+        raise ConfigError(f"cannot read settings{f' from {path}' if path else ''}: {exc}") from None
