@@ -85,6 +85,8 @@ class Settings(BaseSettings):
     local_llm: bool = False
     llm_model: str = "smollm2-135m"
     llm_threads: int = 2
+    # structured: JSON verdicts + score; probs: score-digit probabilities fused with the offline score
+    llm_method: Literal["auto", "structured", "probs"] = "auto"
     openai_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "openai_api_key"), exclude=True
     )
