@@ -1,0 +1,126 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from voice_interviewer.bank import QuestionBank
+from voice_interviewer.interview import Interview, reaction_text
+from voice_interviewer.judging.offline import OfflineJudge
+from voice_interviewer.models import Answer, Judgement, KeyPointResult, Session
+from voice_interviewer.store import SessionStore
+
+from fakes import FakeClock, FakeJudge, FakeSpeaker, ScriptedAnswers
+
+BANK = Path(__file__).parent / "data" / "mini-bank.yaml"
+
+
+@pytest.fixture
+def bank():
+    return QuestionBank.load([BANK])
+
+
+def run(tmp_path, questions, answers, judge, followups=1, language="en", on_status=None):
+    store = SessionStore(tmp_path)
+    session = Session(id="s1", language=language)
+    store.create(session)
+    clock = FakeClock()
+    speaker = FakeSpeaker(clock)
+    seen_status = []
+    orig = store.save
+
+    def save(s):
+        seen_status.append((s.status.state, s.status.turn))
+        orig(s)
+
+    store.save = save
+    Interview(session, questions, speaker, answers, judge, store, followups=followups, clock=clock).run()
+    return store.load("s1"), speaker, seen_status
+
+
+def judgement(score, follow_up=None, kp=None):
+    return Judgement(
+        score=score,
+        key_points=[KeyPointResult(id="definition", statement="Define it.", verdict="covered", weight=2),
+                    KeyPointResult(id="detection", statement="Detect it.", verdict="missing", weight=1)],
+        feedback="fb",
+        follow_up=follow_up,
+        follow_up_key_point=kp,
+    )
+
+
+def test_two_questions_saved_with_scores_and_timings(tmp_path, bank):
+    qs = bank.select(ids=["overfitting", "gradient-descent"])
+    s, speaker, statuses = run(tmp_path, qs, ScriptedAnswers("a1", "a2"), FakeJudge(judgement(6), judgement(8)))
+    assert s.state == "completed" and s.status.state == "done"
+    assert [t.question_id for t in s.turns] == ["overfitting", "gradient-descent"]
+    assert [t.score for t in s.turns] == [6, 8]
+    assert s.turns[0].missing == ["detection"] and s.turns[0].covered == ["definition"]
+    t = s.turns[0].timings
+    assert t.judged and t.reply_audio_start and t.wait == pytest.approx(t.reply_audio_start - t.speech_end)
+    assert s.summary.mean_score == 7
+    kinds = [k for k, _ in speaker.said]
+    assert kinds == ["question", "reaction", "question", "reaction", "summary"]
+    # status walked speaking -> listening -> thinking for each turn, and was saved each time
+    assert ("listening", 1) in statuses and ("thinking", 2) in statuses and statuses[-1][0] == "done"
+
+
+def test_follow_up_is_asked_within_limit(tmp_path, bank):
+    qs = bank.select(ids=["overfitting"])
+    judge = FakeJudge(judgement(5, "How would you detect it?", "detection"), judgement(7, "again?", "detection"))
+    s, speaker, _ = run(tmp_path, qs, ScriptedAnswers("a1", "a2"), judge, followups=1)
+    assert len(s.turns) == 2
+    assert s.turns[1].is_follow_up and s.turns[1].follow_up_of == 1
+    assert s.turns[1].question_text == "How would you detect it?"
+    assert s.turns[1].follow_up_key_point == "detection"
+
+
+def test_no_follow_ups_when_limit_zero(tmp_path, bank):
+    qs = bank.select(ids=["overfitting"])
+    s, _, _ = run(tmp_path, qs, ScriptedAnswers("a1"), FakeJudge(judgement(5, "f?", "detection")), followups=0)
+    assert len(s.turns) == 1
+
+
+def test_skip_repeat_and_stop(tmp_path, bank):
+    qs = bank.select(ids=["overfitting", "gradient-descent", "feature-store"])
+    answers = ScriptedAnswers(Answer(command="repeat"), Answer(command="skip"), "a2", Answer(command="stop"))
+    s, speaker, _ = run(tmp_path, qs, answers, FakeJudge(judgement(4)), followups=0)
+    assert s.state == "completed"
+    assert [(t.question_id, t.skipped) for t in s.turns] == [("overfitting", True), ("gradient-descent", False)]
+    questions_asked = [text for kind, text in speaker.said if kind == "question"]
+    assert questions_asked[0] == questions_asked[1]  # repeated
+    assert len(questions_asked) == 4  # q1, q1 again, q2, q3 (then stop)
+
+
+def test_ctrl_c_keeps_answered_turns(tmp_path, bank):
+    qs = bank.select(ids=["overfitting", "gradient-descent"])
+    s, _, _ = run(tmp_path, qs, ScriptedAnswers("a1", KeyboardInterrupt()), FakeJudge(judgement(6)), followups=0)
+    assert s.state == "interrupted"
+    assert len(s.turns) == 1 and s.turns[0].score == 6
+    assert s.finished_at is not None
+
+
+def test_crash_mid_session_leaves_readable_session(tmp_path, bank):
+    qs = bank.select(ids=["overfitting", "gradient-descent"])
+    with pytest.raises(RuntimeError):
+        run(tmp_path, qs, ScriptedAnswers("a1", RuntimeError("boom")), FakeJudge(judgement(6)), followups=0)
+    data = json.loads((tmp_path / "s1" / "session.json").read_text())
+    assert len(data["turns"]) == 1 and data["turns"][0]["score"] == 6
+
+
+def test_real_offline_judge_and_bank_follow_up_in_spanish(tmp_path, bank):
+    qs = bank.select(ids=["overfitting"])
+    answer = "el modelo memoriza el ruido de los datos de entrenamiento y luego generaliza mal"
+    s, speaker, _ = run(tmp_path, qs, ScriptedAnswers(answer, "ni idea"), OfflineJudge(), followups=1, language="es")
+    first = s.turns[0]
+    assert "definition" in first.covered and "detection" in first.missing
+    assert s.turns[1].is_follow_up and s.turns[1].question_text == "¿Cómo lo detectarías en la práctica?"
+    assert s.turns[1].score < first.score
+    assert "de 10" in first.reaction
+
+
+def test_reaction_names_most_important_missing_point():
+    j = Judgement(score=4, key_points=[
+        KeyPointResult(id="a", statement="Minor point.", verdict="missing", weight=1),
+        KeyPointResult(id="b", statement="Major point.", verdict="missing", weight=3),
+    ])
+    assert reaction_text(j, "en") == "4 out of 10. You missed: major point."

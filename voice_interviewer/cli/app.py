@@ -1,0 +1,41 @@
+"""The typer application and the consoles every command prints to.
+
+``console`` is stdout (tables, machine-readable output); ``err_console`` is stderr
+(progress, notes, warnings, errors).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    name="voice-interviewer",
+    help="A spoken mock interviewer for machine-learning job interviews, fully local.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+RecordingsDir = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--recordings-dir",
+        help="Where sessions are saved [env: VOICE_INTERVIEWER_RECORDINGS_DIR] (default ./recordings).",
+        show_default=False,
+    ),
+]
+
+
+def store_for(recordings_dir: Path | None):
+    """The session store for a command's --recordings-dir (or env/config/default)."""
+    from ..config import load_settings
+    from ..store import SessionStore
+
+    return SessionStore(load_settings(recordings_dir=recordings_dir).recordings_dir)

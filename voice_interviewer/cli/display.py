@@ -1,0 +1,94 @@
+"""Rich rendering of turns and sessions, shared by practice, replay and score."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from ..models import KeyPointResult, Session, Turn
+
+MARKS = {"covered": ("✔", "green"), "partly": ("◐", "yellow"), "missing": ("✘", "red")}
+
+
+def score_style(score: float | None) -> str:
+    if score is None:
+        return "dim"
+    return "green" if score >= 7 else "yellow" if score >= 4 else "red"
+
+
+def key_point_lines(points: list[KeyPointResult]) -> Text:
+    text = Text()
+    for kp in points:
+        mark, style = MARKS.get(kp.verdict, ("?", ""))
+        text.append(f" {mark} ", style=style)
+        text.append(kp.statement)
+        if kp.evidence and kp.verdict != "missing":
+            text.append(f'  “{kp.evidence}”', style="dim")
+        text.append("\n")
+    return text
+
+
+def delivery_line(turn: Turn) -> Text | None:
+    d = turn.delivery
+    if d is None or not d.words:
+        return None
+    parts = [f"{d.words} words"]
+    if d.words_per_minute:
+        parts.append(f"{d.words_per_minute:.0f} wpm")
+    if d.fillers:
+        parts.append("fillers: " + ", ".join(f"{w}×{n}" for w, n in d.fillers.items()))
+    if d.long_pauses:
+        parts.append(f"{len(d.long_pauses)} long pause(s)")
+    if d.hedges:
+        parts.append("hedges: " + ", ".join(f"{w}×{n}" for w, n in d.hedges.items()))
+    return Text(" · ".join(parts), style="dim")
+
+
+def turn_panel(turn: Turn, show_question: bool = False, show_answer: bool = False) -> Panel:
+    body: list = []
+    if show_question:
+        body.append(Text(turn.question_text, style="bold cyan"))
+    if show_answer:
+        body.append(Text(turn.answer or "(no answer)", style="italic"))
+    if turn.skipped:
+        body.append(Text("skipped", style="dim"))
+    else:
+        body.append(key_point_lines(turn.key_points))
+        if turn.feedback:
+            body.append(Text(turn.feedback))
+        for note in turn.scorer_notes:
+            body.append(Text(f"note: {note}", style="magenta"))
+        line = delivery_line(turn)
+        if line is not None:
+            body.append(line)
+    score = "—" if turn.score is None else f"{turn.score:.1f}/10"
+    title = Text.assemble(
+        (f"Turn {turn.index}", "bold"),
+        (" (follow-up)" if turn.is_follow_up else "", "dim"),
+        "  ",
+        (score, score_style(turn.score)),
+        (f"  [{turn.scorer}]" if turn.scorer else "", "dim"),
+    )
+    return Panel(Group(*body), title=title, title_align="left", expand=True)
+
+
+def summary_table(session: Session) -> Table:
+    s = session.summary
+    table = Table(title=f"Session {session.id}", show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column()
+    mean = session.mean_score()
+    table.add_row("mean score", "—" if mean is None else f"{mean:.1f}/10")
+    table.add_row("state", session.state)
+    table.add_row("answered", str(len(session.scored_turns())))
+    if s and s.by_category:
+        table.add_row("by category", ", ".join(f"{k} {v:.1f}" for k, v in s.by_category.items()))
+    if s and s.wait_p50 is not None:
+        table.add_row("wait p50", f"{s.wait_p50:.2f} s")
+    return table
+
+
+def print_turn(console: Console, turn: Turn, **kw) -> None:
+    console.print(turn_panel(turn, **kw))

@@ -1,0 +1,150 @@
+"""``voice-interviewer practice``: run a mock interview (spoken, or typed with --text)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .app import RecordingsDir, app, console, err_console
+
+
+@app.command()
+def practice(
+    text: Annotated[bool, typer.Option("--text", help="Type answers instead of speaking them.")] = False,
+    question: Annotated[
+        Optional[list[str]], typer.Option("--question", "-q", help="Question id to ask (repeatable).")
+    ] = None,
+    category: Annotated[Optional[str], typer.Option(help="Only questions of this category.")] = None,
+    difficulty: Annotated[Optional[str], typer.Option(help="easy, medium or hard.")] = None,
+    count: Annotated[Optional[int], typer.Option("--count", "-n", help="Number of questions.")] = None,
+    followups: Annotated[Optional[int], typer.Option(help="Follow-ups per question (0 for none).")] = None,
+    scorer: Annotated[Optional[str], typer.Option(help="offline, llm or auto.")] = None,
+    language: Annotated[Optional[str], typer.Option("--language", "-l", help="es, en or auto.")] = None,
+    bank: Annotated[
+        Optional[list[Path]], typer.Option("--bank", help="Question bank file or folder (repeatable).")
+    ] = None,
+    recordings_dir: RecordingsDir = None,
+    seed: Annotated[Optional[int], typer.Option(help="Random seed for question choice.")] = None,
+    review_weak: Annotated[
+        bool, typer.Option("--review-weak", help="Pick questions by spaced repetition from past scores.")
+    ] = False,
+    no_tts: Annotated[bool, typer.Option("--no-tts", help="Print questions instead of speaking them.")] = False,
+    voice: Annotated[Optional[str], typer.Option(help="TTS voice (see: voice-interviewer voices).")] = None,
+    stt_model: Annotated[
+        Optional[str], typer.Option(help="Whisper model: base, tiny.en or a CTranslate2 folder.")
+    ] = None,
+    input_device: Annotated[Optional[str], typer.Option(help="Microphone (see: voice-interviewer devices).")] = None,
+    push_to_talk: Annotated[
+        bool, typer.Option("--push-to-talk", help="Press Enter to start and to stop each answer.")
+    ] = False,
+    model: Annotated[Optional[str], typer.Option(help="LLM model name for --scorer llm.")] = None,
+    llm_timeout: Annotated[Optional[float], typer.Option(help="Seconds per LLM request.")] = None,
+    local_llm: Annotated[
+        bool, typer.Option("--local-llm", help="Start a local llama.cpp server for the LLM judge.")
+    ] = False,
+    llm_model: Annotated[Optional[str], typer.Option(help="GGUF path or known local model name.")] = None,
+) -> None:
+    """Run a mock interview: questions aloud, spoken answers, scores and feedback."""
+    from ..bank import QuestionBank
+    from ..config import load_settings
+    from ..store import SessionStore
+
+    settings = load_settings(
+        text=text or None,
+        category=category,
+        difficulty=difficulty,
+        count=count,
+        followups=followups,
+        scorer=scorer,
+        language=language,
+        banks=bank,
+        recordings_dir=recordings_dir,
+        seed=seed,
+        no_tts=no_tts or None,
+        voice=voice,
+        stt_model=stt_model,
+        input_device=input_device,
+        push_to_talk=push_to_talk or None,
+        model=model,
+        llm_timeout=llm_timeout,
+        local_llm=local_llm or None,
+        llm_model=llm_model,
+    )
+    qbank = QuestionBank.load(settings.banks or None)
+    store = SessionStore(settings.recordings_dir)
+    store.ensure_writable()
+    priority: list[str] = []
+    if review_weak and not question:
+        from ..review.schedule import weak_first
+
+        priority = weak_first(store, qbank, settings.count)
+    questions = qbank.select(
+        ids=question or (),
+        category=settings.category,
+        difficulty=settings.difficulty,
+        count=settings.count if not question else None,
+        seed=settings.seed,
+        priority=priority,
+    )
+    run_interview(settings, questions, store)
+
+
+def run_interview(settings, questions, store) -> None:
+    from contextlib import ExitStack
+
+    from ..interview import Interview
+    from ..judging import make_judge
+    from ..models import Session
+    from ..textio import ConsoleSpeaker, TypedAnswers
+    from .display import print_turn, summary_table
+
+    with ExitStack() as stack:
+        if settings.local_llm and settings.effective_scorer() == "llm":
+            from ..llm_server import local_server_for
+
+            settings = stack.enter_context(local_server_for(settings, err_console))
+        judge = make_judge(settings)
+        mode = "text" if settings.text else "voice"
+        if mode == "voice":
+            try:
+                from ..voice import build_voice_io
+            except ImportError:
+                err_console.print("[yellow]note:[/] voice support is not available; using typed answers")
+                mode = "text"
+        if mode == "voice":
+            speaker, answers = build_voice_io(settings, console=console, stack=stack)
+        else:
+            speaker, answers = ConsoleSpeaker(console), TypedAnswers(console)
+
+        session = Session(
+            id=store.new_id(),
+            mode=mode,
+            language=settings.language,
+            scorer=settings.effective_scorer(),
+            settings=settings.public_dict(),
+        )
+        store.create(session)
+        err_console.print(
+            f"[dim]Session {session.id}: {len(questions)} question(s), scorer {session.scorer}, "
+            f"language {session.language} — saved in {store.session_dir(session.id)}[/]"
+        )
+        interview = Interview(
+            session,
+            questions,
+            speaker,
+            answers,
+            judge,
+            store,
+            followups=settings.followups,
+            on_turn=lambda turn: print_turn(console, turn),
+            save_question_audio=mode == "voice" and settings.save_question_audio and not settings.no_tts,
+        )
+        session = interview.run()
+        console.print(summary_table(session))
+        err_console.print(f"[dim]Saved: {store.session_dir(session.id) / 'session.json'}[/]")
+        if session.state == "interrupted":
+            err_console.print("[yellow]Session interrupted; answered turns are kept.[/]")
+            sys.exit(130)

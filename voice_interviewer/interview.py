@@ -1,0 +1,261 @@
+"""The interview loop: ask → get an answer → judge → follow-up or next → save.
+
+It knows nothing about audio, models or networks: it talks to a ``Speaker``, an
+``AnswerSource``, a ``Judge`` and the ``SessionStore``. ``session.json`` is rewritten after
+every turn and at every status change, so a driver (or a crash) always sees a complete file.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import delivery
+from .models import Answer, Judgement, Localized, Question, Session, Summary, Turn, utcnow
+from .ports import AnswerRequest, AnswerSource, Clock, Judge, MonotonicClock, Speaker
+from .store import SessionStore
+
+CATEGORY_NAMES = {
+    "fundamentals": ("fundamentals", "fundamentos"),
+    "practical": ("practical experience", "experiencia práctica"),
+    "system-design": ("system design", "diseño de sistemas"),
+    "coding": ("coding", "código"),
+    "communication": ("communication", "comunicación"),
+}
+MAX_REPEATS = 3
+
+
+def category_name(category: str | None, language: str) -> str:
+    en, es = CATEGORY_NAMES.get(category or "", (category or "", category or ""))
+    return es if language == "es" else en
+
+
+def reaction_text(j: Judgement, language: str) -> str:
+    """One spoken sentence: the score and the most important missing point."""
+    missing = sorted(
+        (k for k in j.key_points if k.verdict != "covered"), key=lambda k: -k.weight
+    )
+    score = f"{j.score:.1f}".rstrip("0").rstrip(".")
+    if language == "es":
+        head = f"{score} de 10."
+        if not j.key_points:
+            return head
+        tail = f" Te faltó: {_lower_first(missing[0].statement)}" if missing else " Cubriste los puntos clave."
+    else:
+        head = f"{score} out of 10."
+        if not j.key_points:
+            return head
+        tail = f" You missed: {_lower_first(missing[0].statement)}" if missing else " You covered the key points."
+    return head + tail
+
+
+def _lower_first(s: str) -> str:
+    s = s.strip()
+    return s[:1].lower() + s[1:] if s else s
+
+
+def summarize(session: Session) -> Summary:
+    scored = session.scored_turns()
+    by_cat: dict[str, list[float]] = {}
+    by_q: dict[str, list[float]] = {}
+    for t in scored:
+        by_cat.setdefault(t.category or "other", []).append(t.score)
+        by_q.setdefault(t.question_id, []).append(t.score)
+    cat_means = {k: round(statistics.fmean(v), 2) for k, v in by_cat.items()}
+    groups = cat_means if len(cat_means) > 1 else {k: statistics.fmean(v) for k, v in by_q.items()}
+    waits = [t.timings.wait for t in session.turns if t.timings.wait is not None]
+    wpm = [t.delivery.words_per_minute for t in scored if t.delivery and t.delivery.words_per_minute]
+    fillers: dict[str, int] = {}
+    for t in scored:
+        for word, n in (t.delivery.fillers if t.delivery else {}).items():
+            fillers[word] = fillers.get(word, 0) + n
+    return Summary(
+        mean_score=session.mean_score(),
+        answered=len(scored),
+        skipped=sum(1 for t in session.turns if t.skipped),
+        by_category=cat_means,
+        strongest=max(groups, key=groups.get) if len(groups) > 1 else None,
+        weakest=min(groups, key=groups.get) if len(groups) > 1 else None,
+        wait_p50=round(statistics.median(waits), 3) if waits else None,
+        delivery={
+            "words_per_minute": round(statistics.fmean(wpm), 1) if wpm else None,
+            "fillers": fillers,
+        },
+    )
+
+
+def summary_text(session: Session, language: str) -> str:
+    s = session.summary or summarize(session)
+    name = (lambda x: category_name(x, language)) if s.by_category and len(s.by_category) > 1 else str
+    if s.mean_score is None:
+        return (
+            "Fin de la entrevista. No hubo respuestas puntuadas."
+            if language == "es"
+            else "That's the end of the interview. There were no scored answers."
+        )
+    mean = f"{s.mean_score:.1f}".rstrip("0").rstrip(".")
+    if language == "es":
+        text = f"Fin de la entrevista. Tu nota media es {mean} de 10."
+        if s.strongest:
+            text += f" Lo más fuerte: {name(s.strongest)}. Para practicar: {name(s.weakest)}."
+    else:
+        text = f"That's the end of the interview. Your mean score was {mean} out of 10."
+        if s.strongest:
+            text += f" Strongest: {name(s.strongest)}. To work on: {name(s.weakest)}."
+    return text
+
+
+class Interview:
+    def __init__(
+        self,
+        session: Session,
+        questions: Sequence[Question],
+        speaker: Speaker,
+        answers: AnswerSource,
+        judge: Judge,
+        store: SessionStore,
+        followups: int = 1,
+        clock: Clock | None = None,
+        on_turn: Callable[[Turn], None] | None = None,
+        save_question_audio: bool = False,
+    ):
+        self.session = session
+        self.questions = list(questions)
+        self.speaker = speaker
+        self.answers = answers
+        self.judge = judge
+        self.store = store
+        self.followups = followups
+        self.clock = clock or MonotonicClock()
+        self.on_turn = on_turn or (lambda turn: None)
+        self.save_question_audio = save_question_audio
+        self.requested_language = session.language
+        self.language = "en" if session.language == "auto" else session.language
+        self.dir: Path = store.session_dir(session.id)
+
+    # -- state ---------------------------------------------------------------------
+    def _status(self, state: str, turn: int) -> None:
+        self.session.status.state = state  # type: ignore[assignment]
+        self.session.status.turn = turn
+        self.store.save(self.session)
+
+    def run(self) -> Session:
+        self._status("starting", 0)
+        try:
+            for question in self.questions:
+                if not self._ask(question):
+                    break
+            self.session.state = "completed"
+        except KeyboardInterrupt:
+            self.session.state = "interrupted"
+            self.session.notes.append("interrupted by the candidate (Ctrl-C)")
+        except BaseException:
+            self.session.state = "interrupted"
+            self._finish()
+            raise
+        self._finish()
+        if self.session.state == "completed":
+            try:
+                self.speaker.say(summary_text(self.session, self.language), kind="summary", language=self.language)
+            except KeyboardInterrupt:
+                pass
+        return self.session
+
+    def _finish(self) -> None:
+        self.session.finished_at = utcnow()
+        self.session.summary = summarize(self.session)
+        self.session.status.state = "done"
+        self.store.save(self.session)
+
+    # -- one question and its follow-ups --------------------------------------------
+    def _ask(self, question: Question) -> bool:
+        """Ask a question and its follow-ups; False when the candidate asked to stop."""
+        judged_q, text, parent, key_point = question, question.text.get(self.language), None, None
+        done = 0
+        while True:
+            result = self._turn(judged_q, text, parent, key_point)
+            if result is None:
+                return False
+            turn, judgement = result
+            if turn.skipped or judgement is None:
+                return True
+            if judgement.follow_up and done < self.followups:
+                done += 1
+                parent = turn.index
+                text = judgement.follow_up
+                key_point = judgement.follow_up_key_point
+                judged_q = question.focused(judgement.follow_up_key_point, Localized(en=text, es=text))
+                continue
+            return True
+
+    def _turn(self, question: Question, text: str, parent: int | None, key_point: str | None):
+        index = len(self.session.turns) + 1
+        turn = Turn(
+            index=index,
+            question_id=question.id,
+            category=question.category,
+            question_text=text,
+            is_follow_up=parent is not None,
+            follow_up_of=parent,
+            follow_up_key_point=key_point,
+        )
+        answer = self._listen(turn, text)
+        if answer.command == "stop":
+            return None
+        if answer.command == "skip":
+            turn.skipped = True
+            turn.timings = answer.timings
+            self.session.turns.append(turn)
+            self.store.save(self.session)
+            return turn, None
+
+        self._status("thinking", index)
+        turn.answer = answer.text.strip()
+        turn.answer_language = answer.language
+        turn.audio_file = answer.audio_file
+        turn.timings = answer.timings.model_copy(update={"question_start": turn.timings.question_start})
+        if self.requested_language == "auto" and answer.language in ("es", "en"):
+            self.language = answer.language
+        turn.delivery = answer.delivery or delivery.measure(turn.answer, self.language)
+
+        judgement = self.judge.judge(question, turn.answer, self.language)
+        turn.timings.judged = self.clock.now()
+        turn.apply(judgement)
+        turn.reaction = reaction_text(judgement, self.language)
+        self.session.turns.append(turn)
+        self.on_turn(turn)
+        self._status("speaking", index)
+
+        started = self.speaker.say(turn.reaction, kind="reaction", language=self.language)
+        turn.timings.reply_audio_start = started
+        ref = turn.timings.speech_end or turn.timings.endpoint
+        if started is not None and ref is not None:
+            turn.timings.wait = round(started - ref, 3)
+        self.store.save(self.session)
+        return turn, judgement
+
+    def _listen(self, turn: Turn, text: str) -> Answer:
+        index = turn.index
+        kind = "follow_up" if turn.is_follow_up else "question"
+        for attempt in range(MAX_REPEATS + 1):
+            self._status("speaking", index)
+            q_audio = f"turn-{index:02d}-question.wav" if self.save_question_audio else None
+            started = self.speaker.say(
+                text, kind=kind, language=self.language, save_to=self.dir / q_audio if q_audio else None
+            )
+            turn.timings.question_start = started
+            if q_audio and (self.dir / q_audio).exists():
+                turn.question_audio_file = q_audio
+            request = AnswerRequest(
+                turn=index,
+                question_id=turn.question_id,
+                language=self.requested_language if self.requested_language == "auto" else self.language,
+                session_dir=self.dir,
+                audio_name=f"turn-{index:02d}.wav",
+                on_listening=lambda: self._status("listening", index),
+            )
+            answer = self.answers.get_answer(request)
+            if answer.command != "repeat" or attempt == MAX_REPEATS:
+                return answer
+        return answer  # pragma: no cover

@@ -1,0 +1,88 @@
+"""Typed-answer mode: the interviewer prints, the candidate types.
+
+An empty line ends an answer. Typing ``/skip``, ``/repeat`` or ``/stop`` alone on the
+first line acts like the spoken commands. End of input (Ctrl-D, or a closed pipe) stops.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from rich.console import Console
+
+from .models import Answer, Timings
+from .ports import AnswerRequest, Clock, MonotonicClock
+
+STYLES = {
+    "question": ("bold cyan", "Interviewer"),
+    "follow_up": ("bold cyan", "Interviewer"),
+    "reaction": ("yellow", "Interviewer"),
+    "summary": ("bold green", "Interviewer"),
+    "info": ("dim", "Interviewer"),
+}
+COMMANDS = {"/skip": "skip", "/repeat": "repeat", "/stop": "stop"}
+_ES = {"el", "la", "los", "las", "que", "de", "y", "es", "un", "una", "por", "para", "con", "se", "no", "del", "lo", "como", "más", "pero"}
+_EN = {"the", "a", "an", "and", "is", "of", "to", "that", "it", "with", "for", "on", "are", "this", "as", "but", "you", "be", "by", "when"}
+
+
+def guess_language(text: str) -> str | None:
+    """es or en from common function words (typed answers have no audio to detect from)."""
+    words = text.lower().split()
+    es, en = sum(w in _ES for w in words), sum(w in _EN for w in words)
+    if es == en:
+        return None
+    return "es" if es > en else "en"
+
+
+class ConsoleSpeaker:
+    """Shows what the interviewer says; returns the clock time it was shown."""
+
+    def __init__(self, console: Console, clock: Clock | None = None):
+        self.console = console
+        self.clock = clock or MonotonicClock()
+
+    def say(self, text: str, *, kind: str, language: str, save_to: Path | None = None) -> float:
+        style, who = STYLES.get(kind, ("", "Interviewer"))
+        if kind in ("question", "follow_up"):
+            self.console.print()
+        started = self.clock.now()
+        self.console.print(f"[{style}]{who}:[/] {text}", highlight=False)
+        return started
+
+
+class TypedAnswers:
+    """Reads answers from a text stream (stdin by default)."""
+
+    def __init__(self, console: Console, stream: TextIO | None = None, clock: Clock | None = None):
+        self.console = console
+        self.stream = stream or sys.stdin
+        self.clock = clock or MonotonicClock()
+
+    def get_answer(self, request: AnswerRequest) -> Answer:
+        prompt = "Tu respuesta" if request.language == "es" else "Your answer"
+        self.console.print(f"[dim]{prompt} (empty line to finish; /repeat /skip /stop):[/]")
+        request.on_listening()
+        start = self.clock.now()
+        lines: list[str] = []
+        while True:
+            line = self.stream.readline()
+            if line == "":  # end of input
+                if not lines:
+                    return Answer(command="stop", timings=Timings(listening_start=start))
+                break
+            line = line.rstrip("\n")
+            if not line.strip():
+                if lines:
+                    break
+                continue
+            if not lines and line.strip().lower() in COMMANDS:
+                return Answer(command=COMMANDS[line.strip().lower()], timings=Timings(listening_start=start))
+            lines.append(line)
+        end = self.clock.now()
+        return Answer(
+            text="\n".join(lines),
+            language=guess_language(" ".join(lines)) if request.language == "auto" else request.language,
+            timings=Timings(listening_start=start, endpoint=end, transcript_ready=end),
+        )
