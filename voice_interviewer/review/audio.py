@@ -1,0 +1,134 @@
+"""Session audio for review: safe paths, reading, compact Opus embedding, playback.
+
+soundfile (libsndfile) reads the WAVs and writes Ogg/Opus; sounddevice plays them.
+Both are imported lazily so listing and exporting sessions need neither.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from ..errors import AudioError, DeviceError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+OPUS_RATES = (8000, 12000, 16000, 24000, 48000)  # the sample rates Opus accepts
+
+
+def audio_path(session_dir: Path, rel: str | None) -> Path | None:
+    """The turn audio file inside ``session_dir``, or None if not recorded / not there.
+
+    A name that points outside the session folder (e.g. a tampered session.json) is refused.
+    """
+    if not rel:
+        return None
+    base = session_dir.resolve()
+    path = (base / rel).resolve()
+    if base not in path.parents:
+        raise AudioError(f"{session_dir.name}: audio path '{rel}' points outside the session folder")
+    return path if path.is_file() else None
+
+
+def read_audio(path: Path) -> tuple[np.ndarray, int]:
+    """Mono float32 samples and the sample rate; a damaged file raises AudioError."""
+    import numpy as np
+    import soundfile as sf
+
+    try:
+        data, rate = sf.read(str(path), dtype="float32", always_2d=True)
+    except (RuntimeError, OSError, ValueError) as exc:  # LibsndfileError is a RuntimeError
+        reason = str(exc).split(":")[-1].strip() or type(exc).__name__
+        raise AudioError(f"{path.parent.name}/{path.name}: cannot read audio ({reason})") from None
+    if data.shape[0] == 0:
+        raise AudioError(f"{path.parent.name}/{path.name}: audio file has no samples")
+    return np.ascontiguousarray(data.mean(axis=1, dtype=np.float32)), int(rate)
+
+
+def _resample(samples: np.ndarray, rate: int, target: int) -> np.ndarray:
+    import numpy as np
+
+    if rate == target:
+        return samples
+    n = int(round(len(samples) * target / rate))
+    if target < rate:  # crude low-pass before decimating: moving average over the ratio
+        k = int(np.ceil(rate / target))
+        samples = np.convolve(samples, np.ones(k, dtype=np.float32) / k, mode="same")
+    t_src = np.arange(len(samples), dtype=np.float64) / rate
+    t_dst = np.arange(n, dtype=np.float64) / target
+    return np.interp(t_dst, t_src, samples).astype(np.float32)
+
+
+def opus_bytes(path: Path) -> bytes:
+    """The file re-encoded as Ogg/Opus (a few kB per second of speech)."""
+    import soundfile as sf
+
+    samples, rate = read_audio(path)
+    target = next((r for r in OPUS_RATES if r >= rate), OPUS_RATES[-1])
+    samples = _resample(samples, rate, target)
+    buf = io.BytesIO()
+    buf.name = "audio.ogg"
+    try:
+        sf.write(buf, samples, target, format="OGG", subtype="OPUS")
+    except (RuntimeError, ValueError, TypeError) as exc:
+        raise AudioError(f"{path.name}: cannot encode Opus audio ({exc})") from None
+    return buf.getvalue()
+
+
+def data_uri(path: Path) -> str:
+    """A ``data:`` URI with the audio as base64 Ogg/Opus, for a self-contained page."""
+    return "data:audio/ogg;codecs=opus;base64," + base64.b64encode(opus_bytes(path)).decode("ascii")
+
+
+def duration_s(path: Path) -> float:
+    samples, rate = read_audio(path)
+    return len(samples) / rate
+
+
+class Player(Protocol):
+    """Plays audio without blocking; ``active`` says whether it is still playing."""
+
+    def start(self, path: Path) -> float: ...  # returns the clip length in seconds
+
+    def active(self) -> bool: ...
+
+    def stop(self) -> None: ...
+
+
+class SoundDevicePlayer:
+    """Plays through the default output device with sounddevice (PortAudio)."""
+
+    def __init__(self, device: str | int | None = None):
+        try:
+            import sounddevice as sd
+        except OSError as exc:  # the PyPI wheel needs the system PortAudio library
+            raise DeviceError(
+                f"cannot play audio: {exc} (install libportaudio2)", hint="use --no-audio"
+            ) from None
+        self._sd = sd
+        self._device = device
+        self._until = 0.0
+
+    def start(self, path: Path) -> float:
+        samples, rate = read_audio(path)
+        try:
+            self._sd.play(samples, rate, device=self._device)
+        except Exception as exc:  # PortAudioError, ValueError for a bad device
+            raise DeviceError(f"cannot play audio: {exc}", hint="use --no-audio") from None
+        length = len(samples) / rate
+        self._until = time.monotonic() + length
+        return length
+
+    def active(self) -> bool:
+        try:
+            stream = self._sd.get_stream()
+        except RuntimeError:  # nothing played yet
+            return False
+        return bool(stream.active) and time.monotonic() < self._until + 2.0
+
+    def stop(self) -> None:
+        self._sd.stop()
