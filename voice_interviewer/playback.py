@@ -1,0 +1,123 @@
+"""Audio playback for the interviewer's voice (sounddevice), with first-sample timing."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+from .errors import DeviceError
+from .ports import Clock, MonotonicClock
+
+NO_TTS_HINT = "use --no-tts to read the questions instead"
+
+
+class Player(Protocol):
+    def play(self, path: Path, on_start: Callable[[float], None] | None = None) -> tuple[float, float]:
+        """Play a WAV to the end; returns (first audio, end) on the session clock."""
+        ...
+
+
+class SoundDevicePlayer:
+    """Plays WAV files on the default (or a chosen) output with sounddevice.
+
+    The first-audio time is the clock time of the first output callback plus the
+    output latency PortAudio reports for the stream; ``play`` returns once that time plus
+    the clip's duration has passed, so the last sample has been handed to the device.
+    """
+
+    def __init__(self, device: str | int | None = None, clock: Clock | None = None):
+        self.device = device
+        self.clock = clock or MonotonicClock()
+        self._sd = None
+
+    def _sounddevice(self):
+        if self._sd is None:
+            try:
+                import sounddevice
+            except OSError as exc:  # PortAudio missing
+                raise DeviceError(f"no audio output: {exc}", hint=NO_TTS_HINT) from None
+            self._sd = sounddevice
+        return self._sd
+
+    def check(self) -> str:
+        """The output device name; DeviceError when there is none."""
+        sd = self._sounddevice()
+        try:
+            info = sd.query_devices(self.device, kind="output")
+        except (ValueError, sd.PortAudioError) as exc:
+            raise DeviceError(f"no audio output device: {exc}", hint=NO_TTS_HINT) from None
+        return str(info["name"])
+
+    def warm(self) -> None:
+        """Open the output once (the first stream of a process is the slowest to open)."""
+        import numpy as np
+
+        self.play_array(np.zeros((int(22050 * 0.02), 1), dtype="float32"), 22050)
+
+    def play(self, path: Path, on_start: Callable[[float], None] | None = None) -> tuple[float, float]:
+        import soundfile as sf
+
+        data, rate = sf.read(str(path), dtype="float32", always_2d=True)
+        return self.play_array(data, rate, on_start)
+
+    def play_array(self, data, rate: int, on_start: Callable[[float], None] | None = None) -> tuple[float, float]:
+        sd = self._sounddevice()
+        state = {"pos": 0, "first": None}
+        finished = threading.Event()
+        latency = [0.0]
+
+        def callback(out, frames, _time, _status):
+            if state["first"] is None:
+                state["first"] = self.clock.now() + latency[0]
+            chunk = data[state["pos"] : state["pos"] + frames]
+            out[: len(chunk)] = chunk
+            out[len(chunk) :] = 0
+            state["pos"] += frames
+            if state["pos"] >= len(data):
+                raise sd.CallbackStop
+
+        try:
+            stream = sd.OutputStream(
+                samplerate=rate,
+                channels=data.shape[1],
+                dtype="float32",
+                device=self.device,
+                callback=callback,
+                finished_callback=finished.set,
+            )
+        except (ValueError, sd.PortAudioError) as exc:
+            raise DeviceError(f"cannot open the audio output: {exc}", hint=NO_TTS_HINT) from None
+        latency[0] = float(stream.latency)
+        try:
+            stream.start()
+            while not finished.wait(0.05):
+                pass
+            first = state["first"] if state["first"] is not None else self.clock.now()
+            end = first + len(data) / rate
+            if on_start:
+                on_start(first)
+            now = self.clock.now()
+            if end > now:  # the device still holds the tail
+                time.sleep(end - now)
+        except BaseException:
+            stream.abort()  # Ctrl-C: silence at once
+            raise
+        finally:
+            stream.close()
+        return first, max(end, self.clock.now())
+
+
+def beep(rate: int = 22050, seconds: float = 0.12, hz: float = 880.0):
+    """A short, soft tone (with fades) that says "your turn"."""
+    import numpy as np
+
+    t = np.arange(int(rate * seconds)) / rate
+    tone = 0.25 * np.sin(2 * np.pi * hz * t)
+    fade = min(len(t) // 4, int(rate * 0.015))
+    ramp = np.linspace(0, 1, fade)
+    tone[:fade] *= ramp
+    tone[-fade:] *= ramp[::-1]
+    return tone.astype("float32").reshape(-1, 1), rate
