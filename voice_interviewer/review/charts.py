@@ -111,7 +111,8 @@ def line_chart(
     top_value = ymax or _nice_max(values, 1.0)
     W, H, L, T, B = 360, 150, 30, 10, 30
     n = max(len(x_labels), 1)
-    step = (W - L - 16) / max(n - 1, 1)
+    x0, x1 = L + 14, W - 26  # room for the first and last x label
+    step = (x1 - x0) / max(n - 1, 1)
     legend_rows = (len(series) + 2) // 3
     total_h = H + T + B + 14 * legend_rows
     out = [
@@ -122,7 +123,7 @@ def line_chart(
     every = max(1, n // 6)
     for i, lab in enumerate(x_labels):
         if i % every == 0 or i == n - 1:
-            x = L + 8 + step * i if n > 1 else L + (W - L) / 2
+            x = x0 + step * i if n > 1 else (x0 + x1) / 2
             out.append(f'<text class="lbl" x="{x:.1f}" y="{T + H + 14}" text-anchor="middle">{escape(lab)}</text>')
     for k, (name, vs) in enumerate(series.items()):
         css = PALETTE[k % len(PALETTE)]
@@ -131,7 +132,7 @@ def line_chart(
             if v is None:
                 runs.append([])
                 continue
-            x = L + 8 + step * i if n > 1 else L + (W - L) / 2
+            x = x0 + step * i if n > 1 else (x0 + x1) / 2
             y = T + H - H * min(v, top_value) / top_value
             runs[-1].append((x, y, v))
         for run in runs:

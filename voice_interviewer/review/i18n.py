@@ -63,6 +63,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "state_completed": "completed",
         "state_in_progress": "in progress",
         "state_interrupted": "interrupted",
+        "damaged": "Damaged sessions (not counted)",
+        "key_point": "Key point",
     },
     "es": {
         "report_title": "Informe de la entrevista",
@@ -124,6 +126,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "state_completed": "completada",
         "state_in_progress": "en curso",
         "state_interrupted": "interrumpida",
+        "damaged": "Sesiones dañadas (no se cuentan)",
+        "key_point": "Punto clave",
     },
 }
 

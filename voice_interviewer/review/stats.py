@@ -17,7 +17,7 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     pos = (len(data) - 1) * q / 100
     lo = int(pos)
     hi = min(lo + 1, len(data) - 1)
-    return data[lo] + (data[hi] - data[lo]) * (pos - lo)
+    return round(data[lo] + (data[hi] - data[lo]) * (pos - lo), 3)
 
 
 def mean(values: Sequence[float | None]) -> float | None:

@@ -1,0 +1,179 @@
+"""``progress``: trends across all sessions (scores per category, pace, fillers) and the
+weakest questions and key points; as rich tables or a self-contained HTML page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from ..models import CATEGORIES
+from ..store import SessionStore
+from .charts import line_chart
+from .i18n import strings
+from .render import render
+from .stats import mean, session_stats
+
+
+class SessionPoint(BaseModel):
+    id: str
+    started_at: datetime
+    language: str
+    mean_score: float | None
+    by_category: dict[str, float] = Field(default_factory=dict)
+    words_per_minute: float | None = None
+    fillers_per_minute: float | None = None
+
+    @property
+    def label(self) -> str:
+        return self.started_at.astimezone().strftime("%m-%d")
+
+
+class QuestionStat(BaseModel):
+    question_id: str
+    category: str | None
+    text: str
+    scores: list[float] = Field(default_factory=list)  # chronological; a skip counts as 0
+
+    @property
+    def asked(self) -> int:
+        return len(self.scores)
+
+    @property
+    def mean(self) -> float:
+        return round(sum(self.scores) / len(self.scores), 2)
+
+    @property
+    def last(self) -> float:
+        return self.scores[-1]
+
+
+class KeyPointStat(BaseModel):
+    question_id: str
+    key_point: str
+    statement: str
+    judged: int = 0
+    missed: int = 0
+    partly: int = 0
+
+    @property
+    def miss_rate(self) -> float:
+        return (self.missed + 0.5 * self.partly) / self.judged if self.judged else 0.0
+
+
+class Progress(BaseModel):
+    sessions: list[SessionPoint] = Field(default_factory=list)
+    damaged: list[str] = Field(default_factory=list)
+    questions: list[QuestionStat] = Field(default_factory=list)  # weakest first
+    key_points: list[KeyPointStat] = Field(default_factory=list)  # most missed first
+    language: str = "en"
+
+    def categories(self) -> list[str]:
+        seen = {c for p in self.sessions for c in p.by_category}
+        return [c for c in CATEGORIES if c in seen] + sorted(seen - set(CATEGORIES))
+
+
+def build_progress(store: SessionStore) -> Progress:
+    prog = Progress()
+    questions: dict[str, QuestionStat] = {}
+    kps: dict[tuple[str, str], KeyPointStat] = {}
+    infos = store.list()
+    good = sorted((i for i in infos if i.session is not None), key=lambda i: i.session.started_at)
+    prog.damaged = [i.id for i in infos if i.session is None]
+    for info in good:
+        s = info.session
+        st = session_stats(s)
+        prog.sessions.append(
+            SessionPoint(
+                id=info.id,
+                started_at=s.started_at,
+                language=s.language,
+                mean_score=st.mean_score,
+                by_category=st.by_category,
+                words_per_minute=st.words_per_minute,
+                fillers_per_minute=st.fillers_per_minute,
+            )
+        )
+        prog.language = s.language
+        for turn in s.turns:
+            if not turn.is_follow_up and (turn.skipped or turn.score is not None):
+                q = questions.setdefault(
+                    turn.question_id, QuestionStat(question_id=turn.question_id, category=turn.category, text="")
+                )
+                q.text = turn.question_text
+                q.scores.append(0.0 if turn.skipped else turn.score)
+            for kp in turn.key_points:
+                k = kps.setdefault(
+                    (turn.question_id, kp.id),
+                    KeyPointStat(question_id=turn.question_id, key_point=kp.id, statement=kp.statement),
+                )
+                k.judged += 1
+                k.missed += kp.verdict == "missing"
+                k.partly += kp.verdict == "partly"
+    prog.questions = sorted(questions.values(), key=lambda q: (q.mean, q.last, -q.asked))
+    prog.key_points = sorted(
+        (k for k in kps.values() if k.missed or k.partly), key=lambda k: (-k.miss_rate, -k.missed, k.question_id)
+    )
+    return prog
+
+
+def trend_series(prog: Progress) -> dict[str, dict[str, list[float | None]]]:
+    pts = prog.sessions
+    scores: dict[str, list[float | None]] = {"all": [p.mean_score for p in pts]}
+    for cat in prog.categories():
+        scores[cat] = [p.by_category.get(cat) for p in pts]
+    return {
+        "scores": scores,
+        "pace": {"wpm": [p.words_per_minute for p in pts]},
+        "fillers": {"/min": [p.fillers_per_minute for p in pts]},
+    }
+
+
+def progress_tables(prog: Progress, limit: int = 10) -> list:
+    """Rich tables for the terminal."""
+    from rich.table import Table
+
+    t = strings(prog.language)
+    series = trend_series(prog)
+    trend = Table(title=t["score_trend"], title_justify="left")
+    trend.add_column(t["date"])
+    trend.add_column(t["session"])
+    for name in series["scores"]:
+        trend.add_column(name, justify="right")
+    trend.add_column(t["pace"], justify="right")
+    trend.add_column(f"{t['fillers']}/min", justify="right")
+    for i, p in enumerate(prog.sessions):
+        row = [p.started_at.astimezone().strftime("%Y-%m-%d %H:%M"), p.id]
+        row += ["–" if v[i] is None else f"{v[i]:.1f}" for v in series["scores"].values()]
+        row.append("–" if p.words_per_minute is None else f"{p.words_per_minute:.0f}")
+        row.append("–" if p.fillers_per_minute is None else f"{p.fillers_per_minute:.1f}")
+        trend.add_row(*row)
+    weak = Table(title=t["weakest_questions"], title_justify="left")
+    for col, just in ((t["question"], "left"), (t["category"], "left"), (t["times_asked"], "right"),
+                      (t["avg_score"], "right"), (t["last_score"], "right")):
+        weak.add_column(col, justify=just)
+    for q in prog.questions[:limit]:
+        weak.add_row(q.question_id, q.category or "", str(q.asked), f"{q.mean:.1f}", f"{q.last:.1f}")
+    missed = Table(title=t["weakest_key_points"], title_justify="left")
+    for col, just in ((t["question"], "left"), (t["key_point"], "left"), (t["missed"], "right")):
+        missed.add_column(col, justify=just)
+    for k in prog.key_points[:limit]:
+        missed.add_row(k.question_id, f"{k.key_point}: {k.statement}", f"{k.missed + k.partly}/{k.judged}")
+    return [trend, weak, missed]
+
+
+def render_progress(prog: Progress, limit: int = 15) -> str:
+    t = strings(prog.language)
+    labels = [p.label for p in prog.sessions]
+    series = trend_series(prog)
+    return render(
+        "progress.html.j2",
+        prog.language,
+        prog=prog,
+        questions=prog.questions[:limit],
+        key_points=prog.key_points[:limit],
+        score_chart=line_chart(series["scores"], labels, t["score_trend"], ymax=10, chart_id="chart-score-trend"),
+        pace_chart=line_chart(series["pace"], labels, t["pace_trend"], chart_id="chart-pace-trend"),
+        filler_chart=line_chart(series["fillers"], labels, t["filler_trend"], chart_id="chart-filler-trend"),
+        overall=mean([p.mean_score for p in prog.sessions]),
+    )
