@@ -65,6 +65,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "state_interrupted": "interrupted",
         "damaged": "Damaged sessions (not counted)",
         "key_point": "Key point",
+        "category": "Category",
     },
     "es": {
         "report_title": "Informe de la entrevista",
@@ -128,6 +129,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "state_interrupted": "interrumpida",
         "damaged": "Sesiones dañadas (no se cuentan)",
         "key_point": "Punto clave",
+        "category": "Categoría",
     },
 }
 
