@@ -1,0 +1,111 @@
+"""``report``, ``progress``, ``export`` and ``delete``: review and manage saved sessions."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import InterviewerError, SessionError
+from .app import RecordingsDir, app, console, err_console, store_for
+
+
+@app.command()
+def report(
+    session_id: Annotated[str, typer.Argument(help="Session id, or 'latest'.")],
+    output: Annotated[
+        Optional[Path], typer.Option("--output", "-o", help="HTML file to write (default: report.html in the session folder).")
+    ] = None,
+    link_audio: Annotated[
+        bool, typer.Option("--link-audio", help="Link the session's WAV files instead of embedding the audio.")
+    ] = False,
+    recordings_dir: RecordingsDir = None,
+) -> None:
+    """Write one self-contained HTML report of a session (audio, transcripts, scores, charts)."""
+    from ..review.report import write_report
+
+    store = store_for(recordings_dir)
+    path = write_report(store, session_id, output, link_audio=link_audio)
+    err_console.print(f"[dim]Report written ({path.stat().st_size / 1024:.0f} kB); open it in a browser:[/]")
+    print(path)
+
+
+@app.command()
+def progress(
+    html: Annotated[Optional[Path], typer.Option("--html", help="Also write a self-contained HTML chart page.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON on stdout instead of tables.")] = False,
+    limit: Annotated[int, typer.Option(help="Rows in the weakest-questions tables.")] = 10,
+    recordings_dir: RecordingsDir = None,
+) -> None:
+    """Progress across all sessions: score trend per category, weakest questions and key points,
+    filler and pace trends."""
+    from ..review.progress import build_progress, progress_tables, render_progress
+
+    store = store_for(recordings_dir)
+    prog = build_progress(store)
+    if prog.damaged:
+        err_console.print(f"[yellow]note:[/] skipped {len(prog.damaged)} damaged session(s): {', '.join(prog.damaged)}")
+    if as_json:
+        print(prog.model_dump_json(indent=2))
+    elif not prog.sessions:
+        err_console.print(f"No readable sessions in {store.root} yet.")
+    else:
+        for table in progress_tables(prog, limit=limit):
+            console.print(table)
+    if html is not None:
+        try:
+            html.parent.mkdir(parents=True, exist_ok=True)
+            html.write_text(render_progress(prog, limit=limit), encoding="utf-8")
+        except OSError as exc:
+            raise SessionError(f"cannot write {html}: {exc.strerror or exc}") from None
+        err_console.print(f"[dim]Progress page written: {html}[/]")
+
+
+@app.command()
+def export(
+    session_id: Annotated[str, typer.Argument(help="Session id, or 'latest'.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="md or json.")] = "md",
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
+    recordings_dir: RecordingsDir = None,
+) -> None:
+    """Export a session as Markdown or JSON."""
+    from ..review.export import FORMATS, export as render_export
+
+    if fmt not in FORMATS:
+        raise InterviewerError(f"unknown export format '{fmt}' (use: {', '.join(FORMATS)})")
+    store = store_for(recordings_dir)
+    text = render_export(store.load(session_id), fmt)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise SessionError(f"cannot write {output}: {exc.strerror or exc}") from None
+    err_console.print(f"[dim]Exported to {output}[/]")
+
+
+@app.command()
+def delete(
+    session_id: Annotated[str, typer.Argument(help="Session id, or 'latest'.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    recordings_dir: RecordingsDir = None,
+) -> None:
+    """Delete a saved session and its recordings."""
+    store = store_for(recordings_dir)
+    sid = store.resolve(session_id)
+    folder = store.session_dir(sid)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise SessionError(f"not deleting '{sid}' without confirmation", hint="add --yes")
+        files = sum(1 for p in folder.iterdir() if p.is_file())
+        if not typer.confirm(f"Delete session {sid} ({files} file(s) in {folder})?", default=False):
+            err_console.print("kept")
+            raise typer.Exit(1)
+    try:
+        store.delete(sid)
+    except OSError as exc:
+        raise SessionError(f"cannot delete session '{sid}': {exc.strerror or exc}") from None
+    err_console.print(f"Deleted session {sid}")
