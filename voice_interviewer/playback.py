@@ -55,7 +55,7 @@ class SoundDevicePlayer:
         """Open the output once (the first stream of a process is the slowest to open)."""
         import numpy as np
 
-        self.play_array(np.zeros((int(22050 * 0.02), 1), dtype="float32"), 22050)
+        self.play_array(np.zeros((int(22050 * 0.15), 1), dtype="float32"), 22050)
 
     def play(self, path: Path, on_start: Callable[[float], None] | None = None) -> tuple[float, float]:
         import soundfile as sf

@@ -1,0 +1,69 @@
+"""Helpers for tests that check real audio: reading WAVs, voiced time, process state."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def read_wav(path: Path) -> tuple[np.ndarray, int]:
+    import soundfile as sf
+
+    data, rate = sf.read(str(path), dtype="float32", always_2d=True)
+    return data.mean(axis=1), rate
+
+
+def voiced_mask(audio: np.ndarray, rate: int, frame_s: float = 0.02, threshold: float = 0.02) -> np.ndarray:
+    """Per 20 ms frame: is the RMS above ``threshold`` (full scale = 1)?"""
+    n = int(rate * frame_s)
+    frames = len(audio) // n
+    if frames == 0:
+        return np.zeros(0, dtype=bool)
+    chunks = audio[: frames * n].reshape(frames, n)
+    return np.sqrt((chunks**2).mean(axis=1)) > threshold
+
+
+def voiced_seconds(audio: np.ndarray, rate: int) -> float:
+    return float(voiced_mask(audio, rate).sum() * 0.02)
+
+
+def voiced_segments(audio: np.ndarray, rate: int, min_gap_s: float = 0.5) -> list[tuple[float, float]]:
+    """(start, end) seconds of voiced stretches, merging gaps shorter than ``min_gap_s``."""
+    mask = voiced_mask(audio, rate)
+    segments: list[list[float]] = []
+    for i, voiced in enumerate(mask):
+        if not voiced:
+            continue
+        t = i * 0.02
+        if segments and t - segments[-1][1] < min_gap_s:
+            segments[-1][1] = t + 0.02
+        else:
+            segments.append([t, t + 0.02])
+    return [(a, b) for a, b in segments]
+
+
+def process_gone(pid: int, timeout: float = 5.0) -> bool:
+    """True once ``pid`` no longer runs (exited, or a zombie nobody reaped yet)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+            if state in ("Z", "X"):
+                return True
+        except FileNotFoundError:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return not process_gone(pid, timeout=0)
