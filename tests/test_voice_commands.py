@@ -1,0 +1,123 @@
+"""Spoken commands and the voice answer source's retry/delivery logic (fakes, no audio)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from voice_interviewer.commands import detect_command
+from voice_interviewer.models import Answer, Timings
+from voice_interviewer.ports import AnswerRequest
+from voice_interviewer.voice import MOVE_ON, NO_SPEECH, VoiceAnswers
+
+from fakes import FakeSpeaker
+
+
+@pytest.mark.parametrize(
+    "text, command",
+    [
+        ("Repeat the question.", "repeat"),
+        ("Could you repeat the question, please?", "repeat"),
+        ("Sorry, can you say that again?", "repeat"),
+        ("Repite la pregunta.", "repeat"),
+        ("¿Puedes repetir la pregunta, por favor?", "repeat"),
+        ("Otra vez, por favor.", "repeat"),
+        ("Skip.", "skip"),
+        ("Next question, please.", "skip"),
+        ("Next.", "skip"),
+        ("Siguiente.", "skip"),
+        ("Siguiente pregunta.", "skip"),
+        ("Pass.", "skip"),
+        ("Stop.", "stop"),
+        ("Stop the interview.", "stop"),
+        ("Terminar.", "stop"),
+        ("Vamos a terminar la entrevista.", "stop"),
+        ("OK, let's stop.", "stop"),
+    ],
+)
+def test_short_commands_are_detected(text, command):
+    assert detect_command(text) == command
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "Thank you.",
+        "Regularization adds a penalty to the loss.",
+        "Stop words are removed before the next step.",
+        "I would skip the validation set and use cross validation instead of a single split.",
+        "Next we compute the gradient of the loss with respect to the weights and repeat until convergence.",
+        "Para evitar el sobreajuste.",
+        "La regularización penaliza los pesos grandes.",
+    ],
+)
+def test_answers_are_not_commands(text):
+    assert detect_command(text) is None
+
+
+class Listener:
+    """Hands back queued answers and records how often it listened."""
+
+    def __init__(self, *answers: Answer):
+        self.answers = list(answers)
+        self.calls = 0
+
+    def get_answer(self, request: AnswerRequest) -> Answer:
+        self.calls += 1
+        request.on_listening()
+        return self.answers.pop(0)
+
+
+def request(language="en"):
+    return AnswerRequest(turn=1, question_id="q", language=language, session_dir=Path("."), audio_name="turn-01.wav")
+
+
+class CueSpeaker(FakeSpeaker):
+    def __init__(self):
+        super().__init__()
+        self.cues = 0
+
+    def cue(self):
+        self.cues += 1
+
+
+def test_spoken_command_becomes_answer_command():
+    speaker = CueSpeaker()
+    src = VoiceAnswers(Listener(Answer(text="Repeat the question, please.")), speaker)
+    answer = src.get_answer(request())
+    assert answer.command == "repeat"
+    assert speaker.cues == 1 and speaker.said == []
+
+
+def test_no_speech_retries_once_then_skips():
+    speaker = FakeSpeaker()
+    listener = Listener(Answer(no_speech=True), Answer(no_speech=True))
+    answer = VoiceAnswers(listener, speaker).get_answer(request("es"))
+    assert listener.calls == 2
+    assert answer.command == "skip" and answer.no_speech
+    assert speaker.said == [("info", NO_SPEECH["es"]), ("info", MOVE_ON["es"])]
+
+
+def test_no_speech_then_answer_measures_delivery():
+    speaker = FakeSpeaker()
+    words = [
+        {"word": "Bias", "start": 0.0, "end": 0.4, "probability": 0.9},
+        {"word": "is", "start": 0.5, "end": 0.6, "probability": 0.9},
+        {"word": "error.", "start": 3.6, "end": 4.0, "probability": 0.9},
+    ]
+    heard = Answer(
+        text="Bias is error.",
+        language="en",
+        words=words,
+        timings=Timings(speech_start=10.0, speech_end=14.0, endpoint=14.3),
+    )
+    listener = Listener(Answer(no_speech=True), heard)
+    answer = VoiceAnswers(listener, speaker).get_answer(request("auto"))
+    assert listener.calls == 2
+    assert speaker.said == [("info", NO_SPEECH["en"])]
+    assert answer.command is None and answer.text == "Bias is error."
+    assert answer.delivery is not None
+    assert answer.delivery.words == 3 and answer.delivery.duration_s == 4.0
+    assert answer.delivery.words_per_minute == 45.0

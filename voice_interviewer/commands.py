@@ -1,0 +1,102 @@
+"""Spoken candidate commands in a short transcript: repeat, skip, stop (en and es).
+
+A transcript is a command only when it is short and made of a command word plus polite
+or filler words ("could you repeat the question, please?", "siguiente pregunta"); a real
+answer that merely contains "stop" or "next" ("stop words are removed next") is not.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Literal
+
+Command = Literal["repeat", "skip", "stop"]
+MAX_WORDS = 8
+
+# keyword -> command (accents removed, lower case)
+KEYWORDS: dict[str, Command] = {
+    # repeat
+    "repeat": "repeat",
+    "again": "repeat",
+    "repite": "repeat",
+    "repetir": "repeat",
+    "repitelo": "repeat",
+    "repitela": "repeat",
+    "repetirla": "repeat",
+    "repetirlo": "repeat",
+    "repites": "repeat",
+    # skip
+    "skip": "skip",
+    "next": "skip",
+    "pass": "skip",
+    "siguiente": "skip",
+    "paso": "skip",
+    "saltar": "skip",
+    "salta": "skip",
+    "saltala": "skip",
+    "pasa": "skip",
+    "pasemos": "skip",
+    # stop
+    "stop": "stop",
+    "quit": "stop",
+    "exit": "stop",
+    "terminar": "stop",
+    "termina": "stop",
+    "terminamos": "stop",
+    "parar": "stop",
+    "para": "stop",
+    "paremos": "stop",
+    "basta": "stop",
+    "fin": "stop",
+    "finish": "stop",
+    "end": "stop",
+}
+PHRASES: dict[tuple[str, ...], Command] = {
+    ("otra", "vez"): "repeat",
+    ("say", "that"): "repeat",
+    ("one", "more", "time"): "repeat",
+    ("move", "on"): "skip",
+    ("that's", "all"): "stop",
+}
+# words allowed around a command word ("could you repeat the question please")
+FILLER = set(
+    """
+    the a an question questions please can could you would will that this it one let's lets let us
+    go to me i want wanna interview okay ok uh um oh sorry say now just and then so on more time
+    la el lo las los pregunta preguntas por favor puedes podrias puede podria me eso esto otra vez
+    quiero vamos a entrevista esta ya vale eh em perdon perdona mejor de la una con
+    """.split()
+)
+PRIORITY: tuple[Command, ...] = ("stop", "skip", "repeat")
+
+
+def _normalize(text: str) -> list[str]:
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.replace("’", "'")
+    return re.findall(r"[a-z']+", text)
+
+
+def detect_command(text: str) -> Command | None:
+    """The command a short transcript asks for, or None for an ordinary answer."""
+    words = _normalize(text)
+    if not words or len(words) > MAX_WORDS:
+        return None
+    found: set[Command] = set()
+    rest = list(words)
+    for phrase, command in PHRASES.items():
+        n = len(phrase)
+        for i in range(len(rest) - n + 1):
+            if tuple(rest[i : i + n]) == phrase:
+                found.add(command)
+                rest[i : i + n] = ["the"] * n  # consumed: treat as filler
+                break
+    for w in rest:
+        if w in KEYWORDS:
+            found.add(KEYWORDS[w])
+        elif w not in FILLER:
+            return None  # a word that belongs to an answer
+    if not found:
+        return None
+    return next(c for c in PRIORITY if c in found)

@@ -1,0 +1,145 @@
+"""Voice mode wiring: the spoken interviewer and the microphone answer source.
+
+``build_voice_io`` starts everything slow before the first question — the speech worker
+(pyttsx3/espeak-ng) and the listening models (Whisper, VAD, turn model) load side by side —
+and hands back ``(speaker, answers)`` for the interview loop.
+
+``VoiceAnswers`` wraps a microphone ``AnswerSource`` (``audio.Listener``): it gives a short
+"your turn" cue, turns short spoken commands into ``Answer.command`` ("repeat the
+question", "siguiente", "stop"...), says once that it heard nothing and listens again, and
+adds delivery metrics (pace, fillers, pauses) from the word timestamps.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import ExitStack
+from typing import Any
+
+from rich.console import Console
+
+from . import delivery
+from .commands import detect_command
+from .models import Answer
+from .ports import AnswerRequest, AnswerSource, Speaker
+
+NO_SPEECH = {
+    "en": "I didn't hear anything — let's try again.",
+    "es": "No he oído nada. Probemos otra vez.",
+}
+MOVE_ON = {
+    "en": "I still didn't hear anything, so let's move on.",
+    "es": "Sigo sin oír nada, así que pasamos a la siguiente.",
+}
+LISTENING = {"en": "listening… (speak now)", "es": "escuchando… (habla ahora)"}
+
+
+class VoiceAnswers:
+    """An ``AnswerSource`` over the microphone listener, with commands and retries."""
+
+    def __init__(
+        self,
+        listener: AnswerSource,
+        speaker: Speaker,
+        console: Console | None = None,
+        language: str = "en",
+        cue: bool = True,
+    ):
+        self.listener = listener
+        self.speaker = speaker
+        self.console = console or Console(stderr=True)
+        self.language = language if language in ("es", "en") else "en"
+        self.cue = cue
+
+    def _lang(self, request: AnswerRequest) -> str:
+        return request.language if request.language in ("es", "en") else self.language
+
+    def _cue(self, language: str) -> None:
+        self.console.print(f"[dim]{LISTENING[language]}[/]", highlight=False)
+        play = getattr(self.speaker, "cue", None)
+        if self.cue and play is not None:
+            play()
+
+    def get_answer(self, request: AnswerRequest) -> Answer:
+        language = self._lang(request)
+        for attempt in range(2):
+            self._cue(language)
+            answer = self.listener.get_answer(request)
+            if answer.command is not None:
+                return answer
+            if answer.no_speech or not answer.text.strip():
+                if attempt == 0:
+                    self.speaker.say(NO_SPEECH[language], kind="info", language=language)
+                    continue
+                self.speaker.say(MOVE_ON[language], kind="info", language=language)
+                return answer.model_copy(update={"command": "skip", "no_speech": True})
+            command = detect_command(answer.text)
+            if command is not None:
+                return answer.model_copy(update={"command": command})
+            return self._with_delivery(answer, language)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @staticmethod
+    def _with_delivery(answer: Answer, language: str) -> Answer:
+        t = answer.timings
+        duration = None
+        if t.speech_start is not None and t.speech_end is not None and t.speech_end > t.speech_start:
+            duration = round(t.speech_end - t.speech_start, 3)
+        metrics = delivery.measure(
+            answer.text, answer.language or language, words=answer.words or None, duration_s=duration
+        )
+        return answer.model_copy(update={"delivery": metrics})
+
+
+def build_voice_io(
+    settings: Any,
+    *,
+    console: Console | None = None,
+    stack: ExitStack | None = None,
+    listener: AnswerSource | None = None,
+) -> tuple[Speaker, AnswerSource]:
+    """The speaker and answer source for a spoken interview, fully loaded.
+
+    ``stack`` (if given) closes the speech worker when the interview ends. Raises
+    ``DeviceError`` (one line) when there is no microphone, audio output or espeak-ng.
+    """
+    from .textio import ConsoleSpeaker
+
+    console = console or Console()
+    printer = ConsoleSpeaker(console)
+    language = settings.language if settings.language in ("es", "en") else "en"
+    speaker: Speaker = printer
+    tts_error: list[BaseException] = []
+    starter = None
+    if not settings.no_tts:
+        from .tts import EspeakSpeaker
+
+        speaker = EspeakSpeaker(language, voice=settings.voice, rate=settings.rate, printer=printer)
+        if stack is not None:
+            stack.callback(speaker.close)
+
+        def start() -> None:
+            try:
+                speaker.start()
+            except BaseException as exc:  # re-raised below, in the caller's thread
+                tts_error.append(exc)
+
+        starter = threading.Thread(target=start, name="tts-start", daemon=True)
+        starter.start()  # the speech worker starts while the listening models load
+    try:
+        try:
+            if listener is None:
+                from .audio.listener import Listener
+
+                listener = Listener(settings)
+        finally:
+            if starter is not None:
+                starter.join()
+        if tts_error:
+            raise tts_error[0]
+    except BaseException:
+        if stack is None and hasattr(speaker, "close"):
+            speaker.close()
+        raise
+    answers = VoiceAnswers(listener, speaker, Console(stderr=True), language, cue=not settings.no_tts)
+    return speaker, answers
