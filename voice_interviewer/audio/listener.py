@@ -1,0 +1,213 @@
+"""The microphone answer source: record, detect the end of the answer, transcribe.
+
+``Listener`` implements ``ports.AnswerSource``. Every model (Whisper, silero VAD, Smart Turn)
+loads in the constructor, before the first question. The microphone is open only inside
+``get_answer`` (half duplex: the interviewer's own voice is never recorded). All timings are
+``time.monotonic()`` seconds, the session clock.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from ..models import Answer, Timings
+from ..ports import AnswerRequest
+from ..stt import Transcriber, Transcript
+from .capture import SAMPLE_RATE, Recorder, check_input_device, level_dbfs
+from .endpoint import EndpointConfig, Endpointer, SileroVAD, TurnModel, load_endpointer_models
+from .incremental import IncrementalTranscriber
+
+GAP_CHUNK_S = 3.0  # a short gap inside speech settles a chunk once this much is pending
+TAIL_PAD_S = 0.15  # audio kept after the last voiced block when transcribing the tail
+
+
+def _stdin_enter() -> None:
+    sys.stdin.readline()
+
+
+class _LiveView:
+    """Level meter and partial transcript on stderr (rich Live), throttled to ~10 Hz."""
+
+    def __init__(self, enabled: bool, console=None):
+        self.enabled = enabled
+        self._live = None
+        self._console = console
+        self._last = 0.0
+        self.text = ""
+        self.state = "listening"
+
+    def __enter__(self):
+        if self.enabled:
+            from rich.console import Console
+            from rich.live import Live
+
+            self._live = Live("", console=self._console or Console(stderr=True),
+                              auto_refresh=False, transient=True)
+            self._live.start()
+        return self
+
+    def update(self, db: float, force: bool = False) -> None:
+        if self._live is None:
+            return
+        now = time.monotonic()
+        if not force and now - self._last < 0.1:
+            return
+        self._last = now
+        from rich.text import Text
+
+        filled = int(max(0.0, min(1.0, (db + 60) / 60)) * 30)
+        line = Text()
+        line.append(f"{self.state:<10} ", style="bold cyan")
+        line.append("█" * filled, style="green" if db > -35 else "dim green")
+        line.append("·" * (30 - filled), style="dim")
+        line.append(f" {db:6.1f} dB\n")
+        line.append(self.text[-300:] or "…", style="italic")
+        self._live.update(line, refresh=True)
+
+    def __exit__(self, *exc):
+        if self._live is not None:
+            self._live.stop()
+
+
+class Listener:
+    """AnswerSource that hears the candidate through the microphone."""
+
+    def __init__(
+        self,
+        settings=None,
+        *,
+        transcriber: Transcriber | None = None,
+        vad: SileroVAD | None = None,
+        turn_model: TurnModel | None = None,
+        use_turn_model: bool = True,
+        incremental: bool = True,
+        live: bool = True,
+        console=None,
+        wait_enter: Callable[[], None] = _stdin_enter,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        if settings is None:
+            from ..config import Settings
+
+            settings = Settings()
+        self.settings = settings
+        self.device = settings.input_device
+        check_input_device(self.device)  # fail before the first question, not after it
+        if transcriber is None:
+            from ..stt import WhisperTranscriber
+
+            transcriber = WhisperTranscriber(settings.stt_model, threads=settings.stt_threads,
+                                             models_dir=settings.models_dir)
+        self.transcriber = transcriber
+        if vad is None or (turn_model is None and use_turn_model):
+            loaded_vad, loaded_turn = load_endpointer_models(settings.models_dir,
+                                                             turn=use_turn_model and turn_model is None)
+            vad = vad or loaded_vad
+            turn_model = turn_model or loaded_turn
+        self.vad = vad
+        self.turn_model = turn_model if use_turn_model else None
+        self.config = EndpointConfig.from_settings(settings, use_turn_model=use_turn_model)
+        self.push_to_talk = bool(getattr(settings, "push_to_talk", False))
+        self.incremental = incremental
+        self.live = live
+        self.console = console
+        self.wait_enter = wait_enter
+        self.clock = clock
+        self.last_endpointer: Endpointer | None = None  # for diagnostics and benchmarks
+
+    # ------------------------------------------------------------------
+    def get_answer(self, request: AnswerRequest) -> Answer:
+        path = Path(request.session_dir) / request.audio_name
+        ep = Endpointer(self.vad, self.turn_model, self.config)
+        self.last_endpointer = ep
+        view = _LiveView(self.live, self.console)
+        inc = (IncrementalTranscriber(self.transcriber, request.language,
+                                      on_text=lambda t: setattr(view, "text", t))
+               if self.incremental else None)
+        stop = threading.Event()
+        if self.push_to_talk:
+            self._say("Press Enter to start answering, and Enter again when you are done.")
+            self.wait_enter()
+        timings = Timings()
+        t0: float | None = None  # clock time of sample 0
+        endpoint_event = None
+        try:
+            with Recorder(path, device=self.device, clock=self.clock) as rec, view:
+                timings.listening_start = self.clock()
+                if self.push_to_talk:
+                    threading.Thread(target=lambda: (self.wait_enter(), stop.set()),
+                                     daemon=True).start()
+                request.on_listening()
+                while True:
+                    block = rec.read(timeout=2.0)
+                    if block is None:
+                        from ..errors import DeviceError
+
+                        raise DeviceError("the microphone stopped delivering audio")
+                    est = block.t_end - (block.index + len(block.samples)) / SAMPLE_RATE
+                    t0 = est if t0 is None else min(t0, est)
+                    events = ep.feed(block.samples)
+                    for ev in events:
+                        if ev.kind == "speech_start":
+                            view.state = "speaking"
+                            if inc is not None:
+                                inc.skip_to(max(0, ev.sample - int(0.3 * SAMPLE_RATE)))
+                        elif ev.kind == "pause":
+                            view.state = "pause"
+                            if inc is not None:
+                                inc.settle(ep.all_audio(), ep.samples)
+                        elif ev.kind == "gap" and inc is not None:
+                            inc.settle(ep.all_audio(), ep.samples, min_s=GAP_CHUNK_S)
+                        elif ev.kind == "resume":
+                            view.state = "speaking"
+                    if self.push_to_talk and ep.done is not None and ep.done.reason != "max_length":
+                        ep.done = None  # push-to-talk: only Enter (or the length cap) ends it
+                    if ep.done is not None or stop.is_set():
+                        endpoint_event = ep.done
+                        timings.endpoint = self.clock()
+                        break
+                    view.update(level_dbfs(block.samples))
+                if t0 is not None and ep.speech_start is not None:
+                    timings.speech_start = round(t0 + ep.speech_start / SAMPLE_RATE, 4)
+                    timings.speech_end = round(t0 + (ep.last_voiced_end or ep.samples) / SAMPLE_RATE, 4)
+                if ep.speech_start is None or (endpoint_event and endpoint_event.kind == "no_speech"):
+                    if inc is not None:
+                        inc.close()
+                    return Answer(no_speech=True, audio_file=request.audio_name, timings=timings)
+                view.state = "transcribing"
+                view.update(-100, force=True)
+                transcript = self._transcribe(ep, inc, request.language)
+        except BaseException:
+            if inc is not None:
+                inc.close()
+            raise
+        timings.transcript_ready = self.clock()
+        return Answer(
+            text=transcript.text,
+            language=transcript.language,
+            language_probability=transcript.language_probability,
+            audio_file=request.audio_name,
+            no_speech=not transcript.text.strip(),
+            words=transcript.word_dicts(),
+            timings=timings,
+        )
+
+    def _transcribe(self, ep: Endpointer, inc: IncrementalTranscriber | None,
+                    language: str) -> Transcript:
+        audio = ep.all_audio()
+        end = min(len(audio), (ep.last_voiced_end or len(audio)) + int(TAIL_PAD_S * SAMPLE_RATE))
+        if inc is not None:
+            return inc.finish(audio, end)
+        start = max(0, (ep.speech_start or 0) - int(0.3 * SAMPLE_RATE))
+        return self.transcriber.transcribe(audio[start:end], language,
+                                           offset=start / SAMPLE_RATE)
+
+    def _say(self, text: str) -> None:
+        from rich.console import Console
+
+        (self.console or Console(stderr=True)).print(text)
+
