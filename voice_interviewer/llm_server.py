@@ -20,9 +20,15 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import ModelError
+
+if TYPE_CHECKING:
+    from .config import Settings
 
 # Runs in the child: load the model, serve until SIGTERM, then free it.
 _CHILD = r"""
@@ -186,3 +192,37 @@ class LocalLLMServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def resolve_gguf(name_or_path: str, models_dir: Path, *, progress: bool = True) -> Path:
+    """A GGUF file: an existing path, or a known recipe prepared (and verified) by the model manager."""
+    from .modelfiles import ModelFiles, get_recipe
+
+    path = Path(name_or_path).expanduser()
+    if path.suffix.lower() == ".gguf" or path.is_file():
+        if not path.is_file():
+            raise ModelError(f"{path}: GGUF model file not found")
+        return path
+    recipe = get_recipe(name_or_path)
+    if recipe.kind != "gguf":
+        raise ModelError(f"model {name_or_path!r} is not a GGUF chat model")
+    return ModelFiles(models_dir).path(name_or_path, progress=progress)
+
+
+@contextmanager
+def local_server_for(settings: Settings, console=None, *, progress: bool = True) -> Iterator[Settings]:
+    """Run a local server for ``settings.llm_model`` and yield settings that point at it.
+
+    The server is stopped when the block ends, however it ends (Ctrl-C included).
+    """
+    gguf = resolve_gguf(settings.llm_model, settings.models_dir, progress=progress)
+    server = LocalLLMServer(gguf, threads=choose_threads(settings.llm_threads))
+    if console is not None:
+        console.print(f"[dim]Starting the local LLM ({gguf.name}, {server.threads} thread(s))…[/]")
+    server.start()
+    if console is not None:
+        console.print(f"[dim]Local LLM ready at {server.base_url} in {server.startup_s:.1f} s[/]")
+    try:
+        yield settings.model_copy(update={"openai_base_url": server.base_url, "local_llm": False, "model": "local"})
+    finally:
+        server.stop()

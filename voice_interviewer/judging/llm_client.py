@@ -14,11 +14,10 @@ import atexit
 import ipaddress
 import time
 from collections.abc import Callable
-from pathlib import Path
 from urllib.parse import urlparse
 
 from ..config import Settings
-from ..errors import ConfigError, ModelError
+from ..errors import ConfigError
 from .llm_parse import redact
 
 FORMATS = ("json_schema", "json_object", "none")
@@ -61,21 +60,6 @@ def is_loopback(base_url: str | None) -> bool:
         return False
 
 
-def resolve_gguf(name_or_path: str, models_dir: Path, *, progress: bool = True) -> Path:
-    """A GGUF file: an existing path, or a known recipe prepared by the model manager."""
-    from ..modelfiles import ModelFiles, get_recipe
-
-    path = Path(name_or_path).expanduser()
-    if path.suffix.lower() == ".gguf" or path.is_file():
-        if not path.is_file():
-            raise ModelError(f"{path}: GGUF model file not found")
-        return path
-    recipe = get_recipe(name_or_path)
-    if recipe.kind != "gguf":
-        raise ModelError(f"model {name_or_path!r} is not a GGUF chat model")
-    return ModelFiles(models_dir).path(name_or_path, progress=progress)
-
-
 class Endpoint:
     """One OpenAI-compatible chat endpoint (and the local server behind it, if we started it)."""
 
@@ -102,7 +86,7 @@ class Endpoint:
         base_url = settings.openai_base_url
         model = settings.model
         if settings.local_llm:
-            from ..llm_server import LocalLLMServer, choose_threads
+            from ..llm_server import LocalLLMServer, choose_threads, resolve_gguf
 
             gguf = resolve_gguf(settings.llm_model, settings.models_dir, progress=progress)
             server = LocalLLMServer(gguf, threads=choose_threads(settings.llm_threads))
