@@ -91,3 +91,26 @@ class Mic:
 @pytest.fixture
 def mic(virtual_audio):
     return Mic()
+
+
+# --- speech to text and listening models (loaded once per test run) ---------------------
+
+SPEECH_DIR = pathlib.Path(os.environ.get(
+    "SHARED_SPEECH", str(pathlib.Path(__file__).resolve().parents[2] / "shared" / "speech")))
+STT_DATA = pathlib.Path(__file__).resolve().parent / "data" / "stt"
+
+
+@pytest.fixture(scope="session")
+def whisper_transcriber():
+    """Whisper base (multilingual), int8, 2 threads, from the prepared model cache."""
+    from voice_interviewer.stt import WhisperTranscriber
+
+    return WhisperTranscriber("base", threads=2, progress=False)
+
+
+@pytest.fixture(scope="session")
+def listening_models():
+    """(silero VAD, Smart Turn v3) from the prepared model cache."""
+    from voice_interviewer.audio.endpoint import load_endpointer_models
+
+    return load_endpointer_models(progress=False)
