@@ -43,6 +43,8 @@ def progress(
     filler and pace trends."""
     from ..review.progress import build_progress, progress_tables, render_progress
 
+    if html is not None and html.is_dir():
+        raise SessionError(f"cannot write {html}: it is a directory (give a file name like progress.html)")
     store = store_for(recordings_dir)
     prog = build_progress(store)
     if prog.damaged:

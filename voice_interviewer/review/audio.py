@@ -105,9 +105,10 @@ class SoundDevicePlayer:
     def __init__(self, device: str | int | None = None):
         try:
             import sounddevice as sd
-        except OSError as exc:  # the PyPI wheel needs the system PortAudio library
+        except (OSError, ImportError) as exc:  # the PyPI wheel needs the system PortAudio library
             raise DeviceError(
-                f"cannot play audio: {exc} (install libportaudio2)", hint="use --no-audio"
+                f"cannot play audio: {exc or 'sounddevice is not available'} (install libportaudio2)",
+                hint="use --no-audio",
             ) from None
         self._sd = sd
         self._device = device

@@ -106,7 +106,8 @@ def line_chart(
     ymax: float | None = None,
     chart_id: str = "chart",
 ) -> Markup:
-    """One polyline per series over shared x positions (gaps where a value is None), with a legend."""
+    """One polyline per series over shared x positions (a None is skipped, the line joins
+    its neighbours), with a legend."""
     values = [v for vs in series.values() for v in vs if v is not None]
     top_value = ymax or _nice_max(values, 1.0)
     W, H, L, T, B = 360, 150, 30, 10, 30
@@ -129,8 +130,7 @@ def line_chart(
         css = PALETTE[k % len(PALETTE)]
         runs: list[list[tuple[float, float, float]]] = [[]]
         for i, v in enumerate(vs):
-            if v is None:
-                runs.append([])
+            if v is None:  # not measured in that session: the line joins its neighbours
                 continue
             x = x0 + step * i if n > 1 else (x0 + x1) / 2
             y = T + H - H * min(v, top_value) / top_value
