@@ -199,7 +199,7 @@ class LLMJudge:
             return
         target = gaps[0]
         kp = question.key_point(target.id)
-        bank = next((f.text.get(lang) for f in question.follow_ups if f.key_point == target.id), None)
+        banked = [(g.id, f.text.get(lang)) for g in gaps for f in question.follow_ups if f.key_point == g.id]
         secrets = [question.model_answer.en, question.model_answer.es,
                    *(s for k in question.rubric for s in (k.statement.en, k.statement.es))]
         check = dict(language=lang, secrets=secrets, question=question.text.get(lang))
@@ -217,8 +217,10 @@ class LLMJudge:
                 text, why = check_follow_up(wording, **check)
             except LLMFault as exc:
                 text, why = None, str(exc)
+        target_id = target.id
         if text is None:
-            text = bank or (base.follow_up if base.follow_up_key_point == target.id else None)
+            if banked:  # the bank's follow-up for the most important gap that has one
+                target_id, text = banked[0]
             if why:
                 j.notes.append(f"LLM follow-up rejected ({why}); bank follow-up used" if text
                                else f"LLM follow-up rejected ({why})")
@@ -226,7 +228,7 @@ class LLMJudge:
         else:
             j.details["follow_up_source"] = source
         if text:
-            j.follow_up, j.follow_up_key_point = text, target.id
+            j.follow_up, j.follow_up_key_point = text, target_id
 
     # -- end of session -------------------------------------------------------------
     def summarize(self, turns: list[dict], mean: float | None, language: str) -> str | None:

@@ -122,6 +122,10 @@ class Endpoint:
             raise
         except openai.OpenAIError as exc:
             raise LLMFault(self.describe(exc)) from None
+        except ValueError:  # e.g. a body that is not JSON
+            raise LLMFault("the LLM endpoint sent a reply that is not a chat completion") from None
+        except Exception as exc:  # noqa: BLE001 - a judge must never break the interview
+            raise LLMFault(self.describe(exc)) from None
         self.last_latency = time.monotonic() - t0
         if not hasattr(resp, "choices"):
             raise LLMFault("the LLM endpoint sent a reply that is not a chat completion")
