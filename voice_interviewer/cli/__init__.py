@@ -15,6 +15,7 @@ from . import practice as _practice  # noqa: E402,F401
 from . import bank as _bank  # noqa: E402,F401
 from . import sessions as _sessions  # noqa: E402,F401
 from . import review as _review  # noqa: E402,F401
+from . import llm as _llm  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> None:
