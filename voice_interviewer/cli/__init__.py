@@ -14,6 +14,7 @@ from .app import app, err_console
 from . import practice as _practice  # noqa: E402,F401
 from . import bank as _bank  # noqa: E402,F401
 from . import sessions as _sessions  # noqa: E402,F401
+from . import score as _score  # noqa: E402,F401
 from . import review as _review  # noqa: E402,F401
 from . import llm as _llm  # noqa: E402,F401
 

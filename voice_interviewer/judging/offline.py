@@ -1,67 +1,232 @@
-"""Offline rubric judge: key-point coverage from evidence terms, no network, no LLM."""
+"""Offline rubric judge: meaning (multilingual embeddings) plus lexical evidence, no network.
+
+For each key point the judge takes the best match between a window of the answer and the
+key point's statement (in both languages, so answering a Spanish question in English
+works), and the lexical evidence (the rubric's evidence terms, and the statement's content
+words found in the answer, question words aside). The score mixes key-point coverage with
+the whole answer's similarity to the model answer, then applies guards: keyword lists,
+off-topic answers and instructions aimed at the grader score low; filler-only answers 0.
+"""
 
 from __future__ import annotations
 
-import re
-import unicodedata
+import time
+from dataclasses import dataclass, field
 
 from ..models import Judgement, KeyPointResult, Question
+from . import lexical as lx
+from .calibration import DEFAULT, Calibration, ramp
+from .embeddings import Embedder, get_embedder
+from .feedback import most_important_gap, write_feedback
+from .guards import find_injections, remove_spans
+
+MIN_CONTENT_WORDS = 3
+WINDOW, STRIDE, MAX_WINDOWS = 16, 8, 12
+INJECTION_FACTOR = 0.5  # an answer that tries to instruct the grader keeps at most half its score
+OFF_TOPIC_FACTOR = 0.3
 
 
-def normalize(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.lower())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return re.sub(r"[^a-z0-9²]+", " ", text).strip()
+def normalize(text: str) -> str:  # kept for callers of the first judge
+    return lx.normalize(text)
+
+
+@dataclass
+class Signals:
+    """Raw and calibrated signals for one answer (kept in ``Judgement.details``)."""
+
+    sem: list[float] = field(default_factory=list)  # per key point, calibrated best-window match
+    lex: list[float] = field(default_factory=list)  # per key point, lexical evidence 0–1
+    credit: list[float] = field(default_factory=list)
+    best_window: list[int] = field(default_factory=list)
+    global_sim: float = 0.0  # calibrated similarity of the whole answer to the model answer
+    relevance: float = 0.0
+    stop_ratio: float = 0.0
 
 
 class OfflineJudge:
     name = "offline"
 
+    def __init__(self, embedder: Embedder | None = None, calibration: Calibration = DEFAULT):
+        self._embedder = embedder
+        self.cal = calibration
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = get_embedder()
+        return self._embedder
+
+    # -- public -------------------------------------------------------------------------
+
     def judge(self, question: Question, answer: str, language: str) -> Judgement:
-        lang = "es" if language == "es" else "en"
-        norm = f" {normalize(answer)} "
-        results: list[KeyPointResult] = []
-        total = sum(kp.weight for kp in question.rubric)
-        got = 0.0
+        t0 = time.perf_counter()
+        lang = lx.guess_language(answer, default=language if language in ("es", "en") else "en")
+        injections = find_injections(answer)
+        clean = remove_spans(answer, injections)
+        tokens = lx.tokenize(clean)
+        content = [t for t in tokens if t.content]
+        flags = ["injection"] if injections else []
+        if len({t.stem for t in content}) < MIN_CONTENT_WORDS:
+            return self._empty(question, lang, flags, t0)
+        sig = self._signals(question, clean, tokens, lang)
+        c = self.cal
+        total_w = sum(kp.weight for kp in question.rubric)
+        coverage = sum(kp.weight * cr for kp, cr in zip(question.rubric, sig.credit)) / total_w
+        raw = c.coverage_weight * coverage + c.global_weight * sig.global_sim
+        factor = 1.0
+        if sig.stop_ratio < c.list_stop_ratio:
+            flags.append("list")
+            factor *= 0.25 + 0.75 * ramp(sig.stop_ratio, 0.0, c.list_stop_ratio) ** 2
+        if sig.relevance < c.off_topic_below:
+            flags.append("off_topic")
+            factor *= OFF_TOPIC_FACTOR
+        if injections:
+            factor *= INJECTION_FACTOR
+        score = round(max(0.0, min(10.0, 10.0 * raw * factor)), 2)
+        results = self._results(question, clean, tokens, lang, sig, flags)
+        gap = most_important_gap(results)
+        follow = self._follow_up(question, results, lang)
+        return Judgement(
+            score=score,
+            key_points=results,
+            feedback=write_feedback(results, lang, flags),
+            confidence=self._confidence(sig, coverage, len(content), flags),
+            scorer=self.name,
+            notes=[f"flag:{f}" for f in flags],
+            follow_up=follow[0],
+            follow_up_key_point=follow[1] or (gap.id if gap else None),
+            details={
+                "language": lang,
+                "coverage": round(coverage, 3),
+                "similarity": round(sig.global_sim, 3),
+                "relevance": round(sig.relevance, 3),
+                "function_word_ratio": round(sig.stop_ratio, 3),
+                "flags": flags,
+                "model": getattr(self.embedder, "name", "embedder"),
+                "ms": round((time.perf_counter() - t0) * 1000, 1),
+            },
+        )
+
+    # -- signals ------------------------------------------------------------------------
+
+    def _signals(self, question: Question, text: str, tokens: list[lx.Token], lang: str) -> Signals:
+        import numpy as np  # noqa: PLC0415
+
+        c = self.cal
+        spans = _windows(len(tokens))
+        pieces = [text] + [lx.span_text(text, tokens, a, b) for a, b in spans if (a, b) != (0, len(tokens))]
+        answer_vecs = self.embedder.encode(pieces, "query")
+        statements = [s for kp in question.rubric for s in (kp.statement.en, kp.statement.es)]
+        refs = [question.model_answer.en, question.model_answer.es]
+        ref_vecs = self.embedder.encode(statements + refs, "query", cache=True)
+        kp_vecs, model_vecs = ref_vecs[: len(statements)], ref_vecs[len(statements) :]
+        sims = answer_vecs @ kp_vecs.T  # (pieces, 2 * key points)
+        per_kp = sims.reshape(len(pieces), len(question.rubric), 2).max(axis=2)  # best language
+        best = per_kp.argmax(axis=0)
+        sig = Signals()
+        sig.best_window = [int(b) for b in best]
+        sig.sem = [ramp(float(per_kp[b, k]), c.sem_lo, c.sem_hi) for k, b in enumerate(best)]
+        sig.global_sim = ramp(float((answer_vecs[0] @ model_vecs.T).max()), c.sem_lo, c.sem_hi)
+        q_stems = frozenset(
+            lx.content_stems(question.text.en) + lx.content_stems(question.text.es)
+        )
+        answer_stems = {t.stem for t in tokens if t.content}
         for kp in question.rubric:
-            terms = [normalize(t) for t in kp.evidence.all() if normalize(t)]
-            hits = [t for t in terms if f" {t} " in norm]
-            if len(hits) >= 2 or (hits and len(terms) <= 2):
-                verdict, credit = "covered", 1.0
-            elif hits:
-                verdict, credit = "partly", 0.5
-            else:
-                verdict, credit = "missing", 0.0
-            got += credit * kp.weight
-            results.append(
+            sig.lex.append(_lexical_credit(kp, tokens, answer_stems, q_stems))
+        for s, le in zip(sig.sem, sig.lex):
+            sig.credit.append(min(1.0, c.kp_sem_weight * s + c.kp_lex_weight * le))
+        sig.relevance = max([sig.global_sim, *sig.sem]) if sig.sem else sig.global_sim
+        sig.stop_ratio = lx.stopword_ratio(tokens)
+        del np
+        return sig
+
+    # -- results ------------------------------------------------------------------------
+
+    def _results(
+        self, question: Question, text: str, tokens: list[lx.Token], lang: str, sig: Signals, flags: list[str]
+    ) -> list[KeyPointResult]:
+        c = self.cal
+        spans = [(0, len(tokens))] + [s for s in _windows(len(tokens)) if s != (0, len(tokens))]
+        damp = 0.25 if ("list" in flags or "off_topic" in flags) else 1.0
+        out = []
+        for k, kp in enumerate(question.rubric):
+            credit = sig.credit[k] * damp
+            verdict = "covered" if credit >= c.covered_at else "partly" if credit >= c.partly_at else "missing"
+            evidence = None
+            if verdict != "missing":
+                hits = lx.find_terms(tokens, kp.evidence.all())
+                if hits:
+                    a, b = max(0, hits[0].start - 4), min(len(tokens), hits[0].end + 4)
+                else:
+                    a, b = spans[sig.best_window[k]]
+                evidence = lx.span_text(text, tokens, a, b) or None
+            out.append(
                 KeyPointResult(
                     id=kp.id,
                     statement=kp.statement.get(lang),
                     weight=kp.weight,
                     verdict=verdict,
-                    evidence=", ".join(hits) or None,
+                    evidence=evidence,
+                    similarity=round(sig.sem[k], 3),
                 )
             )
-        score = round(10 * got / total, 1) if total else 0.0
-        missing = [r for r in results if r.verdict != "covered"]
-        missing.sort(key=lambda r: -r.weight)
-        if lang == "es":
-            feedback = f"Puntuación {score:.1f}/10."
-            if missing:
-                feedback += f" Lo más importante que faltó: {missing[0].statement}"
-        else:
-            feedback = f"Score {score:.1f}/10."
-            if missing:
-                feedback += f" The most important thing missing: {missing[0].statement}"
-        follow = next(
-            (f for m in missing for f in question.follow_ups if f.key_point == m.id), None
-        )
+        return out
+
+    def _confidence(self, sig: Signals, coverage: float, n_content: int, flags: list[str]) -> float:
+        """Higher when meaning and wording agree and the answer is long enough to judge."""
+        sem = sum(sig.sem) / len(sig.sem) if sig.sem else 0.0
+        lex = sum(sig.lex) / len(sig.lex) if sig.lex else 0.0
+        agreement = 1.0 - min(1.0, abs(sem - lex))
+        length = ramp(n_content, 3, 25)
+        conf = 0.35 + 0.35 * agreement + 0.25 * length
+        if flags:
+            conf = max(conf, 0.7)  # flagged answers are clear cases
+        return round(min(0.95, conf), 2)
+
+    def _follow_up(self, question: Question, results: list[KeyPointResult], lang: str):
+        order = [r for v in ("missing", "partly") for r in sorted(
+            (r for r in results if r.verdict == v), key=lambda r: -r.weight)]
+        for r in order:
+            for f in question.follow_ups:
+                if f.key_point == r.id:
+                    return f.text.get(lang), f.key_point
+        return None, None
+
+    def _empty(self, question: Question, lang: str, flags: list[str], t0: float) -> Judgement:
+        results = [
+            KeyPointResult(id=kp.id, statement=kp.statement.get(lang), weight=kp.weight, verdict="missing")
+            for kp in question.rubric
+        ]
+        follow = self._follow_up(question, results, lang)
+        gap = most_important_gap(results)
         return Judgement(
-            score=score,
+            score=0.0,
             key_points=results,
-            feedback=feedback,
-            confidence=0.5,
+            feedback=write_feedback(results, lang, flags, empty=True),
+            confidence=0.95,
             scorer=self.name,
-            follow_up=follow.text.get(lang) if follow else None,
-            follow_up_key_point=follow.key_point if follow else None,
+            notes=["flag:empty", *(f"flag:{f}" for f in flags)],
+            follow_up=follow[0],
+            follow_up_key_point=follow[1] or (gap.id if gap else None),
+            details={"language": lang, "flags": ["empty", *flags],
+                     "ms": round((time.perf_counter() - t0) * 1000, 1)},
         )
+
+
+def _windows(n_tokens: int) -> list[tuple[int, int]]:
+    size, stride = WINDOW, STRIDE
+    while n_tokens > size and (n_tokens - size) / stride + 1 > MAX_WINDOWS:
+        size, stride = size + 4, stride + 4
+    return lx.windows(n_tokens, size, stride)
+
+
+def _lexical_credit(kp, tokens: list[lx.Token], answer_stems: set[str], q_stems: frozenset[str]) -> float:
+    """Evidence terms found (two are plenty), or the statement's own content words recalled."""
+    terms = kp.evidence.all()
+    term_credit = min(1.0, len(lx.find_terms(tokens, terms)) / 2.0) if terms else 0.0
+    recall = 0.0
+    for statement in (kp.statement.en, kp.statement.es):
+        stems = lx.content_stems(statement, exclude=q_stems) or lx.content_stems(statement)
+        if stems:
+            recall = max(recall, sum(s in answer_stems for s in stems) / len(stems))
+    return max(term_credit, min(1.0, recall * 1.5))

@@ -1,0 +1,116 @@
+"""Calibration of the offline judge: a handful of global constants, and agreement statistics.
+
+The constants map raw signals (embedding cosines, lexical overlaps) onto 0–1 credits and
+combine them. They are global (not per question) and were set on a development split that
+the reported benchmarks exclude (see ``benchmarks/judge_agreement.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import BaseModel
+
+
+class Calibration(BaseModel):
+    # multilingual-e5 cosines are compressed into ~0.75–0.95; map [lo, hi] onto [0, 1]
+    sem_lo: float = 0.80
+    sem_hi: float = 0.90
+    # how a key point's credit mixes the embedding match and the lexical evidence
+    kp_sem_weight: float = 0.55
+    kp_lex_weight: float = 0.45
+    # how the score mixes key-point coverage and whole-answer similarity to the model answer
+    coverage_weight: float = 0.7
+    global_weight: float = 0.3
+    # verdict thresholds on a key point's credit
+    covered_at: float = 0.6
+    partly_at: float = 0.3
+    # answers whose share of function words is below this read as keyword lists
+    list_stop_ratio: float = 0.22
+    # whole-answer relevance (calibrated) under which the answer counts as off-topic
+    off_topic_below: float = 0.15
+
+
+DEFAULT = Calibration()
+
+
+def ramp(x: float, lo: float, hi: float) -> float:
+    """0 below ``lo``, 1 above ``hi``, linear in between."""
+    if hi <= lo:
+        return 1.0 if x >= hi else 0.0
+    return min(1.0, max(0.0, (x - lo) / (hi - lo)))
+
+
+# --- agreement statistics (numpy only; used by benchmarks and tests) -----------------------
+
+
+def _arr(x: Sequence[float]):
+    import numpy as np  # noqa: PLC0415
+
+    return np.asarray(x, dtype=float)
+
+
+def pearson(a: Sequence[float], b: Sequence[float]) -> float:
+    import numpy as np  # noqa: PLC0415
+
+    a, b = _arr(a), _arr(b)
+    if len(a) < 2 or a.std() == 0 or b.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def ranks(x: Sequence[float]):
+    """Average ranks (ties share the mean rank), as Spearman needs."""
+    import numpy as np  # noqa: PLC0415
+
+    x = _arr(x)
+    order = np.argsort(x, kind="mergesort")
+    r = np.empty(len(x))
+    xs = x[order]
+    i = 0
+    while i < len(x):
+        j = i
+        while j + 1 < len(x) and xs[j + 1] == xs[i]:
+            j += 1
+        r[order[i : j + 1]] = (i + j) / 2.0
+        i = j + 1
+    return r
+
+
+def spearman(a: Sequence[float], b: Sequence[float]) -> float:
+    return pearson(ranks(a), ranks(b))
+
+
+def rmse(a: Sequence[float], b: Sequence[float]) -> float:
+    import numpy as np  # noqa: PLC0415
+
+    return float(np.sqrt(np.mean((_arr(a) - _arr(b)) ** 2)))
+
+
+def linear_fit(x: Sequence[float], y: Sequence[float]) -> tuple[float, float]:
+    """Least-squares slope and intercept of y on x."""
+    import numpy as np  # noqa: PLC0415
+
+    x, y = _arr(x), _arr(y)
+    if len(x) < 2 or x.std() == 0:
+        return 0.0, float(y.mean()) if len(y) else 0.0
+    slope, intercept = np.polyfit(x, y, 1)
+    return float(slope), float(intercept)
+
+
+def grouped_linear_map(
+    x: Sequence[float], y: Sequence[float], groups: Sequence[str], lo: float = 0.0, hi: float = 5.0
+):
+    """Leave-one-group-out linear map of x onto y's scale, clipped to [lo, hi].
+
+    Each group's predictions come from a fit on the other groups only.
+    """
+    import numpy as np  # noqa: PLC0415
+
+    x, y, g = _arr(x), _arr(y), np.asarray(list(groups))
+    out = np.empty(len(x))
+    for name in np.unique(g):
+        held = g == name
+        slope, intercept = linear_fit(x[~held], y[~held]) if (~held).any() else linear_fit(x, y)
+        out[held] = np.clip(slope * x[held] + intercept, lo, hi)
+    return out
