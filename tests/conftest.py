@@ -114,3 +114,15 @@ def listening_models():
     from voice_interviewer.audio.endpoint import load_endpointer_models
 
     return load_endpointer_models(progress=False)
+
+
+@pytest.fixture(scope="session")
+def local_llm_server(tmp_path_factory):
+    """SmolLM2-135M (from the prepared model cache) behind a llama.cpp server on 127.0.0.1."""
+    from voice_interviewer.config import Settings
+    from voice_interviewer.llm_server import LocalLLMServer, resolve_gguf
+
+    gguf = resolve_gguf("smollm2-135m", Settings().models_dir, progress=False)
+    log = tmp_path_factory.mktemp("llm") / "server.log"
+    with LocalLLMServer(gguf, n_ctx=4096, log_path=log) as server:
+        yield server

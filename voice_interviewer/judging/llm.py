@@ -49,18 +49,20 @@ class LLMJudge:
     name = "llm"
 
     def __init__(self, endpoint: Endpoint, fallback: Judge, *, method: str = "auto",
-                 fusion_weight: float = FUSION_WEIGHT):
+                 fusion_weight: float = FUSION_WEIGHT, follow_ups: bool = True):
         self.endpoint = endpoint
         self.fallback = fallback
+        self.follow_ups = follow_ups  # False: no follow-up wording (batch scoring, benchmarks)
         if method == "auto":
             method = "probs" if endpoint.local else "structured"
         self.method = method
         self.fusion_weight = fusion_weight
 
     @classmethod
-    def from_settings(cls, settings: Settings, fallback: Judge, *, progress: bool = True) -> LLMJudge:
+    def from_settings(cls, settings: Settings, fallback: Judge, *, progress: bool = True,
+                      follow_ups: bool = True) -> LLMJudge:
         endpoint = Endpoint.from_settings(settings, progress=progress)
-        return cls(endpoint, fallback, method=settings.llm_method)
+        return cls(endpoint, fallback, method=settings.llm_method, follow_ups=follow_ups)
 
     # -- lifecycle -----------------------------------------------------------
     def close(self) -> None:
@@ -87,7 +89,8 @@ class LLMJudge:
         except (LLMFault, GradeError) as exc:
             return self._offline(base, str(exc))
         self._cross_check(j, base, answer)
-        self._word_follow_up(j, question, lang, base)
+        if self.follow_ups:
+            self._word_follow_up(j, question, lang, base)
         return j
 
     def _offline(self, base: Judgement, reason: str) -> Judgement:
@@ -145,7 +148,7 @@ class LLMJudge:
             shown = None if fmt == "json_schema" else json.dumps(schema, separators=(",", ":"))
             return [self._system(lang), {"role": "user", "content": render("grade", lang, schema=shown, **context)}]
 
-        opts = dict(temperature=0, max_tokens=600)
+        opts = dict(temperature=0, max_tokens=900)
         text, messages = self.endpoint.grade_call(build, schema, **opts)
         repaired = False
         try:
