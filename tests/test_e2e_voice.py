@@ -1,0 +1,138 @@
+"""The spoken interview end to end: `voice-interviewer practice` on the virtual microphone.
+
+A driver polls session.json's ``status`` and, each time the interview is listening for a
+new turn, plays a spoken answer (espeak-ng, ``tests/data/voice/``) into the microphone.
+Real TTS, real capture, real endpointing and Whisper, the offline judge.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from voice_helpers import read_wav, voiced_seconds
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO / "tests" / "data" / "voice"
+TURN_TIMINGS = ("speech_end", "endpoint", "transcript_ready", "judged", "reply_audio_start", "wait")
+
+# answer WAV and words its transcript must contain (accents and case ignored)
+ANSWERS = {
+    "en": [("en-bias-variance.wav", ["variance", "underfitting"]), ("en-regularization.wav", ["penalty", "model"])],
+    "es": [("es-bias-variance.wav", ["modelo", "simple"]), ("es-regularization.wav", ["regularizacion", "penalizacion"])],
+}
+
+
+def _plain(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def _status(recordings: Path) -> tuple[Path | None, dict | None]:
+    for path in recordings.glob("*/session.json"):
+        try:
+            return path, json.loads(path.read_text())["status"]
+        except (OSError, ValueError, KeyError):
+            return path, None  # being replaced right now: read again
+    return None, None
+
+
+def _play(mic, wav: Path, errors: list[str]) -> None:
+    try:
+        mic.play(wav)
+    except Exception as exc:  # noqa: BLE001 - reported by the test
+        errors.append(f"playing {wav.name}: {exc}")
+
+
+def run_spoken_interview(language: str, tmp_path: Path, mic, timeout: float = 600.0):
+    recordings = tmp_path / "recordings"
+    cmd = [
+        sys.executable, "-m", "voice_interviewer", "practice",
+        "--question", "bias-variance", "--question", "regularization",
+        "--followups", "0", "--scorer", "offline", "--language", language,
+        "--recordings-dir", str(recordings),
+    ]  # fmt: skip
+    out, err = (tmp_path / "stdout.txt").open("w"), (tmp_path / "stderr.txt").open("w")
+    proc = subprocess.Popen(
+        cmd, cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+    )  # fmt: skip
+    answers = ANSWERS[language]
+    answered: set[int] = set()
+    player: threading.Thread | None = None
+    errors: list[str] = []
+    speaker_rec = None
+    deadline = time.monotonic() + timeout
+    try:
+        while proc.poll() is None:
+            assert time.monotonic() < deadline, "interview did not finish in time"
+            _, status = _status(recordings)
+            if status and status["state"] == "listening" and status["turn"] not in answered:
+                turn = status["turn"]
+                assert 1 <= turn <= len(answers), status
+                if player is not None:
+                    player.join()
+                answered.add(turn)
+                wav = DATA / answers[turn - 1][0]
+                player = threading.Thread(target=_play, args=(mic, wav, errors), daemon=True)
+                player.start()  # keep polling while the answer plays
+            reacting = status and status["state"] == "speaking" and status["turn"] == 1 and 1 in answered
+            if reacting and speaker_rec is None:
+                speaker_rec = mic.record_speaker(4, tmp_path / "speaker.wav")  # the reaction to turn 1
+            time.sleep(0.05)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        out.close()
+        err.close()
+        if player is not None:
+            player.join(timeout=60)
+    assert not errors, errors
+    assert speaker_rec is not None, "never saw the interviewer speak after turn 1"
+    assert speaker_rec.wait(timeout=60) == 0
+    logs = (tmp_path / "stderr.txt").read_text()
+    assert proc.returncode == 0, logs[-3000:]
+    session_json, _ = _status(recordings)
+    assert session_json is not None
+    return json.loads(session_json.read_text()), session_json.parent
+
+
+@pytest.mark.audio
+@pytest.mark.model
+@pytest.mark.slow
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_spoken_interview_end_to_end(language, mic, tmp_path):
+    session, folder = run_spoken_interview(language, tmp_path, mic)
+
+    assert session["state"] == "completed"
+    assert session["mode"] == "voice"
+    assert session["status"] == {"state": "done", "turn": 2}
+    turns = session["turns"]
+    assert [t["question_id"] for t in turns] == ["bias-variance", "regularization"]
+
+    for turn, (_wav, words) in zip(turns, ANSWERS[language]):
+        heard = _plain(turn["answer"])
+        assert all(w in heard for w in words), (words, turn["answer"])
+        assert turn["score"] is not None and 0 <= turn["score"] <= 10
+        assert turn["reaction"]
+        for name in (turn["audio_file"], turn["question_audio_file"]):
+            assert name and not Path(name).is_absolute()
+            audio, rate = read_wav(folder / name)
+            assert voiced_seconds(audio, rate) > 1.0, name
+        t = turn["timings"]
+        missing = [k for k in TURN_TIMINGS if t.get(k) is None]
+        assert not missing, (turn["index"], missing)
+        assert t["speech_end"] <= t["endpoint"] <= t["transcript_ready"] <= t["judged"] <= t["reply_audio_start"]
+        assert t["wait"] == pytest.approx(t["reply_audio_start"] - t["speech_end"], abs=0.01)
+
+    audio, rate = read_wav(tmp_path / "speaker.wav")
+    assert voiced_seconds(audio, rate) > 1.0  # the interviewer was heard on the speaker
