@@ -56,8 +56,8 @@ QUESTION = Question(
 )
 
 
-def make_judge(server_url: str, *, method="structured", timeout=5.0, retries=2) -> LLMJudge:
-    settings = Settings(scorer="llm", openai_base_url=server_url, openai_api_key=CANARY,
+def make_judge(server_url: str, *, method="structured", timeout=5.0, retries=2, scorer="llm") -> LLMJudge:
+    settings = Settings(scorer=scorer, openai_base_url=server_url, openai_api_key=CANARY,
                         llm_timeout=timeout, llm_retries=retries, llm_method=method, model="fault")
     return LLMJudge.from_settings(settings, fallback=OfflineJudge())
 
@@ -90,7 +90,7 @@ def test_valid_structured_grade_is_used_and_offline_score_kept(server):
 
 def test_large_disagreement_with_offline_is_flagged(server):
     j = make_judge(server.base_url).judge(QUESTION, "I think it is about neural networks maybe.", "en")
-    assert j.scorer == "llm" and j.score == 10 and j.offline_score == 0
+    assert j.scorer == "llm" and j.score == 10 and j.offline_score < 3
     assert any("large disagreement" in n for n in j.notes)
 
 
@@ -184,14 +184,17 @@ def test_follow_ups_that_reveal_or_copy_the_key_fall_back_to_the_bank(server):
     assert "irreducible error." not in asked.split("missed this idea:")[0]  # the model answer is not shown
 
 
-def test_probability_score_is_fused_with_offline(server):
+@pytest.mark.parametrize("scorer", ["llm", "auto"])
+def test_probability_score_and_its_fusion_with_offline(server, scorer):
     server.mode = "probs"
-    j = make_judge(server.base_url, method="probs").judge(QUESTION, ANSWER, "en")
+    j = make_judge(server.base_url, method="probs", scorer=scorer).judge(QUESTION, ANSWER, "en")
     p = {4: math.exp(-0.2), 3: math.exp(-1.9), 5: math.exp(-3.0)}
     ev = sum(d * v for d, v in p.items()) / sum(p.values())
     off = OfflineJudge().judge(QUESTION, ANSWER, "en").score
     assert j.scorer == "llm" and j.details["llm_score"] == pytest.approx(2 * ev, abs=0.01)
-    assert j.score == pytest.approx((2 * ev + off) / 2, abs=0.02)
+    assert j.details["fused_score"] == pytest.approx((2 * ev + off) / 2, abs=0.02) and j.offline_score == off
+    # --scorer llm: the LLM's own score; --scorer auto: the fusion, which measured better
+    assert j.score == (j.details["llm_score"] if scorer == "llm" else j.details["fused_score"])
     body = server.chat_requests()[0]["body"]
     assert body["max_tokens"] == 1 and body["grammar"] == "root ::= [0-5]" and body["logprobs"] is True
     # the follow-up targets the most important missing point (decomposition, weight 2) and is worded by the LLM

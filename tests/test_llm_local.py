@@ -49,7 +49,8 @@ def test_probability_judge_on_real_server(local_llm_server, question):
         probs = j.details["digit_probs"]
         assert probs and abs(sum(probs.values()) - 1) < 1e-3 and all(0 <= int(d) <= 5 for d in probs)
         assert 0 <= j.details["llm_score"] <= 10 and j.offline_score is not None
-        assert j.score == pytest.approx((j.details["llm_score"] + j.offline_score) / 2, abs=0.02)
+        assert j.score == j.details["llm_score"]
+        assert j.details["fused_score"] == pytest.approx((j.details["llm_score"] + j.offline_score) / 2, abs=0.02)
         # a follow-up on the most important missing point: LLM-worded (guarded) or the bank's
         assert j.follow_up_key_point in {k.id for k in question.rubric if k.id not in j.covered}
         assert j.details["follow_up_source"] in {"llm", "bank"}

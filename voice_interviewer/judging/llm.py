@@ -49,9 +49,10 @@ class LLMJudge:
     name = "llm"
 
     def __init__(self, endpoint: Endpoint, fallback: Judge, *, method: str = "auto",
-                 fusion_weight: float = FUSION_WEIGHT, follow_ups: bool = True):
+                 fusion_weight: float = FUSION_WEIGHT, follow_ups: bool = True, fuse: bool = False):
         self.endpoint = endpoint
         self.fallback = fallback
+        self.fuse = fuse  # score = fusion with the offline score (what --scorer auto uses) instead of the LLM's
         self.follow_ups = follow_ups  # False: no follow-up wording (batch scoring, benchmarks)
         if method == "auto":
             method = "probs" if endpoint.local else "structured"
@@ -62,7 +63,8 @@ class LLMJudge:
     def from_settings(cls, settings: Settings, fallback: Judge, *, progress: bool = True,
                       follow_ups: bool = True) -> LLMJudge:
         endpoint = Endpoint.from_settings(settings, progress=progress)
-        return cls(endpoint, fallback, method=settings.llm_method, follow_ups=follow_ups)
+        return cls(endpoint, fallback, method=settings.llm_method, follow_ups=follow_ups,
+                   fuse=settings.scorer == "auto")
 
     # -- lifecycle -----------------------------------------------------------
     def close(self) -> None:
@@ -120,16 +122,17 @@ class LLMJudge:
         llm_score = round(2 * ev, 2)  # 0–5 digits → 0–10
         w = self.fusion_weight
         fused = round(w * llm_score + (1 - w) * base.score, 2)
+        score = fused if self.fuse else llm_score
         sd = statistics.pstdev([d for d in probs for _ in range(round(probs[d] * 100))] or [0])
         return base.model_copy(deep=True, update={
-            "score": min(10.0, max(0.0, fused)),
+            "score": min(10.0, max(0.0, score)),
             "scorer": self.name,
             "follow_up": None,  # worded below, for the point picked in code
             "follow_up_key_point": None,
             "offline_score": base.score,
             "confidence": round(max(0.05, min(0.95, 1 - sd / 2.5)), 2),
-            "details": {**base.details, "method": "probs", "llm_score": llm_score,
-                        "fusion_weight": w, "digit_probs": {str(d): round(p, 4) for d, p in probs.items()},
+            "details": {**base.details, "method": "probs", "llm_score": llm_score, "fused_score": fused,
+                        "fusion_weight": w, "fused": self.fuse, "digit_probs": {str(d): round(p, 4) for d, p in probs.items()},
                         "model": self.endpoint.model, "latency_s": _r(self.endpoint.last_latency)},
         })
 
