@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -12,6 +14,27 @@ from .errors import DeviceError
 from .ports import Clock, MonotonicClock
 
 NO_TTS_HINT = "use --no-tts to read the questions instead"
+_alsa_handler = None
+
+
+def quiet_alsa() -> None:
+    """Stop alsa-lib printing diagnostics on stderr (through PulseAudio's ALSA plugin it
+    prints "snd_pcm_recover underrun occurred" at the end of some streams, harmlessly,
+    in the middle of the interview). Errors still reach us as PortAudio errors.
+    ``VOICE_INTERVIEWER_ALSA_DEBUG=1`` keeps the messages.
+    """
+    global _alsa_handler
+    if _alsa_handler is not None or os.environ.get("VOICE_INTERVIEWER_ALSA_DEBUG"):
+        return
+    try:
+        asound = ctypes.cdll.LoadLibrary("libasound.so.2")
+    except OSError:
+        return
+    handler_type = ctypes.CFUNCTYPE(
+        None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p
+    )
+    _alsa_handler = handler_type(lambda *args: None)  # kept alive for the process
+    asound.snd_lib_error_set_handler(_alsa_handler)
 
 
 class Player(Protocol):
@@ -39,6 +62,7 @@ class SoundDevicePlayer:
                 import sounddevice
             except OSError as exc:  # PortAudio missing
                 raise DeviceError(f"no audio output: {exc}", hint=NO_TTS_HINT) from None
+            quiet_alsa()
             self._sd = sounddevice
         return self._sd
 
