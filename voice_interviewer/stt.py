@@ -123,6 +123,16 @@ def _resample(x: np.ndarray, rate: int, target: int) -> np.ndarray:
     return np.interp(t_out, np.arange(len(x)), x).astype(np.float32)
 
 
+def _looks_hallucinated(segment) -> bool:
+    """Whisper (more so with a prompt) may invent a phrase over the last fraction of a second
+    of silence; such segments have a low log-probability and near-zero word probabilities."""
+    words = segment.words or []
+    if not words:
+        return False
+    mean_p = sum(w.probability for w in words) / len(words)
+    return mean_p < 0.35 and segment.avg_logprob < -0.8
+
+
 class WhisperTranscriber:
     """faster-whisper, loaded once; int8 on the CPU with ``threads`` threads."""
 
@@ -187,6 +197,8 @@ class WhisperTranscriber:
             )
             segs, words = [], []
             for s in segments:  # a generator: decoding happens while iterating
+                if _looks_hallucinated(s):
+                    continue
                 segs.append(Segment(start=round(s.start + offset, 3), end=round(s.end + offset, 3),
                                     text=s.text.strip(), avg_logprob=s.avg_logprob,
                                     no_speech_prob=s.no_speech_prob))

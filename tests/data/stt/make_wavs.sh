@@ -11,7 +11,7 @@ say() { # voice speed text out
 }
 
 say en-us 150 "Overfitting happens when a model learns the noise in the training data. I would use cross validation and regularization to prevent it." en_answer.wav
-say es 140 "El sobreajuste ocurre cuando el modelo aprende el ruido de los datos de entrenamiento. Usaría validación cruzada y regularización para evitarlo." es_answer.wav
+say es 140 "Hola, me llamo Carlos. Hoy vamos a hablar sobre el aprendizaje automático y la evaluación de los modelos." es_answer.wav
 
 # an answer with a 2 s thinking pause in the middle of a sentence
 say en-us 150 "To reduce overfitting I would first collect more data, and then" "$tmp/a.wav"

@@ -1,0 +1,133 @@
+"""Speech to text with the real Whisper base model on real and synthetic speech (WER bounds)."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from voice_interviewer.errors import ModelError, TranscriptionError
+from voice_interviewer.stt import SAMPLE_RATE, load_audio, resolve_model
+
+from stt_paths import SPEECH_DIR, STT_DATA
+
+pytestmark = [pytest.mark.model, pytest.mark.slow]
+
+EN_CLIPS = ["jfk.wav", "sense_and_sensibility_01_austen_64kb-0870.wav",
+            "sense_and_sensibility_01_austen_64kb-0890.wav"]
+ES_CLIPS = ["es-asterisk-3.wav", "es-asterisk-6.wav", "es-asterisk-10.wav"]
+
+
+def normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = re.sub(r"[^a-z0-9' ]+", " ", text.replace("-", " "))
+    return " ".join(text.split())
+
+
+def wer(refs: list[str], hyps: list[str]) -> float:
+    import jiwer
+
+    return jiwer.wer([normalise(r) for r in refs], [normalise(h) for h in hyps])
+
+
+def manifest() -> dict[str, dict]:
+    path = SPEECH_DIR / "manifest.jsonl"
+    if not path.is_file():
+        pytest.skip(f"no speech fixtures at {SPEECH_DIR}")
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return {r["file"]: r for r in rows}
+
+
+@pytest.mark.parametrize("language,clips,bound", [("en", EN_CLIPS, 0.12), ("es", ES_CLIPS, 0.15)])
+def test_real_speech_wer_and_language(whisper_transcriber, language, clips, bound):
+    rows = manifest()
+    refs, hyps = [], []
+    for name in clips:
+        t = whisper_transcriber.transcribe(SPEECH_DIR / name, "auto")
+        assert t.language == language, (name, t.language)
+        assert t.language_probability > 0.5
+        refs.append(rows[name]["text"])
+        hyps.append(t.text)
+    assert wer(refs, hyps) <= bound, list(zip(refs, hyps))
+
+
+@pytest.mark.parametrize("name,language,reference,bound", [
+    ("en_answer.wav", "en", "Overfitting happens when a model learns the noise in the training data. "
+     "I would use cross validation and regularization to prevent it.", 0.25),
+    ("es_answer.wav", "es", "Hola, me llamo Carlos. Hoy vamos a hablar sobre el aprendizaje automático "
+     "y la evaluación de los modelos.", 0.3),
+])
+def test_synthetic_speech_with_word_timestamps(whisper_transcriber, name, language, reference, bound):
+    path = STT_DATA / name
+    t = whisper_transcriber.transcribe(path, "auto")
+    assert t.language == language
+    assert wer([reference], [t.text]) <= bound, t.text
+    duration = sf.info(str(path)).duration
+    assert abs(t.duration - duration) < 0.05
+    assert len(t.words) >= 10 and t.segments
+    starts = [w.start for w in t.words]
+    assert starts == sorted(starts)
+    assert all(0 <= w.start <= w.end <= duration + 0.5 for w in t.words)
+    assert all(0 <= w.probability <= 1 for w in t.words)
+    # the words spell the text
+    assert normalise(" ".join(w.word for w in t.words)) == normalise(t.text)
+
+
+def test_explicit_language_and_offset(whisper_transcriber):
+    audio = load_audio(STT_DATA / "en_answer.wav")
+    t = whisper_transcriber.transcribe(audio, "en", offset=10.0)
+    assert t.language == "en" and t.language_probability is None
+    assert t.words[0].start >= 10.0
+
+
+def test_silence_gives_no_words(whisper_transcriber):
+    t = whisper_transcriber.transcribe(np.zeros(SAMPLE_RATE // 20, dtype=np.float32), "auto")
+    assert t.text == "" and t.words == []
+
+
+def test_corrupt_and_missing_files_raise_one_clear_error(whisper_transcriber, tmp_path):
+    bad = tmp_path / "broken.wav"
+    bad.write_bytes(b"RIFF\x00\x00\x00\x00WAVEfmt garbage" + bytes(200))
+    with pytest.raises(TranscriptionError, match="broken.wav: cannot read audio"):
+        whisper_transcriber.transcribe(bad)
+    with pytest.raises(TranscriptionError, match="no such audio file"):
+        whisper_transcriber.transcribe(tmp_path / "absent.wav")
+    with pytest.raises(TranscriptionError, match="unsupported language"):
+        whisper_transcriber.transcribe(STT_DATA / "en_answer.wav", "fr")
+
+
+def test_resampled_and_stereo_input(whisper_transcriber, tmp_path):
+    audio = load_audio(STT_DATA / "en_answer.wav")
+    x44 = np.interp(np.arange(int(len(audio) * 44100 / 16000)) * 16000 / 44100,
+                    np.arange(len(audio)), audio)
+    path = tmp_path / "stereo44k.flac"
+    sf.write(str(path), np.stack([x44, x44], axis=1), 44100)
+    back = load_audio(path)
+    assert abs(len(back) - len(audio)) < 10
+    assert np.corrcoef(back[: len(audio) - 10], audio[: len(audio) - 10])[0, 1] > 0.95
+
+
+def test_unknown_model_spec(tmp_path):
+    with pytest.raises(ModelError, match="unknown STT model"):
+        resolve_model("huge-v9")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ModelError, match="no model.bin"):
+        resolve_model(str(tmp_path / "empty"))
+
+
+def test_tiny_en_is_english_only():
+    from voice_interviewer.stt import WhisperTranscriber
+
+    tiny = WhisperTranscriber("tiny.en", threads=1, progress=False)
+    assert tiny.english_only
+    t = tiny.transcribe(STT_DATA / "en_answer.wav", "auto")
+    reference = ("Overfitting happens when a model learns the noise in the training data. "
+                 "I would use cross validation and regularization to prevent it.")
+    assert t.language == "en" and wer([reference], [t.text]) <= 0.3, t.text
+    with pytest.raises(TranscriptionError, match="English-only"):
+        tiny.transcribe(STT_DATA / "es_answer.wav", "es")
