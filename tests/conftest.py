@@ -126,3 +126,13 @@ def local_llm_server(tmp_path_factory):
     log = tmp_path_factory.mktemp("llm") / "server.log"
     with LocalLLMServer(gguf, n_ctx=4096, log_path=log) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def offline_judge():
+    """The offline judge with the real multilingual-e5 embedding model, loaded once."""
+    from voice_interviewer.judging.offline import OfflineJudge
+
+    judge = OfflineJudge()
+    judge.embedder  # load now, not inside the first test
+    return judge

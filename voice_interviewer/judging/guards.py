@@ -22,7 +22,7 @@ _PATTERNS = [
     r"\bten out of ten\b",
     r"\byou are (?:now )?(?:a|the|an) (?:grader|judge|assistant|evaluator)\b",
     r"\b(?:system prompt|as an ai|new instructions|developer mode)\b",
-    r"\b(?:the )?(?:grader|evaluator|judge|ai|model|assistant)\s*,?\s+(?:please\s+)?(?:give|award|score|mark)\b",
+    r"\b(?:grader|evaluator|examiner)\s*,?\s+(?:please\s+)?(?:give|award|score|mark)\s+(?:me|this|it|my)\b",
     # Spanish (accents are folded before matching)
     r"\b(?:ignora|ignoren|olvida|olvidate de|omite|salta)\b(?:\s+\w+){0,3}?\s+(?:rubrica|instrucciones|reglas|"
     r"criterios|evaluacion|puntos clave)\b",

@@ -20,8 +20,8 @@ from .embeddings import Embedder, get_embedder
 from .feedback import most_important_gap, write_feedback
 from .guards import find_injections, remove_spans
 
-MIN_CONTENT_WORDS = 3
-WINDOW, STRIDE, MAX_WINDOWS = 16, 8, 12
+MIN_CONTENT_WORDS = 2
+WINDOW, STRIDE, MAX_WINDOWS = 20, 15, 12
 INJECTION_FACTOR = 0.5  # an answer that tries to instruct the grader keeps at most half its score
 OFF_TOPIC_FACTOR = 0.3
 
@@ -34,13 +34,46 @@ def normalize(text: str) -> str:  # kept for callers of the first judge
 class Signals:
     """Raw and calibrated signals for one answer (kept in ``Judgement.details``)."""
 
-    sem: list[float] = field(default_factory=list)  # per key point, calibrated best-window match
+    weights: list[float] = field(default_factory=list)  # key point weights
+    cos: list[float] = field(default_factory=list)  # per key point, best window-to-statement cosine
     lex: list[float] = field(default_factory=list)  # per key point, lexical evidence 0–1
-    credit: list[float] = field(default_factory=list)
     best_window: list[int] = field(default_factory=list)
-    global_sim: float = 0.0  # calibrated similarity of the whole answer to the model answer
-    relevance: float = 0.0
+    global_cos: float = 0.0  # whole answer to the model answer
     stop_ratio: float = 0.0
+
+
+@dataclass
+class Scored:
+    score: float
+    coverage: float
+    sem: list[float]  # calibrated per key point
+    credit: list[float]
+    global_sim: float
+    relevance: float
+    flags: list[str]
+
+
+def combine(sig: Signals, c: Calibration, injection: bool = False) -> Scored:
+    """The score from raw signals and the calibration constants (pure, so it can be tuned)."""
+    sem = [ramp(x, c.sem_lo, c.sem_hi) for x in sig.cos]
+    credit = [min(1.0, c.kp_sem_weight * s + c.kp_lex_weight * le) for s, le in zip(sem, sig.lex)]
+    total_w = sum(sig.weights) or 1.0
+    coverage = sum(w * cr for w, cr in zip(sig.weights, credit)) / total_w
+    global_sim = ramp(sig.global_cos, c.sem_lo, c.sem_hi)
+    relevance = max([global_sim, *sem])
+    raw = c.coverage_weight * coverage + c.global_weight * global_sim
+    flags: list[str] = ["injection"] if injection else []
+    factor = 1.0
+    if sig.stop_ratio < c.list_stop_ratio:
+        flags.append("list")
+        factor *= 0.25 + 0.75 * ramp(sig.stop_ratio, 0.0, c.list_stop_ratio) ** 2
+    if relevance < c.off_topic_below:
+        flags.append("off_topic")
+        factor *= OFF_TOPIC_FACTOR
+    if injection:
+        factor *= INJECTION_FACTOR
+    score = round(max(0.0, min(10.0, 10.0 * raw * factor)), 2)
+    return Scored(score, coverage, sem, credit, global_sim, relevance, flags)
 
 
 class OfflineJudge:
@@ -65,41 +98,28 @@ class OfflineJudge:
         clean = remove_spans(answer, injections)
         tokens = lx.tokenize(clean)
         content = [t for t in tokens if t.content]
-        flags = ["injection"] if injections else []
         if len({t.stem for t in content}) < MIN_CONTENT_WORDS:
-            return self._empty(question, lang, flags, t0)
-        sig = self._signals(question, clean, tokens, lang)
-        c = self.cal
-        total_w = sum(kp.weight for kp in question.rubric)
-        coverage = sum(kp.weight * cr for kp, cr in zip(question.rubric, sig.credit)) / total_w
-        raw = c.coverage_weight * coverage + c.global_weight * sig.global_sim
-        factor = 1.0
-        if sig.stop_ratio < c.list_stop_ratio:
-            flags.append("list")
-            factor *= 0.25 + 0.75 * ramp(sig.stop_ratio, 0.0, c.list_stop_ratio) ** 2
-        if sig.relevance < c.off_topic_below:
-            flags.append("off_topic")
-            factor *= OFF_TOPIC_FACTOR
-        if injections:
-            factor *= INJECTION_FACTOR
-        score = round(max(0.0, min(10.0, 10.0 * raw * factor)), 2)
-        results = self._results(question, clean, tokens, lang, sig, flags)
+            return self._empty(question, lang, ["injection"] if injections else [], t0)
+        sig = self.signals(question, clean, tokens)
+        sc = combine(sig, self.cal, injection=bool(injections))
+        flags = sc.flags
+        results = self._results(question, clean, tokens, lang, sig, sc)
         gap = most_important_gap(results)
         follow = self._follow_up(question, results, lang)
         return Judgement(
-            score=score,
+            score=sc.score,
             key_points=results,
             feedback=write_feedback(results, lang, flags),
-            confidence=self._confidence(sig, coverage, len(content), flags),
+            confidence=self._confidence(sig, sc, len(content)),
             scorer=self.name,
             notes=[f"flag:{f}" for f in flags],
             follow_up=follow[0],
             follow_up_key_point=follow[1] or (gap.id if gap else None),
             details={
                 "language": lang,
-                "coverage": round(coverage, 3),
-                "similarity": round(sig.global_sim, 3),
-                "relevance": round(sig.relevance, 3),
+                "coverage": round(sc.coverage, 3),
+                "similarity": round(sc.global_sim, 3),
+                "relevance": round(sc.relevance, 3),
                 "function_word_ratio": round(sig.stop_ratio, 3),
                 "flags": flags,
                 "model": getattr(self.embedder, "name", "embedder"),
@@ -109,48 +129,42 @@ class OfflineJudge:
 
     # -- signals ------------------------------------------------------------------------
 
-    def _signals(self, question: Question, text: str, tokens: list[lx.Token], lang: str) -> Signals:
-        import numpy as np  # noqa: PLC0415
-
-        c = self.cal
+    def signals(self, question: Question, text: str, tokens: list[lx.Token]) -> Signals:
+        """Raw signals: best cosine per key point, lexical evidence, whole-answer cosine."""
         spans = _windows(len(tokens))
-        pieces = [text] + [lx.span_text(text, tokens, a, b) for a, b in spans if (a, b) != (0, len(tokens))]
-        answer_vecs = self.embedder.encode(pieces, "query")
+        pieces = [lx.span_text(text, tokens, a, b) for a, b in spans]
+        vecs = self.embedder.encode(pieces, "query")
+        whole = vecs.mean(axis=0)
+        whole = whole / max(float((whole @ whole) ** 0.5), 1e-9)
         statements = [s for kp in question.rubric for s in (kp.statement.en, kp.statement.es)]
         refs = [question.model_answer.en, question.model_answer.es]
         ref_vecs = self.embedder.encode(statements + refs, "query", cache=True)
         kp_vecs, model_vecs = ref_vecs[: len(statements)], ref_vecs[len(statements) :]
-        sims = answer_vecs @ kp_vecs.T  # (pieces, 2 * key points)
+        sims = vecs @ kp_vecs.T  # (windows, 2 * key points)
         per_kp = sims.reshape(len(pieces), len(question.rubric), 2).max(axis=2)  # best language
         best = per_kp.argmax(axis=0)
-        sig = Signals()
-        sig.best_window = [int(b) for b in best]
-        sig.sem = [ramp(float(per_kp[b, k]), c.sem_lo, c.sem_hi) for k, b in enumerate(best)]
-        sig.global_sim = ramp(float((answer_vecs[0] @ model_vecs.T).max()), c.sem_lo, c.sem_hi)
-        q_stems = frozenset(
-            lx.content_stems(question.text.en) + lx.content_stems(question.text.es)
-        )
+        q_stems = frozenset(lx.content_stems(question.text.en) + lx.content_stems(question.text.es))
         answer_stems = {t.stem for t in tokens if t.content}
-        for kp in question.rubric:
-            sig.lex.append(_lexical_credit(kp, tokens, answer_stems, q_stems))
-        for s, le in zip(sig.sem, sig.lex):
-            sig.credit.append(min(1.0, c.kp_sem_weight * s + c.kp_lex_weight * le))
-        sig.relevance = max([sig.global_sim, *sig.sem]) if sig.sem else sig.global_sim
-        sig.stop_ratio = lx.stopword_ratio(tokens)
-        del np
-        return sig
+        return Signals(
+            weights=[kp.weight for kp in question.rubric],
+            cos=[float(per_kp[b, k]) for k, b in enumerate(best)],
+            lex=[_lexical_credit(kp, tokens, answer_stems, q_stems) for kp in question.rubric],
+            best_window=[int(b) for b in best],
+            global_cos=float((whole @ model_vecs.T).max()),
+            stop_ratio=lx.stopword_ratio(tokens),
+        )
 
     # -- results ------------------------------------------------------------------------
 
     def _results(
-        self, question: Question, text: str, tokens: list[lx.Token], lang: str, sig: Signals, flags: list[str]
+        self, question: Question, text: str, tokens: list[lx.Token], lang: str, sig: Signals, sc: Scored
     ) -> list[KeyPointResult]:
         c = self.cal
-        spans = [(0, len(tokens))] + [s for s in _windows(len(tokens)) if s != (0, len(tokens))]
-        damp = 0.25 if ("list" in flags or "off_topic" in flags) else 1.0
+        spans = _windows(len(tokens))
+        damp = 0.25 if ("list" in sc.flags or "off_topic" in sc.flags) else 1.0
         out = []
         for k, kp in enumerate(question.rubric):
-            credit = sig.credit[k] * damp
+            credit = sc.credit[k] * damp
             verdict = "covered" if credit >= c.covered_at else "partly" if credit >= c.partly_at else "missing"
             evidence = None
             if verdict != "missing":
@@ -167,19 +181,19 @@ class OfflineJudge:
                     weight=kp.weight,
                     verdict=verdict,
                     evidence=evidence,
-                    similarity=round(sig.sem[k], 3),
+                    similarity=round(sig.cos[k], 3),
                 )
             )
         return out
 
-    def _confidence(self, sig: Signals, coverage: float, n_content: int, flags: list[str]) -> float:
+    def _confidence(self, sig: Signals, sc: Scored, n_content: int) -> float:
         """Higher when meaning and wording agree and the answer is long enough to judge."""
-        sem = sum(sig.sem) / len(sig.sem) if sig.sem else 0.0
+        sem = sum(sc.sem) / len(sc.sem) if sc.sem else 0.0
         lex = sum(sig.lex) / len(sig.lex) if sig.lex else 0.0
         agreement = 1.0 - min(1.0, abs(sem - lex))
         length = ramp(n_content, 3, 25)
         conf = 0.35 + 0.35 * agreement + 0.25 * length
-        if flags:
+        if sc.flags:
             conf = max(conf, 0.7)  # flagged answers are clear cases
         return round(min(0.95, conf), 2)
 
