@@ -1,0 +1,89 @@
+"""End-of-answer detection on real audio files (silero VAD + Smart Turn), without a microphone."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from voice_interviewer.audio.endpoint import EndpointConfig, Endpointer
+from voice_interviewer.audio.features import fit_last_seconds, log_mel
+from voice_interviewer.modelfiles import package_dir
+
+from stt_paths import SPEECH_DIR, STT_DATA
+
+RATE = 16000
+
+
+def run(models, wav, *, lead_s=0.5, trail_s=4.0, **config):
+    vad, turn = models
+    x, rate = sf.read(str(wav), dtype="float32")
+    assert rate == RATE
+    x = np.concatenate([np.zeros(int(lead_s * RATE), np.float32), x,
+                        np.zeros(int(trail_s * RATE), np.float32)])
+    ep = Endpointer(vad, turn, EndpointConfig(**config))
+    events = []
+    for i in range(0, len(x) - 511, 512):
+        events += ep.feed(x[i:i + 512])
+        if ep.done:
+            break
+    return ep, events
+
+
+@pytest.mark.model
+def test_finished_answer_ends_after_short_silence(listening_models):
+    ep, events = run(listening_models, STT_DATA / "en_answer.wav")
+    assert ep.done.kind == "end" and ep.done.reason == "complete"
+    assert [e.kind for e in events][0] == "speech_start"
+    assert abs(ep.speech_start / RATE - 0.5) < 0.15
+    delay = (ep.done.sample - ep.last_voiced_end) / RATE
+    assert 0.3 <= delay < 0.4
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("wav", ["en_pause.wav", "es_pause.wav"])
+def test_thinking_pause_mid_sentence_does_not_end_the_answer(listening_models, wav):
+    ep, events = run(listening_models, STT_DATA / wav)
+    total = sf.info(str(STT_DATA / wav)).duration
+    assert ep.done.kind == "end"
+    assert ep.last_voiced_end / RATE > 0.5 + total - 1.0  # heard until the last words
+    assert len(ep.pauses) >= 1 and max(b - a for a, b in ep.pauses) / RATE > 1.5
+    pause_checks = [e for e in events if e.kind == "pause"]
+    assert pause_checks[0].turn_probability < 0.5  # "... and then" sounds unfinished
+
+
+@pytest.mark.model
+def test_silence_only_policy_cuts_at_the_pause(listening_models):
+    ep, _ = run(listening_models, STT_DATA / "en_pause.wav", use_turn_model=False, max_pause_s=0.5)
+    assert ep.done.reason == "pause_limit"
+    assert ep.last_voiced_end / RATE < 5.0  # cut before the second half
+
+
+@pytest.mark.model
+def test_no_speech_timeout_and_length_cap(listening_models):
+    vad, turn = listening_models
+    ep = Endpointer(vad, turn, EndpointConfig(no_speech_timeout_s=1.0))
+    for _ in range(40):
+        ep.feed(np.zeros(512, np.float32))
+    assert ep.done.kind == "no_speech" and ep.speech_start is None
+    ep, _ = run(listening_models, SPEECH_DIR / "jfk.wav", max_answer_s=2.0, use_turn_model=False)
+    assert ep.done.reason == "max_length"
+    assert (ep.done.sample - ep.speech_start) / RATE == pytest.approx(2.0, abs=0.05)
+
+
+def test_features_match_the_reference_implementation():
+    base = package_dir("pipecat")
+    if base is None:
+        pytest.skip("pipecat-ai data package not installed")
+    path = base / "audio" / "turn" / "smart_turn" / "_whisper_features.py"
+    spec = importlib.util.spec_from_file_location("reference_whisper_features", path)
+    ref = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ref)  # numpy only; pipecat itself is never imported
+    x = np.random.default_rng(1).standard_normal(3 * RATE).astype(np.float32) * 0.1
+    audio = fit_last_seconds(x)
+    assert len(audio) == 8 * RATE and not audio[: 5 * RATE].any()
+    ours = log_mel(audio)
+    assert ours.shape == (80, 800)
+    np.testing.assert_allclose(ours, ref.compute_whisper_log_mel_features(audio), atol=1e-5)
