@@ -1,5 +1,9 @@
 """A real recorded session for review tests: 3 turns (one a follow-up, one skipped) whose
-question and answer WAVs are spoken by espeak-ng, judged by the offline judge."""
+question and answer WAVs are spoken by espeak-ng.
+
+The judgements are written out here (not computed by a judge) so the review views are
+tested against known scores and evidence; evidence comes in both forms judges produce:
+a list of matched terms and a quoted span of the answer."""
 
 from __future__ import annotations
 
@@ -7,11 +11,12 @@ import subprocess
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from voice_interviewer.judging.offline import OfflineJudge
 from voice_interviewer.models import (
     DeliveryMetrics,
     FollowUp,
+    Judgement,
     KeyPoint,
+    KeyPointResult,
     Localized,
     LocalizedTerms,
     Question,
@@ -84,6 +89,34 @@ ANSWERS = {
 }
 
 
+def judgement(question: Question, language: str, index: int) -> Judgement:
+    """What a judge said: turn 1 covers two key points, misses more-data; the follow-up covers it."""
+    en = language == "en"
+    evidence = {
+        "validation-gap": "training error, validation" if en else "entrenamiento, validacion",
+        "regularization": "regularization like dropout" if en else "regularización como dropout",
+        "more-data": ("more data, or use augmentation" if en else "más datos o aumento de datos") if index == 2 else None,
+    }
+    results = [
+        KeyPointResult(
+            id=kp.id,
+            statement=kp.statement.get(language),
+            weight=kp.weight,
+            verdict="covered" if evidence.get(kp.id) else "missing",
+            evidence=evidence.get(kp.id),
+        )
+        for kp in question.rubric
+    ]
+    total = sum(r.weight for r in results)
+    score = round(10 * sum(r.weight for r in results if r.verdict == "covered") / total, 1)
+    missing = [r.statement for r in results if r.verdict == "missing"]
+    if en:
+        feedback = f"Score {score:.1f}/10." + (f" The most important thing missing: {missing[0]}" if missing else "")
+    else:
+        feedback = f"Puntuación {score:.1f}/10." + (f" Lo más importante que faltó: {missing[0]}" if missing else "")
+    return Judgement(score=score, key_points=results, feedback=feedback, scorer="offline")
+
+
 def espeak(text: str, path: Path, language: str) -> Path:
     subprocess.run(
         ["espeak-ng", "-v", "es" if language == "es" else "en-us", "-s", "170", "-w", str(path), text],
@@ -103,7 +136,6 @@ def build_session(root: Path, language: str = "en", session_id: str | None = Non
     started = started or datetime(2026, 11, 25 if language == "en" else 24, 10, 0, tzinfo=timezone.utc)
     session = Session(id=sid, language=language, mode="voice", started_at=started)
     folder = store.create(session)
-    judge = OfflineJudge()
     q0, q1 = QUESTIONS
     follow = q0.follow_ups[0]
     plan = [
@@ -137,7 +169,7 @@ def build_session(root: Path, language: str = "en", session_id: str | None = Non
                 seconds = info.frames / info.samplerate
             else:
                 seconds = 6.0
-            turn.apply(judge.judge(question, answer, language))
+            turn.apply(judgement(question, language, index))
             words = len(answer.split())
             filler = "um" if language == "en" else "eh"
             turn.delivery = DeliveryMetrics(

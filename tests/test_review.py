@@ -107,7 +107,7 @@ def test_export_markdown_and_json(recorded):
     md = export.to_markdown(en)
     assert md.startswith(f"# Interview report: {en.id}")
     assert "## Turn 2 (Follow-up): 10.0/10" in md and "## Turn 3: Skipped" in md
-    assert "✘ More data or augmentation" in md and "“regularization, dropout”" in md
+    assert "✘ More data or augmentation" in md and "“regularization like dropout”" in md
     assert "Informe de la entrevista" in export.to_markdown(es) and "Saltada" in export.to_markdown(es)
     data = json.loads(export.to_json(en))
     assert data["stats"]["skipped"] == 1

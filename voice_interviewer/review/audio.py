@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 OPUS_RATES = (8000, 12000, 16000, 24000, 48000)  # the sample rates Opus accepts
+PLAYBACK_LATENCY_S = 0.3  # output buffer: replay needs no low latency, and this survives a busy CPU
 
 
 def audio_path(session_dir: Path, rel: str | None) -> Path | None:
@@ -117,19 +118,19 @@ class SoundDevicePlayer:
     def start(self, path: Path) -> float:
         samples, rate = read_audio(path)
         try:
-            self._sd.play(samples, rate, device=self._device)
+            self._sd.play(samples, rate, device=self._device, latency=PLAYBACK_LATENCY_S)
+            latency = float(self._sd.get_stream().latency or 0.0)
         except Exception as exc:  # PortAudioError, ValueError for a bad device
             raise DeviceError(f"cannot play audio: {exc}", hint="use --no-audio") from None
         length = len(samples) / rate
-        self._until = time.monotonic() + length
+        # the stream reports "done" once the last block is handed over; the sound is still
+        # in the output buffer for ``latency`` seconds, and starting the next clip drops it
+        self._until = time.monotonic() + length + latency
         return length
 
     def active(self) -> bool:
-        try:
-            stream = self._sd.get_stream()
-        except RuntimeError:  # nothing played yet
-            return False
-        return bool(stream.active) and time.monotonic() < self._until + 2.0
+        return time.monotonic() < self._until
 
     def stop(self) -> None:
+        self._until = 0.0
         self._sd.stop()
