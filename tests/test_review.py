@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -366,3 +367,42 @@ def test_corrupt_wav_is_one_clear_line(tmp_path):
     assert not (tmp_path / "r.html").exists()
     r = vi("replay", s.id, "--no-audio", "--recordings-dir", str(root))  # transcripts still readable
     assert r.returncode == 0 and "overfitting" in r.stdout
+
+
+def test_replay_keys_on_a_terminal(recorded):
+    """On a real terminal (a pty) single keys steer: r repeats turn 1, n goes on, q quits."""
+    import pty
+    import select as sel
+
+    root, en, _ = recorded
+    pid, fd = pty.fork()
+    if pid == 0:  # child: the replay, with the pty as its terminal
+        os.execvpe(sys.executable, [sys.executable, "-m", "voice_interviewer", "replay", en.id, "--no-audio",
+                                    "--recordings-dir", str(root)],
+                   {k: v for k, v in os.environ.items() if k != "VOICE_INTERVIEWER_RECORDINGS_DIR"} | {"COLUMNS": "100"})
+    out = b""
+
+    def read_until(marker: bytes, times: int = 1, timeout: float = 60) -> None:
+        nonlocal out
+        deadline = time.monotonic() + timeout
+        while out.count(marker) < times:
+            assert time.monotonic() < deadline, out.decode(errors="replace")[-2000:]
+            if sel.select([fd], [], [], 0.2)[0]:
+                out += os.read(fd, 4096)
+
+    read_until(b"Score 7.5/10")  # turn 1 shown, waiting for a key
+    os.write(fd, b"r")
+    read_until(b"Score 7.5/10", times=2)  # turn 1 again
+    os.write(fd, b"n")
+    read_until(b"Score 10.0/10")  # turn 2
+    os.write(fd, b"q")
+    _, status = os.waitpid(pid, 0)
+    try:
+        while sel.select([fd], [], [], 0.2)[0]:
+            out += os.read(fd, 4096)
+    except OSError:
+        pass
+    os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 0, out.decode(errors="replace")
+    assert b"Traceback" not in out and b"Turn 3" not in out
+    assert out.count(b"Turn 1 (1/3)") == 2  # repeated once

@@ -104,6 +104,9 @@ class SoundDevicePlayer:
     """Plays through the default output device with sounddevice (PortAudio)."""
 
     def __init__(self, device: str | int | None = None):
+        from ..playback import quiet_alsa
+
+        quiet_alsa()  # alsa-lib's harmless "underrun occurred" chatter stays off the terminal
         try:
             import sounddevice as sd
         except (OSError, ImportError) as exc:  # the PyPI wheel needs the system PortAudio library
