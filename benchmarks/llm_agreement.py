@@ -75,6 +75,12 @@ def main(argv: list[str] | None = None) -> int:
     rows, kind = load(args.data)
     rows = [r for r in rows if in_split(r, kind, args.split)]
     rows = random.Random(args.seed).sample(sorted(rows, key=lambda r: str(r["id"])), min(args.sample, len(rows)))
+    # same subset, answers to one question next to each other (in order of first appearance), so the
+    # server's prompt cache reuses the question + reference prefix; a --minutes cut keeps whole questions
+    first: dict[str, int] = {}
+    for i, r in enumerate(rows):
+        first.setdefault(r["question"], i)
+    rows.sort(key=lambda r: first[r["question"]])
     settings = Settings()
     gguf = resolve_gguf(args.llm_model, settings.models_dir)
     server = LocalLLMServer(gguf, threads=args.threads or choose_threads(settings.llm_threads), n_ctx=4096)

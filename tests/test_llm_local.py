@@ -146,3 +146,53 @@ def test_llm_serve_command_serves_until_sigterm(tmp_path):
     time.sleep(0.5)
     with pytest.raises(OSError):
         urllib.request.urlopen(url[:-3] + "/health", timeout=5)
+
+
+def test_score_batch_with_llm_scorer_gives_valid_lines(local_llm_server, tmp_path):
+    lines = [
+        {"id": "bank", "question_id": "bias-variance", "answer": ANSWER, "language": "en"},
+        {"id": "ref", "question": "What is a stack?", "reference": "A last-in first-out data structure.",
+         "answer": "A structure where the last element pushed is the first one popped."},
+        {"id": "es", "question_id": "bias-variance", "answer": "El sesgo es subajuste y la varianza sobreajuste.",
+         "language": "es"},
+        {"id": "bad", "answer": "no reference and no question id"},
+    ]
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENAI_BASE_URL": local_llm_server.base_url,
+           "VOICE_INTERVIEWER_LLM_TIMEOUT": "240"}
+    env.pop("OPENAI_API_KEY", None)
+    for scorer in ("llm", "fusion"):
+        proc = subprocess.run([sys.executable, "-m", "voice_interviewer", "score", "--batch", str(src), "--scorer", scorer],
+                              capture_output=True, text=True, timeout=900, cwd=tmp_path, env=env)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        out = [json.loads(line) for line in proc.stdout.splitlines()]
+        assert [o["id"] for o in out] == ["bank", "ref", "es", "bad"]
+        assert "error" in out[3]
+        for o in out[:3]:
+            assert o["scorer"] == scorer, o["notes"]
+            assert 0 <= o["score"] <= 10 and o["key_points"]
+
+
+def test_server_child_exits_when_its_parent_is_killed(tmp_path):
+    from voice_interviewer.config import Settings as _S
+    from voice_interviewer.llm_server import resolve_gguf
+
+    gguf = resolve_gguf("smollm2-135m", _S().models_dir, progress=False)
+    code = ("import sys, time; from pathlib import Path; from voice_interviewer.llm_server import LocalLLMServer\n"
+            f"s = LocalLLMServer(Path({str(gguf)!r}), threads=1); s.start(); print(s.proc.pid, flush=True); time.sleep(600)")
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+    child = int(parent.stdout.readline())
+    parent.kill()  # no cleanup runs in the parent
+    parent.wait(timeout=30)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and Path(f"/proc/{child}").exists():
+        try:
+            if Path(f"/proc/{child}/stat").read_text().split()[2] == "Z":
+                break  # exited, waiting to be reaped by init
+        except OSError:
+            break
+        time.sleep(0.5)
+    alive = Path(f"/proc/{child}/stat").exists() and Path(f"/proc/{child}/stat").read_text().split()[2] != "Z"
+    assert not alive

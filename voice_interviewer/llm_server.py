@@ -32,9 +32,10 @@ if TYPE_CHECKING:
 
 # Runs in the child: load the model, serve until SIGTERM, then free it.
 _CHILD = r"""
-import signal, sys, threading
+import os, signal, sys, threading
 import xllamacpp as xlc
 model, port, threads, n_ctx = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+parent = os.getppid()
 p = xlc.CommonParams()
 p.model.path = model
 p.port = port
@@ -50,6 +51,11 @@ p.model_alias = "local"
 stop = threading.Event()
 signal.signal(signal.SIGTERM, lambda *a: stop.set())
 signal.signal(signal.SIGINT, lambda *a: stop.set())
+def orphaned():  # the parent died without stopping us (SIGKILL, SIGTERM without cleanup)
+    while not stop.wait(1.0):
+        if os.getppid() != parent:
+            stop.set()
+threading.Thread(target=orphaned, daemon=True).start()
 srv = xlc.Server(p)
 print("ready", flush=True)
 stop.wait()
