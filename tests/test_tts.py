@@ -142,3 +142,26 @@ def test_killed_parent_leaves_no_worker(virtual_audio, tmp_path, sig):
     proc.send_signal(sig)
     proc.wait(timeout=20)
     assert process_gone(worker_pid)  # end of its stdin ends the worker
+
+
+def test_voices_command_lists_defaults_as_json():
+    import json
+
+    out = subprocess.run(
+        [sys.executable, "-m", "voice_interviewer", "voices", "--json"],
+        capture_output=True, text=True, cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO)), timeout=60,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    defaults = {r["default_for"]: r["id"] for r in rows if r["default_for"]}
+    assert defaults == {"en": "gmw/en-us", "es": "roa/es"}
+    assert all(any(lang.startswith(("en", "es")) for lang in r["languages"]) for r in rows)
+
+
+def test_unknown_voice_is_one_clear_error():
+    out = subprocess.run(
+        [sys.executable, "-m", "voice_interviewer", "say", "hello", "--voice", "no-such-voice"],
+        capture_output=True, text=True, cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO)), timeout=60,
+    )  # fmt: skip
+    assert out.returncode == 2
+    assert "unknown voice 'no-such-voice'" in out.stderr and "Traceback" not in out.stderr

@@ -229,13 +229,17 @@ class EspeakSpeaker:
     # -- lifecycle --------------------------------------------------------------------
     def start(self) -> EspeakSpeaker:
         """Start the worker, pick voices, check the output and warm the synthesizer up."""
-        if isinstance(self.player, SoundDevicePlayer):
-            self.player.check()
-            self.player.warm()
-        self.worker.start()
-        for lang in dict.fromkeys((self.language, "en", "es")):
-            self.voice_for(lang)
-        self.synthesize("Hello.", self.language, self._tmp / "warmup.wav")
+        try:
+            self.worker.start()
+            for lang in dict.fromkeys((self.language, "en", "es")):
+                self.voice_for(lang)  # an unknown --voice fails here, before any audio
+            if isinstance(self.player, SoundDevicePlayer):
+                self.player.check()
+                self.player.warm()
+            self.synthesize("Hello.", self.language, self._tmp / "warmup.wav")
+        except BaseException:
+            self.close()
+            raise
         return self
 
     def close(self) -> None:
