@@ -41,6 +41,7 @@ class TurnView(BaseModel):
     feedback: str
     scorer_notes: list[str]
     metrics: list[tuple[str, str]]
+    delivery_notes: list[str]
     question_audio: str | None
     answer_audio: str | None
 
@@ -69,7 +70,6 @@ def _metrics(turn: Turn, t: dict[str, str]) -> list[tuple[str, str]]:
             rows.append((t["fillers"], (fillers or "0") + per_min))
         if d.long_pauses:
             rows.append((t["long_pauses"], ", ".join(f"{p:.1f} s" for p in d.long_pauses)))
-        rows.extend(("·", note) for note in d.notes)
     if turn.timings.wait is not None:
         rows.append((t["wait"], f"{turn.timings.wait:.2f} s"))
     return rows
@@ -96,6 +96,7 @@ def _turn_view(turn: Turn, session_dir: Path, out_dir: Path, link: bool, t: dict
         feedback=turn.feedback,
         scorer_notes=turn.scorer_notes,
         metrics=_metrics(turn, t),
+        delivery_notes=list(turn.delivery.notes) if turn.delivery else [],
         question_audio=_audio_src(session_dir, turn.question_audio_file, out_dir, link),
         answer_audio=_audio_src(session_dir, turn.audio_file, out_dir, link),
     )
