@@ -39,8 +39,7 @@ def progress(
     limit: Annotated[int, typer.Option(help="Rows in the weakest-questions tables.")] = 10,
     recordings_dir: RecordingsDir = None,
 ) -> None:
-    """Progress across all sessions: score trend per category, weakest questions and key points,
-    filler and pace trends."""
+    """Progress across sessions: score trends, weakest questions and key points, pace, fillers."""
     from ..review.progress import build_progress, progress_tables, render_progress
 
     if html is not None and html.is_dir():
