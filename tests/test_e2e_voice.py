@@ -136,3 +136,52 @@ def test_spoken_interview_end_to_end(language, mic, tmp_path):
 
     audio, rate = read_wav(tmp_path / "speaker.wav")
     assert voiced_seconds(audio, rate) > 1.0  # the interviewer was heard on the speaker
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+@pytest.mark.audio
+@pytest.mark.model
+@pytest.mark.slow
+def test_ctrl_c_while_the_question_is_spoken(mic, tmp_path):
+    """Ctrl-C mid-question: speech stops, the session is kept as interrupted, no worker left."""
+    import signal
+
+    from voice_helpers import process_gone
+
+    recordings = tmp_path / "recordings"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "voice_interviewer", "practice", "--question", "bias-variance",
+         "--followups", "0", "--language", "en", "--recordings-dir", str(recordings)],
+        cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+    )  # fmt: skip
+    deadline = time.monotonic() + 300
+    workers: list[int] = []
+    try:
+        while True:
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+            _, status = _status(recordings)
+            if status and status["state"] == "speaking" and status["turn"] == 1:
+                break
+            time.sleep(0.02)
+        workers = _children(proc.pid)
+        assert workers, "no speech worker process"
+        time.sleep(0.5)  # inside the question's audio
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    session_json, _ = _status(recordings)
+    session = json.loads(session_json.read_text())
+    assert session["state"] == "interrupted" and session["turns"] == []
+    assert all(process_gone(pid) for pid in workers)

@@ -1,0 +1,223 @@
+"""The candidate's wait, end to end: spoken answers through the virtual microphone.
+
+For each answer length (default 15, 60 and 120 s) this starts one
+``voice-interviewer practice --scorer offline --followups 0`` session with N questions,
+plays an espeak-ng answer (the question's model answer, repeated to the length, full stops
+turned into commas so a sentence pause is not taken as the end) into the microphone each
+time session.json says ``listening``, and reads the per-turn timings back. Printed: p50/p95
+of the wait (reply_audio_start − speech_end) and of its parts — endpointing
+(speech_end→endpoint), transcription (→transcript_ready), judging (→judged), speaking
+(→reply_audio_start) — plus the time to the first question (process start → first audio of
+question 1) and the peak RSS of the interview process and of its speech worker.
+
+Needs the virtual microphone (``../shared/audio/virtual-mic``) and the prepared models.
+Uses its own VIRTUAL_MIC_DIR so it does not disturb other runs.
+
+Usage:
+  python benchmarks/turn_latency.py [--answers 3] [--lengths 15,60,120] [--language en]
+         [--stt-model base] [--json results.json]
+Timings are wall-clock on this machine; on a shared CPU read them as upper bounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from voice_interviewer.bank import QuestionBank  # noqa: E402
+
+VIRTUAL_MIC = os.environ.get("VIRTUAL_MIC", str(ROOT.parent / "shared" / "audio" / "virtual-mic"))
+PARTS = [
+    ("endpointing", "speech_end", "endpoint"),
+    ("transcription", "endpoint", "transcript_ready"),
+    ("judging", "transcript_ready", "judged"),
+    ("speaking", "judged", "reply_audio_start"),
+    ("wait", "speech_end", "reply_audio_start"),
+]
+QUESTIONS = ["bias-variance", "regularization", "cross-validation", "precision-recall", "backpropagation",
+             "gradient-descent-optimizers", "bagging-vs-boosting", "pca"]  # fmt: skip
+WPM = 150
+
+
+def vm(*args: str) -> str:
+    r = subprocess.run([VIRTUAL_MIC, *args], stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    if r.returncode:
+        sys.exit(f"virtual-mic {' '.join(args)} failed: {r.stderr.strip()}")
+    return r.stdout
+
+
+def answer_text(model_answer: str, seconds: float) -> str:
+    words = model_answer.replace(".", ",").replace(";", ",").split()
+    need = int(seconds * WPM / 60)
+    out: list[str] = []
+    while len(out) < need:
+        out.extend(words)
+    return " ".join(out[:need]).rstrip(",")
+
+
+def make_wav(text: str, language: str, path: Path) -> float:
+    voice = "es" if language == "es" else "en-us"
+    raw = path.with_suffix(".raw.wav")
+    subprocess.run(["espeak-ng", "-v", voice, "-s", str(WPM), "-w", str(raw), text], check=True)
+    subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(path)], check=True)
+    raw.unlink()
+    out = subprocess.run(["soxi", "-D", str(path)], capture_output=True, text=True, check=True)
+    return float(out.stdout)
+
+
+def rss_kb(pid: int, field: str = "VmHWM") -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def read_status(recordings: Path):
+    for path in recordings.glob("*/session.json"):
+        try:
+            return path, json.loads(path.read_text())
+        except (OSError, ValueError):
+            return path, None
+    return None, None
+
+
+def run_session(qids, wavs, language, stt_model, work: Path, env: dict) -> dict:
+    recordings = work / "recordings"
+    cmd = [sys.executable, "-m", "voice_interviewer", "practice", "--followups", "0", "--scorer", "offline",
+           "--language", language, "--recordings-dir", str(recordings), "--stt-model", stt_model]  # fmt: skip
+    for q in qids:
+        cmd += ["--question", q]
+    log = (work / "practice.log").open("w")
+    launched = time.monotonic()
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env, cwd=work)
+    peak = {"main": 0, "worker": 0}
+    answered: set[int] = set()
+    player = None
+    try:
+        while proc.poll() is None:
+            peak["main"] = max(peak["main"], rss_kb(proc.pid))
+            for child in children(proc.pid):
+                peak["worker"] = max(peak["worker"], rss_kb(child))
+            _, session = read_status(recordings)
+            status = (session or {}).get("status") or {}
+            turn = status.get("turn")
+            if status.get("state") == "listening" and turn not in answered and turn <= len(wavs):
+                if player is not None:
+                    player.join()
+                answered.add(turn)
+                player = threading.Thread(target=vm, args=("play", str(wavs[turn - 1])), daemon=True)
+                player.start()
+            time.sleep(0.05)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        log.close()
+    path, session = read_status(recordings)
+    if proc.returncode != 0 or session is None:
+        sys.exit(f"interview failed (exit {proc.returncode}); see {work / 'practice.log'}")
+    first_q = session["turns"][0]["timings"].get("question_start") if session["turns"] else None
+    return {
+        "turns": session["turns"],
+        "time_to_first_question": round(first_q - launched, 3) if first_q else None,
+        "peak_rss_mb": {k: round(v / 1024, 1) for k, v in peak.items()},
+    }
+
+
+def pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--answers", type=int, default=3, help="answers per length")
+    ap.add_argument("--lengths", default="15,60,120", help="answer lengths in seconds")
+    ap.add_argument("--language", default="en", choices=["en", "es"])
+    ap.add_argument("--stt-model", default="base")
+    ap.add_argument("--json", type=Path, help="also write the raw results here")
+    args = ap.parse_args()
+    lengths = [float(x) for x in args.lengths.split(",")]
+    if args.answers > len(QUESTIONS):
+        sys.exit(f"--answers at most {len(QUESTIONS)}")
+
+    os.environ.setdefault("VIRTUAL_MIC_DIR", "/tmp/vm-bench")
+    vm("start")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    for line in vm("env").splitlines():
+        key, value = shlex.split(line)[1].split("=", 1)
+        env[key] = value
+        os.environ[key] = value
+    bank = QuestionBank.load(None)
+    qids = QUESTIONS[: args.answers]
+    results = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="vi-bench-") as tmp:
+            for length in lengths:
+                work = Path(tmp) / f"{int(length)}s"
+                work.mkdir()
+                wavs = []
+                for i, qid in enumerate(qids):
+                    text = answer_text(bank.get(qid).model_answer.get(args.language), length)
+                    wavs.append(work / f"answer-{i + 1}.wav")
+                    make_wav(text, args.language, wavs[-1])
+                print(f"answers of ~{length:.0f} s: running {len(qids)} turns …", file=sys.stderr, flush=True)
+                res = run_session(qids, wavs, args.language, args.stt_model, work, env)
+                res["length_s"] = length
+                results.append(res)
+    finally:
+        vm("stop")
+
+    print(f"\nTurn latency, offline judge, STT {args.stt_model}, language {args.language}, "
+          f"{args.answers} answer(s) per length (seconds; p50 / p95)")  # fmt: skip
+    header = f"{'answer':>8} " + " ".join(f"{name:>15}" for name, _, _ in PARTS) + f" {'first question':>15} {'peak RSS MB':>14}"
+    print(header)
+    for res in results:
+        cells = []
+        for _name, a, b in PARTS:
+            vals = [t["timings"][b] - t["timings"][a] for t in res["turns"]
+                    if t["timings"].get(a) is not None and t["timings"].get(b) is not None]  # fmt: skip
+            p50, p95 = pct(vals, 50), pct(vals, 95)
+            cells.append(f"{p50:6.2f} / {p95:6.2f}" if p50 is not None else f"{'-':>15}")
+        rss = res["peak_rss_mb"]
+        print(f"{res['length_s']:>7.0f}s " + " ".join(f"{c:>15}" for c in cells)
+              + f" {res['time_to_first_question'] or float('nan'):>15.2f} {rss['main']:>7.0f}+{rss['worker']:<6.0f}")  # fmt: skip
+    all_waits = [t["timings"]["wait"] for r in results for t in r["turns"] if t["timings"].get("wait") is not None]
+    if all_waits:
+        print(f"all answers: wait p50 {pct(all_waits, 50):.2f} s, p95 {pct(all_waits, 95):.2f} s "
+              f"(n={len(all_waits)}); RSS is interview process + speech worker")  # fmt: skip
+    for res in results:
+        for t in res["turns"]:
+            print(f"  {res['length_s']:.0f}s turn {t['index']}: heard {len(t['answer'].split())} words, "
+                  f"score {t['score']}", file=sys.stderr)  # fmt: skip
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()
