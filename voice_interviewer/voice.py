@@ -91,6 +91,16 @@ class VoiceAnswers:
         return answer.model_copy(update={"delivery": metrics})
 
 
+def _warm_offline_judge(errors: list[BaseException]) -> None:
+    """Load the offline judge's embedding model now, not at the first answer."""
+    try:
+        from .judging.embeddings import get_embedder
+
+        get_embedder().encode(["warm up"], kind="query")
+    except BaseException as exc:  # re-raised by the caller
+        errors.append(exc)
+
+
 def build_voice_io(
     settings: Any,
     *,
@@ -99,6 +109,9 @@ def build_voice_io(
     listener: AnswerSource | None = None,
 ) -> tuple[Speaker, AnswerSource]:
     """The speaker and answer source for a spoken interview, fully loaded.
+
+    Before returning it has started the speech worker, loaded the listening models and
+    (for the offline or auto scorer) the offline judge's embedding model, side by side.
 
     ``stack`` (if given) closes the speech worker when the interview ends. Raises
     ``DeviceError`` (one line) when there is no microphone, audio output or espeak-ng.
@@ -109,7 +122,7 @@ def build_voice_io(
     printer = ConsoleSpeaker(console)
     language = settings.language if settings.language in ("es", "en") else "en"
     speaker: Speaker = printer
-    tts_error: list[BaseException] = []
+    startup_errors: list[BaseException] = []  # start-up errors from the loading threads
     starter = None
     if not settings.no_tts:
         from .tts import EspeakSpeaker
@@ -122,10 +135,14 @@ def build_voice_io(
             try:
                 speaker.start()
             except BaseException as exc:  # re-raised below, in the caller's thread
-                tts_error.append(exc)
+                startup_errors.append(exc)
 
         starter = threading.Thread(target=start, name="tts-start", daemon=True)
         starter.start()  # the speech worker starts while the listening models load
+    judge_warm = None
+    if settings.scorer in ("offline", "auto"):  # the offline judge's embedding model
+        judge_warm = threading.Thread(target=_warm_offline_judge, args=(startup_errors,), name="judge-warm", daemon=True)
+        judge_warm.start()
     try:
         try:
             if listener is None:
@@ -133,10 +150,11 @@ def build_voice_io(
 
                 listener = Listener(settings)
         finally:
-            if starter is not None:
-                starter.join()
-        if tts_error:
-            raise tts_error[0]
+            for thread in (starter, judge_warm):
+                if thread is not None:
+                    thread.join()
+        if startup_errors:
+            raise startup_errors[0]
     except BaseException:
         if stack is None and hasattr(speaker, "close"):
             speaker.close()
