@@ -177,11 +177,14 @@ class LLMJudge:
                 continue
             results.append(KeyPointResult(id=kp.id, statement=kp.statement.get(lang), weight=kp.weight,
                                           verdict=v.verdict, evidence=v.quote.strip() or None))
+        w = self.fusion_weight
+        fused = round(w * grade.score + (1 - w) * base.score, 2)
         return Judgement(
-            score=round(grade.score, 2), key_points=results, feedback=grade.feedback.strip() or base.feedback,
+            score=fused if self.fuse else round(grade.score, 2), key_points=results, feedback=grade.feedback.strip() or base.feedback,
             confidence=0.6, scorer=self.name, notes=[*base.notes, *notes], follow_up=grade.follow_up,
             offline_score=base.score,
             details={**base.details, "method": "structured", "format": self.endpoint.format,
+                     "llm_score": round(grade.score, 2), "fused_score": fused, "fused": self.fuse,
                      "repaired": repaired, "model": self.endpoint.model,
                      "latency_s": _r(self.endpoint.last_latency)},
         )
