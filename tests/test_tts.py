@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from voice_interviewer.errors import ConfigError
-from voice_interviewer.tts import EspeakSpeaker, VoiceInfo, list_voices, pick_voice
+from voice_interviewer.tts import EspeakSpeaker, VoiceInfo, list_voices, pick_voice, split_sentences
 from voice_interviewer.textio import ConsoleSpeaker
 
 from voice_helpers import process_gone, read_wav, voiced_seconds, voiced_segments
@@ -38,6 +38,12 @@ def test_pick_voice_by_language_and_override():
     assert pick_voice(VOICES, "es", "GMW/EN-US").id == "gmw/en-us"
     with pytest.raises(ConfigError, match="unknown voice 'klingon'"):
         pick_voice(VOICES, "en", "klingon")
+
+
+def test_split_sentences_keeps_decimals_and_drops_blanks():
+    assert split_sentences("6.7 out of 10. You missed: the L1 penalty.  ") == ["6.7 out of 10.", "You missed: the L1 penalty."]
+    assert split_sentences("¿Qué es? ¡Dímelo!") == ["¿Qué es?", "¡Dímelo!"]
+    assert split_sentences("   ") == []
 
 
 def test_list_voices_has_both_languages():
@@ -92,6 +98,14 @@ def test_saved_question_wav_is_speech_in_each_language(speaker, tmp_path):
         assert voiced_seconds(audio, rate) > 0.6
         assert not list(tmp_path.glob("*.part.wav"))
     assert speaker.last is not None and speaker.last.synth_s < 5
+
+    # several sentences are made one by one but saved as one WAV with all of them
+    one = tmp_path / "one.wav"
+    speaker.say("Seven out of ten.", kind="reaction", language="en", save_to=one)
+    both = tmp_path / "both.wav"
+    speaker.say("Seven out of ten. You missed the irreducible error.", kind="reaction", language="en", save_to=both)
+    assert speaker.last.first_synth_s is not None and speaker.last.first_synth_s <= speaker.last.synth_s
+    assert voiced_seconds(*read_wav(both)) > voiced_seconds(*read_wav(one)) + 0.8
 
 
 CHILD = textwrap.dedent(

@@ -6,9 +6,10 @@ import ctypes
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from .errors import DeviceError
 from .ports import Clock, MonotonicClock
@@ -38,8 +39,10 @@ def quiet_alsa() -> None:
 
 
 class Player(Protocol):
-    def play(self, path: Path, on_start: Callable[[float], None] | None = None) -> tuple[float, float]:
-        """Play a WAV to the end; returns (first audio, end) on the session clock."""
+    def play_clips(
+        self, clips: Iterable[tuple[Any, int]], on_start: Callable[[float], None] | None = None
+    ) -> tuple[float, float]:
+        """Play clips back to back; returns (first audio, end) on the session clock."""
         ...
 
 
@@ -88,19 +91,52 @@ class SoundDevicePlayer:
         return self.play_array(data, rate, on_start)
 
     def play_array(self, data, rate: int, on_start: Callable[[float], None] | None = None) -> tuple[float, float]:
+        return self.play_clips([(data, rate)], on_start)
+
+    def play_clips(
+        self, clips: Iterable[tuple[Any, int]], on_start: Callable[[float], None] | None = None
+    ) -> tuple[float, float]:
+        """Play ``(frames × channels float32 array, rate)`` clips back to back on one stream.
+
+        ``clips`` is consumed in this thread while earlier clips play, so the next one can
+        still be in the making (sentence by sentence synthesis). All clips share the first
+        one's rate and channels. Returns (first audio, end) on the session clock: the first
+        callback's time plus the reported output latency, and the time the last real frame
+        leaves the device; returns after that end.
+        """
         sd = self._sounddevice()
-        state = {"pos": 0, "first": None}
+        it = iter(clips)
+        head = next(it, None)
+        if head is None:
+            now = self.clock.now()
+            return now, now
+        data, rate = head
+        pending: deque = deque([data])
+        lock = threading.Lock()
+        state: dict[str, Any] = {"first": None, "end": None, "offset": 0, "done": False}
         finished = threading.Event()
         latency = [0.0]
 
         def callback(out, frames, _time, _status):
+            now = self.clock.now()
             if state["first"] is None:
-                state["first"] = self.clock.now() + latency[0]
-            chunk = data[state["pos"] : state["pos"] + frames]
-            out[: len(chunk)] = chunk
-            out[len(chunk) :] = 0
-            state["pos"] += frames
-            if state["pos"] >= len(data):
+                state["first"] = now + latency[0]
+            filled = 0
+            with lock:
+                while filled < frames and pending:
+                    clip, offset = pending[0], state["offset"]
+                    take = min(frames - filled, len(clip) - offset)
+                    out[filled : filled + take] = clip[offset : offset + take]
+                    filled += take
+                    state["offset"] = offset + take
+                    if state["offset"] >= len(clip):
+                        pending.popleft()
+                        state["offset"] = 0
+                drained = state["done"] and not pending
+            out[filled:] = 0  # a clip still in the making: a short gap
+            if filled:
+                state["end"] = now + latency[0] + filled / rate
+            if drained:
                 raise sd.CallbackStop
 
         try:
@@ -117,12 +153,17 @@ class SoundDevicePlayer:
         latency[0] = float(stream.latency)
         try:
             stream.start()
+            for more, _rate in it:
+                with lock:
+                    pending.append(more)
+            with lock:
+                state["done"] = True
             while not finished.wait(0.05):
                 pass
             first = state["first"] if state["first"] is not None else self.clock.now()
-            end = first + len(data) / rate
             if on_start:
                 on_start(first)
+            end = state["end"] or self.clock.now()
             now = self.clock.now()
             if end > now:  # the device still holds the tail
                 time.sleep(end - now)

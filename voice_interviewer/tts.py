@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 import shutil
 import subprocess
 import sys
@@ -34,6 +35,7 @@ from .playback import NO_TTS_HINT, Player, SoundDevicePlayer, beep
 from .ports import Clock, MonotonicClock, Speaker
 
 WORKER = Path(__file__).with_name("tts_worker.py")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 DEFAULT_VOICES = {"en": ("gmw/en-us", "gmw/en"), "es": ("roa/es", "roa/es-419")}
 
 
@@ -53,11 +55,17 @@ class Utterance(BaseModel):
     path: Path
     frames: int
     rate: int
-    synth_s: float
+    synth_s: float  # all of it
+    first_synth_s: float | None = None  # the first sentence: what delays the first sound
 
     @property
     def duration_s(self) -> float:
         return self.frames / self.rate if self.rate else 0.0
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences to synthesize one by one ("6.7 out of 10." stays whole)."""
+    return [p.strip() for p in _SENTENCE_END.split(text.strip()) if p.strip()]
 
 
 def pick_voice(voices: list[VoiceInfo], language: str, override: str | None = None) -> VoiceInfo:
@@ -223,7 +231,6 @@ class EspeakSpeaker:
         self.worker = worker or WorkerClient()
         self._voices: dict[str, VoiceInfo] = {}
         self._tmp = Path(tempfile.mkdtemp(prefix="vi-tts-"))
-        self._count = 0
         self.last: Utterance | None = None  # the latest utterance, for measurements
 
     # -- lifecycle --------------------------------------------------------------------
@@ -284,22 +291,48 @@ class EspeakSpeaker:
         return self.last
 
     def say(self, text: str, *, kind: str, language: str, save_to: Path | None = None) -> float:
+        """Say ``text``; returns the clock time of its first audio, after it has been played.
+
+        Sentences are synthesized one by one and played back to back on one stream, so the
+        first sound waits only for the first sentence ("7 out of 10.") while the rest is
+        made during its playback. ``save_to`` receives the whole utterance as one WAV.
+        """
         if self.printer is not None:
             self.printer.say(text, kind=kind, language=language)
-        if not text.strip():
+        parts = split_sentences(text)
+        if not parts:
             return self.clock.now()
-        if save_to is None:
-            self._count += 1
-            save_to = self._tmp / f"say-{self._count % 4}.wav"
-        utterance = self.synthesize(text, language, Path(save_to))
-        first, _end = self.player.play(utterance.path)
+        made: list[Utterance] = []
+        audio: list = []
+
+        def clips():
+            import soundfile as sf
+
+            for i, part in enumerate(parts):
+                made.append(self.synthesize(part, language, self._tmp / f"part-{i}.wav"))
+                data, rate = sf.read(str(made[-1].path), dtype="float32", always_2d=True)
+                audio.append(data)
+                yield data, rate
+
+        first, _end = self.player.play_clips(clips())
+        self.last = Utterance(
+            path=Path(save_to) if save_to else made[-1].path,
+            frames=sum(u.frames for u in made),
+            rate=made[0].rate,
+            synth_s=sum(u.synth_s for u in made),
+            first_synth_s=made[0].synth_s,
+        )
+        if save_to is not None:
+            import numpy as np
+            import soundfile as sf
+
+            Path(save_to).parent.mkdir(parents=True, exist_ok=True)
+            sf.write(str(save_to), np.concatenate(audio), made[0].rate, subtype="PCM_16")
         return first
 
     def cue(self) -> None:
         """A short tone: the candidate's turn to speak."""
-        if isinstance(self.player, SoundDevicePlayer):
-            data, rate = beep()
-            self.player.play_array(data, rate)
+        self.player.play_clips([beep()])
 
 
 def list_voices() -> list[VoiceInfo]:
