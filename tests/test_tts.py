@@ -59,8 +59,9 @@ def speaker(virtual_audio):
 
     sp = EspeakSpeaker("en", printer=ConsoleSpeaker(Console(stderr=True))).start()
     yield sp
+    pid = sp.worker.pid
     sp.close()
-    assert process_gone(sp.worker.pid or 0) if sp.worker.pid else True
+    assert pid is not None and process_gone(pid)
 
 
 @pytest.mark.audio

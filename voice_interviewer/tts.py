@@ -145,8 +145,11 @@ class WorkerClient:
     @staticmethod
     def _read(proc: subprocess.Popen, lines: queue.Queue) -> None:
         assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.put(line)
+        try:
+            for line in proc.stdout:
+                lines.put(line)
+        except (OSError, ValueError):  # the pipe was closed by kill()
+            pass
         lines.put(None)
 
     def _reply(self, timeout: float) -> dict:
