@@ -27,7 +27,12 @@ def report(
     from ..review.report import write_report
 
     store = store_for(recordings_dir)
-    path = write_report(store, session_id, output, link_audio=link_audio)
+
+    def progress(done: int, total: int) -> None:
+        err_console.print(f"[dim]audio {done}/{total} encoded[/]", end="\r" if err_console.is_terminal else "\n")
+
+    path = write_report(store, session_id, output, link_audio=link_audio,
+                        progress=progress if err_console.is_terminal else None)
     err_console.print(f"[dim]Report written ({path.stat().st_size / 1024:.0f} kB); open it in a browser:[/]")
     print(path)
 

@@ -8,6 +8,8 @@ phone. ``link_audio`` refers to the session's WAV files by relative path instead
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from urllib.parse import quote
 
@@ -46,14 +48,33 @@ class TurnView(BaseModel):
     answer_audio: str | None
 
 
-def _audio_src(session_dir: Path, rel: str | None, out_dir: Path, link: bool) -> str | None:
-    path = audio.audio_path(session_dir, rel)
-    if path is None:
-        return None
+def audio_sources(
+    session: Session, session_dir: Path, out_dir: Path, link: bool, progress: Callable[[int, int], None] | None = None
+) -> dict[str, str]:
+    """``src`` for every recording of the session, by its name in session.json.
+
+    Embedded: Ogg/Opus data URIs, encoded on a few threads (libsndfile runs without the
+    GIL). Linked: paths relative to the report. A damaged file raises AudioError either way.
+    """
+    paths: dict[str, Path] = {}
+    for turn in session.turns:
+        for rel in (turn.question_audio_file, turn.audio_file):
+            path = audio.audio_path(session_dir, rel)
+            if path is not None:
+                paths[rel] = path
     if link:
-        audio.read_audio(path)  # a damaged file is reported now, not as a silent player
-        return quote(Path(os.path.relpath(path, out_dir)).as_posix())
-    return audio.data_uri(path)
+        for path in paths.values():
+            audio.read_audio(path)  # a damaged file is reported now, not as a silent player
+        return {rel: quote(Path(os.path.relpath(p, out_dir)).as_posix()) for rel, p in paths.items()}
+    out: dict[str, str] = {}
+    workers = max(1, min(4, os.cpu_count() or 1, len(paths)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(audio.data_uri, p): rel for rel, p in paths.items()}
+        for done, fut in enumerate(as_completed(futures), 1):
+            out[futures[fut]] = fut.result()
+            if progress:
+                progress(done, len(paths))
+    return out
 
 
 def _metrics(turn: Turn, t: dict[str, str]) -> list[tuple[str, str]]:
@@ -75,7 +96,7 @@ def _metrics(turn: Turn, t: dict[str, str]) -> list[tuple[str, str]]:
     return rows
 
 
-def _turn_view(turn: Turn, session_dir: Path, out_dir: Path, link: bool, t: dict[str, str]) -> TurnView:
+def _turn_view(turn: Turn, sources: dict[str, str], t: dict[str, str]) -> TurnView:
     return TurnView(
         index=turn.index,
         is_follow_up=turn.is_follow_up,
@@ -97,16 +118,22 @@ def _turn_view(turn: Turn, session_dir: Path, out_dir: Path, link: bool, t: dict
         scorer_notes=turn.scorer_notes,
         metrics=_metrics(turn, t),
         delivery_notes=list(turn.delivery.notes) if turn.delivery else [],
-        question_audio=_audio_src(session_dir, turn.question_audio_file, out_dir, link),
-        answer_audio=_audio_src(session_dir, turn.audio_file, out_dir, link),
+        question_audio=sources.get(turn.question_audio_file or ""),
+        answer_audio=sources.get(turn.audio_file or ""),
     )
 
 
-def render_report(session: Session, session_dir: Path, out_path: Path, link_audio: bool = False) -> str:
+def render_report(
+    session: Session,
+    session_dir: Path,
+    out_path: Path,
+    link_audio: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> str:
     t = strings(session.language)
     stats = session_stats(session)
-    out_dir = out_path.resolve().parent
-    turns = [_turn_view(turn, session_dir, out_dir, link_audio, t) for turn in session.turns]
+    sources = audio_sources(session, session_dir, out_path.resolve().parent, link_audio, progress)
+    turns = [_turn_view(turn, sources, t) for turn in session.turns]
     score_bars = [
         Bar(
             label=f"{turn.index}{'↳' if turn.is_follow_up else ''}",
@@ -143,7 +170,11 @@ def render_report(session: Session, session_dir: Path, out_path: Path, link_audi
 
 
 def write_report(
-    store: SessionStore, session_id: str, out: Path | None = None, link_audio: bool = False
+    store: SessionStore,
+    session_id: str,
+    out: Path | None = None,
+    link_audio: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Path:
     """Render the report of ``session_id`` to ``out`` (default: report.html in the session folder)."""
     sid = store.resolve(session_id)
@@ -152,7 +183,7 @@ def write_report(
     out_path = Path(out) if out else session_dir / "report.html"
     if out_path.is_dir():
         out_path = out_path / f"report-{sid}.html"
-    html = render_report(session, session_dir, out_path, link_audio=link_audio)
+    html = render_report(session, session_dir, out_path, link_audio=link_audio, progress=progress)
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = out_path.with_name(f".{out_path.name}.tmp")
