@@ -369,40 +369,67 @@ def test_corrupt_wav_is_one_clear_line(tmp_path):
     assert r.returncode == 0 and "overfitting" in r.stdout
 
 
-def test_replay_keys_on_a_terminal(recorded):
-    """On a real terminal (a pty) single keys steer: r repeats turn 1, n goes on, q quits."""
-    import pty
-    import select as sel
+class Terminal:
+    """The CLI run on a pseudo-terminal, as a person at a keyboard would run it."""
 
-    root, en, _ = recorded
-    pid, fd = pty.fork()
-    if pid == 0:  # child: the replay, with the pty as its terminal
-        os.execvpe(sys.executable, [sys.executable, "-m", "voice_interviewer", "replay", en.id, "--no-audio",
-                                    "--recordings-dir", str(root)],
-                   {k: v for k, v in os.environ.items() if k != "VOICE_INTERVIEWER_RECORDINGS_DIR"} | {"COLUMNS": "100"})
-    out = b""
+    def __init__(self, *args: str):
+        import pty
 
-    def read_until(marker: bytes, times: int = 1, timeout: float = 60) -> None:
-        nonlocal out
+        env = {k: v for k, v in os.environ.items() if k != "VOICE_INTERVIEWER_RECORDINGS_DIR"}
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # child: the command, with the pty as its terminal
+            os.execvpe(sys.executable, [sys.executable, "-m", "voice_interviewer", *args], env | {"COLUMNS": "100"})
+        self.out = b""
+
+    def read_until(self, marker: bytes, times: int = 1, timeout: float = 60) -> None:
+        import select as sel
+
         deadline = time.monotonic() + timeout
-        while out.count(marker) < times:
-            assert time.monotonic() < deadline, out.decode(errors="replace")[-2000:]
-            if sel.select([fd], [], [], 0.2)[0]:
-                out += os.read(fd, 4096)
+        while self.out.count(marker) < times:
+            assert time.monotonic() < deadline, self.out.decode(errors="replace")[-2000:]
+            if sel.select([self.fd], [], [], 0.2)[0]:
+                self.out += os.read(self.fd, 4096)
 
-    read_until(b"Score 7.5/10")  # turn 1 shown, waiting for a key
-    os.write(fd, b"r")
-    read_until(b"Score 7.5/10", times=2)  # turn 1 again
-    os.write(fd, b"n")
-    read_until(b"Score 10.0/10")  # turn 2
-    os.write(fd, b"q")
-    _, status = os.waitpid(pid, 0)
-    try:
-        while sel.select([fd], [], [], 0.2)[0]:
-            out += os.read(fd, 4096)
-    except OSError:
-        pass
-    os.close(fd)
-    assert os.waitstatus_to_exitcode(status) == 0, out.decode(errors="replace")
-    assert b"Traceback" not in out and b"Turn 3" not in out
-    assert out.count(b"Turn 1 (1/3)") == 2  # repeated once
+    def send(self, keys: bytes) -> None:
+        os.write(self.fd, keys)
+
+    def wait(self) -> int:
+        import select as sel
+
+        _, status = os.waitpid(self.pid, 0)
+        try:
+            while sel.select([self.fd], [], [], 0.2)[0]:
+                self.out += os.read(self.fd, 4096)
+        except OSError:  # the child side is closed
+            pass
+        os.close(self.fd)
+        return os.waitstatus_to_exitcode(status)
+
+
+def test_replay_keys_on_a_terminal(recorded):
+    """On a terminal single keys steer: r repeats turn 1, n goes on, q quits."""
+    root, en, _ = recorded
+    term = Terminal("replay", en.id, "--no-audio", "--recordings-dir", str(root))
+    term.read_until(b"Score 7.5/10")  # turn 1 shown, waiting for a key
+    term.send(b"r")
+    term.read_until(b"Score 7.5/10", times=2)  # turn 1 again
+    term.send(b"n")
+    term.read_until(b"Score 10.0/10")  # turn 2
+    term.send(b"q")
+    assert term.wait() == 0, term.out.decode(errors="replace")
+    assert b"Traceback" not in term.out and b"Turn 3" not in term.out
+    assert term.out.count(b"Turn 1 (1/3)") == 2  # repeated once
+
+
+def test_delete_asks_on_a_terminal(tmp_path):
+    root = tmp_path / "rec"
+    s = build_session(root, "en", scores_only=True)
+    term = Terminal("delete", "latest", "--recordings-dir", str(root))
+    term.read_until(b"?")
+    term.send(b"n\n")
+    assert term.wait() == 1 and (root / s.id).is_dir()
+    assert f"Delete session {s.id}".encode() in term.out
+    term = Terminal("delete", s.id, "--recordings-dir", str(root))
+    term.read_until(b"?")
+    term.send(b"y\n")
+    assert term.wait() == 0 and not (root / s.id).exists()
