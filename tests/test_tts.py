@@ -69,7 +69,7 @@ def speaker(virtual_audio):
 def test_two_utterances_in_a_row_are_both_heard(speaker, mic, tmp_path):
     """The pyttsx3 2.99 pitfall: a second utterance right after a first one was silent."""
     q1, q2 = tmp_path / "q1.wav", tmp_path / "q2.wav"
-    rec = mic.record_speaker(9, tmp_path / "speaker.wav")
+    rec = mic.record_speaker(12, tmp_path / "speaker.wav")
     time.sleep(0.8)
     t0 = time.monotonic()
     first = speaker.say("What is the bias variance trade-off?", kind="question", language="en", save_to=q1)
