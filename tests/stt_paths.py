@@ -8,3 +8,27 @@ import pathlib
 SPEECH_DIR = pathlib.Path(os.environ.get(
     "SHARED_SPEECH", str(pathlib.Path(__file__).resolve().parents[2] / "shared" / "speech")))
 STT_DATA = pathlib.Path(__file__).resolve().parent / "data" / "stt"
+
+
+SENTENCE_END = 134239  # quietest point between "por telefono." and "Por favor" (8.39 s)
+
+
+def spanish_pause_clip(out: pathlib.Path, pause_s: float = 2.0) -> tuple[pathlib.Path, str]:
+    """The first sentence of real Spanish speech (es-asterisk-1, CC BY-SA 3.0) with a thinking
+    pause inserted mid-sentence, after "asistiendo a" (5.76 s, the quietest point there),
+    written to ``out``. Made at test time so no derived audio is stored.
+    Returns (path, reference text)."""
+    import json
+
+    import numpy as np
+    import soundfile as sf
+
+    x, rate = sf.read(str(SPEECH_DIR / "es-asterisk-1.wav"), dtype="float32")
+    cut = 92153  # sample index of the quietest 10 ms near 5.72 s
+    end = SENTENCE_END
+    y = np.concatenate([x[:cut], np.zeros(int(pause_s * rate), np.float32), x[cut:end],
+                        np.zeros(rate // 2, np.float32)])
+    sf.write(str(out), y, rate, subtype="PCM_16")
+    rows = [json.loads(line) for line in (SPEECH_DIR / "manifest.jsonl").read_text().splitlines() if line]
+    text = next(r["text"] for r in rows if r["file"] == "es-asterisk-1.wav")
+    return out, text.split(". ")[0]

@@ -7,17 +7,18 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
 say() { # voice speed text out
   espeak-ng -v "$1" -s "$2" -w "$tmp/raw.wav" "$3"
-  sox "$tmp/raw.wav" -r 16000 -c 1 -b 16 "$4" norm -3
+  sox -D "$tmp/raw.wav" -r 16000 -c 1 -b 16 "$4" norm -3
 }
 
 say en-us 150 "Overfitting happens when a model learns the noise in the training data. I would use cross validation and regularization to prevent it." en_answer.wav
 say es 140 "Hola, me llamo Carlos. Hoy vamos a hablar sobre el aprendizaje automático y la evaluación de los modelos." es_answer.wav
+say en-us 150 "I would use cross validation and regularization to keep the model from overfitting." en_sentence.wav
 
 # an answer with a 2 s thinking pause in the middle of a sentence
 say en-us 150 "To reduce overfitting I would first collect more data, and then" "$tmp/a.wav"
 say en-us 150 "add dropout and weight decay to the network." "$tmp/b.wav"
-sox "$tmp/a.wav" -p pad 0 2.0 | sox - "$tmp/b.wav" -b 16 en_pause.wav
-say es 140 "Para reducir el sobreajuste primero buscaría más datos, y después" "$tmp/a.wav"
-say es 140 "añadiría regularización a la red neuronal." "$tmp/b.wav"
-sox "$tmp/a.wav" -p pad 0 2.0 | sox - "$tmp/b.wav" -b 16 es_pause.wav
+sox "$tmp/a.wav" -p pad 0 2.0 | sox -D - "$tmp/b.wav" -b 16 en_pause.wav
+say es 140 "Hoy vamos a hablar sobre el aprendizaje automático porque" "$tmp/a.wav"
+say es 140 "la evaluación de los modelos es muy importante." "$tmp/b.wav"
+sox "$tmp/a.wav" -p pad 0 2.0 | sox -D - "$tmp/b.wav" -b 16 es_pause.wav
 ls -l ./*.wav
