@@ -39,6 +39,24 @@ def correlate(ref: np.ndarray, rec: np.ndarray) -> tuple[float, float]:
     return float(k[i]), i / RATE
 
 
+def found_in(ref: np.ndarray, rec: np.ndarray, chunk_s: float = 1.0) -> tuple[float, float]:
+    """How much of ``ref`` is in ``rec`` and where it starts: each 1 s chunk is looked up on
+    its own, so a short gap (a buffer underrun on a busy CPU) costs one chunk, not the clip.
+    Returns (share of chunks found with correlation > 0.9, median start offset in seconds)."""
+    n = int(chunk_s * RATE)
+    hits, starts = 0, []
+    chunks = [ref[i : i + n] for i in range(0, max(len(ref) - n // 2, 1), n)]
+    for k, chunk in enumerate(chunks):
+        if np.sqrt(np.mean(chunk**2)) < 1e-3:  # a silent chunk matches anywhere
+            continue
+        score, at = correlate(chunk, rec)
+        if score > 0.9:
+            hits += 1
+            starts.append(at - k * chunk_s)
+    voiced = sum(1 for c in chunks if np.sqrt(np.mean(c**2)) >= 1e-3)
+    return hits / max(voiced, 1), float(np.median(starts)) if starts else -1.0
+
+
 def voiced_seconds(x: np.ndarray, thresh_db: float = -45) -> float:
     f = RATE // 50
     e = 10 * np.log10(np.maximum((x[: len(x) // f * f].reshape(-1, f) ** 2).mean(1), 1e-20))
@@ -65,11 +83,11 @@ def test_replay_plays_question_and_answer_audio(mic, tmp_path, language):
     r, captured = replay_while_recording(mic, tmp_path, 14, s.id, "--turn", "1", "--recordings-dir", str(root))
     assert r.returncode == 0, r.stderr
     assert "Traceback" not in r.stderr and s.turns[0].question_text in r.stdout
-    question, q_at = correlate(at_16k(folder / "turn-01-question.wav", tmp_path), captured)
-    answer, a_at = correlate(at_16k(folder / "turn-01.wav", tmp_path), captured)
-    other, _ = correlate(at_16k(folder / "turn-02.wav", tmp_path), captured)  # not asked for: not played
-    assert question > 0.9 and answer > 0.9, (question, answer)
-    assert other < 0.5, other
+    question, q_at = found_in(at_16k(folder / "turn-01-question.wav", tmp_path), captured)
+    answer, a_at = found_in(at_16k(folder / "turn-01.wav", tmp_path), captured)
+    other, _ = found_in(at_16k(folder / "turn-02.wav", tmp_path), captured)  # not asked for: not played
+    assert question >= 0.8 and answer >= 0.8, (question, answer)
+    assert other <= 0.2, other
     q_len = sf.info(str(folder / "turn-01-question.wav")).duration
     assert a_at >= q_at + q_len - 0.1  # the answer follows the question
     # transcript, score and feedback follow the audio
@@ -81,11 +99,11 @@ def test_replay_walks_the_whole_session_in_order(mic, tmp_path):
     root = tmp_path / "rec"
     s = build_session(root, "en")
     folder = root / s.id
-    r, captured = replay_while_recording(mic, tmp_path, 26, "latest", "--recordings-dir", str(root))
+    r, captured = replay_while_recording(mic, tmp_path, 36, "latest", "--recordings-dir", str(root))
     assert r.returncode == 0, r.stderr
     clips = ["turn-01-question.wav", "turn-01.wav", "turn-02-question.wav", "turn-02.wav", "turn-03-question.wav"]
-    found = [correlate(at_16k(folder / c, tmp_path), captured) for c in clips]
-    assert all(score > 0.9 for score, _ in found), found
+    found = [found_in(at_16k(folder / c, tmp_path), captured) for c in clips]
+    assert all(share >= 0.8 for share, _ in found), found
     offsets = [at for _, at in found]
     assert offsets == sorted(offsets), found
 
