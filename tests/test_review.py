@@ -169,6 +169,10 @@ def test_progress_trends_and_weakest(tmp_path):
     assert series["fundamentals"] == [pytest.approx(8.75, abs=0.01), 2.0]
     html = progress.render_progress(prog)
     assert html.count('<svg class="chart"') == 3 and "http://" not in html and "https://" not in html
+    assert prog.review_next == []  # no bank given
+    rows = progress.build_progress(store, QuestionBank(review_fixture.QUESTIONS)).review_next
+    # precision-recall: skipped, then 2.0 -> box 0, due now; overfitting: 7.5 a while ago -> box 1, 1 day
+    assert [(r.question_id, r.box, r.due) for r in rows] == [("precision-recall", 0, "now"), ("overfitting", 1, "now")]
 
 
 # -- replay steering (logic, with a fake player and scripted keys) ------------------------------

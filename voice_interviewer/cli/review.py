@@ -37,6 +37,18 @@ def report(
     print(path)
 
 
+def _bank_or_none():
+    """The configured question bank, for the review order; progress works without it."""
+    from ..bank import QuestionBank
+    from ..config import load_settings
+
+    try:
+        return QuestionBank.load(load_settings().banks or None)
+    except InterviewerError as exc:
+        err_console.print(f"[yellow]note:[/] no review order: {exc.line()}")
+        return None
+
+
 @app.command()
 def progress(
     html: Annotated[Optional[Path], typer.Option("--html", help="Also write a self-contained HTML chart page.")] = None,
@@ -50,7 +62,7 @@ def progress(
     if html is not None and html.is_dir():
         raise SessionError(f"cannot write {html}: it is a directory (give a file name like progress.html)")
     store = store_for(recordings_dir)
-    prog = build_progress(store)
+    prog = build_progress(store, _bank_or_none())
     if prog.damaged:
         err_console.print(f"[yellow]note:[/] skipped {len(prog.damaged)} damaged session(s): {', '.join(prog.damaged)}")
     if as_json:

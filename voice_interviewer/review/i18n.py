@@ -66,6 +66,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "damaged": "Damaged sessions (not counted)",
         "key_point": "Key point",
         "category": "Category",
+        "review_next": "Next to review",
+        "due": "due",
+        "due_now": "now",
+        "due_new": "new",
     },
     "es": {
         "report_title": "Informe de la entrevista",
@@ -130,6 +134,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "damaged": "Sesiones dañadas (no se cuentan)",
         "key_point": "Punto clave",
         "category": "Categoría",
+        "review_next": "Próximas a repasar",
+        "due": "toca",
+        "due_now": "ahora",
+        "due_new": "nueva",
     },
 }
 

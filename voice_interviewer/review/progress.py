@@ -61,8 +61,18 @@ class KeyPointStat(BaseModel):
         return (self.missed + 0.5 * self.partly) / self.judged if self.judged else 0.0
 
 
+class ReviewRow(BaseModel):
+    """A question's place in the spaced-repetition order (what ``practice --review-weak`` asks)."""
+
+    question_id: str
+    box: int
+    last_score: float | None
+    due: str  # "now", "in 3 d", "new"
+
+
 class Progress(BaseModel):
     sessions: list[SessionPoint] = Field(default_factory=list)
+    review_next: list[ReviewRow] = Field(default_factory=list)
     damaged: list[str] = Field(default_factory=list)
     questions: list[QuestionStat] = Field(default_factory=list)  # weakest first
     key_points: list[KeyPointStat] = Field(default_factory=list)  # most missed first
@@ -73,8 +83,29 @@ class Progress(BaseModel):
         return [c for c in CATEGORIES if c in seen] + sorted(seen - set(CATEGORIES))
 
 
-def build_progress(store: SessionStore) -> Progress:
+def review_rows(store: SessionStore, bank, count: int = 5) -> list[ReviewRow]:
+    from datetime import timezone
+
+    from .schedule import review_items
+
+    now = datetime.now(timezone.utc)
+    rows = []
+    for item in review_items(store, bank, now)[:count]:
+        if item.due_at is None:
+            due = "new"
+        elif item.due(now):
+            due = "now"
+        else:
+            due = f"in {max(1, round((item.due_at - now).total_seconds() / 86400))} d"
+        rows.append(ReviewRow(question_id=item.question_id, box=item.box, last_score=item.last_score, due=due))
+    return rows
+
+
+def build_progress(store: SessionStore, bank=None) -> Progress:
+    """Trends over every readable session; with a question bank, also what to review next."""
     prog = Progress()
+    if bank is not None:
+        prog.review_next = review_rows(store, bank)
     questions: dict[str, QuestionStat] = {}
     kps: dict[tuple[str, str], KeyPointStat] = {}
     infos = store.list()
@@ -159,7 +190,16 @@ def progress_tables(prog: Progress, limit: int = 10) -> list:
         missed.add_column(col, justify=just)
     for k in prog.key_points[:limit]:
         missed.add_row(k.question_id, f"{k.key_point}: {k.statement}", f"{k.missed + k.partly}/{k.judged}")
-    return [trend, weak, missed]
+    tables = [trend, weak, missed]
+    if prog.review_next:
+        nxt = Table(title=f"{t['review_next']} (practice --review-weak)", title_justify="left")
+        for col, just in ((t["question"], "left"), (t["last_score"], "right"), ("box", "right"), (t["due"], "left")):
+            nxt.add_column(col, justify=just)
+        for row in prog.review_next:
+            last = "–" if row.last_score is None else f"{row.last_score:.1f}"
+            nxt.add_row(row.question_id, last, str(row.box), t.get(f"due_{row.due}", row.due))
+        tables.append(nxt)
+    return tables
 
 
 def render_progress(prog: Progress, limit: int = 15) -> str:
