@@ -20,7 +20,8 @@ from .embeddings import Embedder, get_embedder
 from .feedback import most_important_gap, write_feedback
 from .guards import find_injections, remove_spans
 
-MIN_CONTENT_WORDS = 2
+MIN_CONTENT_WORDS = 1  # "main" can be a full answer to a short question
+LIST_MIN_WORDS = 7  # the keyword-list guard needs enough words to judge the style
 WINDOW, STRIDE, MAX_WINDOWS = 20, 15, 12
 INJECTION_FACTOR = 0.5  # an answer that tries to instruct the grader keeps at most half its score
 OFF_TOPIC_FACTOR = 0.3
@@ -40,6 +41,7 @@ class Signals:
     best_window: list[int] = field(default_factory=list)
     global_cos: float = 0.0  # whole answer to the model answer
     stop_ratio: float = 0.0
+    n_content: int = 0  # content words in the answer
 
 
 @dataclass
@@ -64,9 +66,9 @@ def combine(sig: Signals, c: Calibration, injection: bool = False) -> Scored:
     raw = c.coverage_weight * coverage + c.global_weight * global_sim
     flags: list[str] = ["injection"] if injection else []
     factor = 1.0
-    if sig.stop_ratio < c.list_stop_ratio:
+    if sig.stop_ratio < c.list_stop_ratio and sig.n_content >= LIST_MIN_WORDS:
         flags.append("list")
-        factor *= 0.25 + 0.75 * ramp(sig.stop_ratio, 0.0, c.list_stop_ratio) ** 2
+        factor *= 0.15 + 0.85 * ramp(sig.stop_ratio, 0.1, c.list_stop_ratio) ** 2
     if relevance < c.off_topic_below:
         flags.append("off_topic")
         factor *= OFF_TOPIC_FACTOR
@@ -152,6 +154,7 @@ class OfflineJudge:
             best_window=[int(b) for b in best],
             global_cos=float((whole @ model_vecs.T).max()),
             stop_ratio=lx.stopword_ratio(tokens),
+            n_content=sum(1 for t in tokens if t.content),
         )
 
     # -- results ------------------------------------------------------------------------
