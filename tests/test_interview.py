@@ -112,7 +112,9 @@ def test_real_offline_judge_and_bank_follow_up_in_spanish(tmp_path, bank):
     answer = "el modelo memoriza el ruido de los datos de entrenamiento y luego generaliza mal"
     s, speaker, _ = run(tmp_path, qs, ScriptedAnswers(answer, "ni idea"), OfflineJudge(), followups=1, language="es")
     first = s.turns[0]
-    assert "definition" in first.covered and "detection" in first.missing
+    verdicts = {k.id: k.verdict for k in first.key_points}
+    assert verdicts["definition"] == "covered" and verdicts["detection"] != "covered"
+    assert "definition" in first.covered and "detection" in first.partly + first.missing
     assert s.turns[1].is_follow_up and s.turns[1].question_text == "¿Cómo lo detectarías en la práctica?"
     assert s.turns[1].score < first.score
     assert "de 10" in first.reaction

@@ -182,6 +182,7 @@ class Turn(BaseModel):
     score: float | None = None
     key_points: list[KeyPointResult] = Field(default_factory=list)
     covered: list[str] = Field(default_factory=list)
+    partly: list[str] = Field(default_factory=list)
     missing: list[str] = Field(default_factory=list)
     feedback: str = ""
     reaction: str = ""  # the sentence the interviewer said after the answer
@@ -195,7 +196,8 @@ class Turn(BaseModel):
     def apply(self, j: Judgement) -> None:
         self.score = round(j.score, 2)
         self.key_points = j.key_points
-        self.covered = j.covered + j.partly
+        self.covered = j.covered
+        self.partly = j.partly
         self.missing = j.missing
         self.feedback = j.feedback
         self.scorer = j.scorer
