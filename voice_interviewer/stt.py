@@ -70,6 +70,7 @@ class Transcriber(Protocol):
         *,
         prompt: str | None = None,
         offset: float = 0.0,
+        fit_window: bool = False,
     ) -> Transcript: ...
 
 
@@ -130,7 +131,11 @@ def _looks_hallucinated(segment) -> bool:
     if not words:
         return False
     mean_p = sum(w.probability for w in words) / len(words)
-    return mean_p < 0.35 and segment.avg_logprob < -0.8
+    if mean_p < 0.35 and segment.avg_logprob < -0.8:
+        return True
+    # "No, no, no, no." over the last fraction of a second: one word repeated, nothing else
+    tokens = ["".join(ch for ch in w.word.lower() if ch.isalpha()) for w in words]
+    return len(tokens) >= 3 and len(set(tokens)) == 1 and (words[-1].end - words[0].start) < 1.5
 
 
 class WhisperTranscriber:
@@ -174,7 +179,13 @@ class WhisperTranscriber:
         *,
         prompt: str | None = None,
         offset: float = 0.0,
+        fit_window: bool = False,
     ) -> Transcript:
+        """Transcribe ``audio``; ``offset`` is added to every timestamp.
+
+        ``fit_window`` shrinks Whisper's 30 s encoder window to the audio (at least 5 s), which
+        makes short chunks several times cheaper; used for incremental chunks.
+        """
         samples = audio if isinstance(audio, np.ndarray) else load_audio(audio)
         samples = np.asarray(samples, dtype=np.float32).reshape(-1)
         duration = len(samples) / SAMPLE_RATE
@@ -194,6 +205,7 @@ class WhisperTranscriber:
             segments, _info = self._model.transcribe(
                 samples, language=lang, beam_size=self.beam_size, word_timestamps=True,
                 initial_prompt=initial, condition_on_previous_text=True, vad_filter=False,
+                chunk_length=min(30, max(5, int(duration) + 1)) if fit_window else None,
             )
             segs, words = [], []
             for s in segments:  # a generator: decoding happens while iterating

@@ -22,12 +22,13 @@ PAD_S = 0.1  # silence kept before a chunk's first word
 
 class IncrementalTranscriber:
     def __init__(self, transcriber: Transcriber, language: str = "auto",
-                 on_text: Callable[[str], None] | None = None):
+                 on_text: Callable[[str], None] | None = None, fit_window: bool = True):
         self.transcriber = transcriber
         self.requested = language
         self.language: str | None = None if language == "auto" else language
         self.language_probability: float | None = None
         self.on_text = on_text
+        self.fit_window = fit_window
         self._audio: np.ndarray = np.zeros(0, dtype=np.float32)
         self._settled = 0  # audio[:_settled] may be transcribed
         self._done = 0  # audio[:_done] is transcribed
@@ -85,7 +86,7 @@ class IncrementalTranscriber:
         if self.language is None:
             self.language, self.language_probability = self.transcriber.detect_language(chunk)
         part = self.transcriber.transcribe(chunk, self.language, prompt=self.text or None,
-                                           offset=start / SAMPLE_RATE)
+                                           offset=start / SAMPLE_RATE, fit_window=self.fit_window)
         self._parts.append(part)
         self.chunks += 1
         if self.on_text:

@@ -136,41 +136,42 @@ class Listener:
         t0: float | None = None  # clock time of sample 0
         endpoint_event = None
         try:
-            with Recorder(path, device=self.device, clock=self.clock) as rec, view:
-                timings.listening_start = self.clock()
-                if self.push_to_talk:
-                    threading.Thread(target=lambda: (self.wait_enter(), stop.set()),
-                                     daemon=True).start()
-                request.on_listening()
-                while True:
-                    block = rec.read(timeout=2.0)
-                    if block is None:
-                        from ..errors import DeviceError
+            with view:
+                with Recorder(path, device=self.device, clock=self.clock) as rec:
+                    timings.listening_start = self.clock()
+                    if self.push_to_talk:
+                        threading.Thread(target=lambda: (self.wait_enter(), stop.set()),
+                                         daemon=True).start()
+                    request.on_listening()
+                    while True:
+                        block = rec.read(timeout=2.0)
+                        if block is None:
+                            from ..errors import DeviceError
 
-                        raise DeviceError("the microphone stopped delivering audio")
-                    est = block.t_end - (block.index + len(block.samples)) / SAMPLE_RATE
-                    t0 = est if t0 is None else min(t0, est)
-                    events = ep.feed(block.samples)
-                    for ev in events:
-                        if ev.kind == "speech_start":
-                            view.state = "speaking"
-                            if inc is not None:
-                                inc.skip_to(max(0, ev.sample - int(0.3 * SAMPLE_RATE)))
-                        elif ev.kind == "pause":
-                            view.state = "pause"
-                            if inc is not None:
-                                inc.settle(ep.all_audio(), ep.samples)
-                        elif ev.kind == "gap" and inc is not None:
-                            inc.settle(ep.all_audio(), ep.samples, min_s=GAP_CHUNK_S)
-                        elif ev.kind == "resume":
-                            view.state = "speaking"
-                    if self.push_to_talk and ep.done is not None and ep.done.reason != "max_length":
-                        ep.done = None  # push-to-talk: only Enter (or the length cap) ends it
-                    if ep.done is not None or stop.is_set():
-                        endpoint_event = ep.done
-                        timings.endpoint = self.clock()
-                        break
-                    view.update(level_dbfs(block.samples))
+                            raise DeviceError("the microphone stopped delivering audio")
+                        est = block.t_end - (block.index + len(block.samples)) / SAMPLE_RATE
+                        t0 = est if t0 is None else min(t0, est)
+                        events = ep.feed(block.samples)
+                        for ev in events:
+                            if ev.kind == "speech_start":
+                                view.state = "speaking"
+                                if inc is not None:
+                                    inc.skip_to(max(0, ev.sample - int(0.3 * SAMPLE_RATE)))
+                            elif ev.kind == "pause":
+                                view.state = "pause"
+                                if inc is not None:
+                                    inc.settle(ep.all_audio(), ep.samples)
+                            elif ev.kind == "gap" and inc is not None:
+                                inc.settle(ep.all_audio(), ep.samples, min_s=GAP_CHUNK_S)
+                            elif ev.kind == "resume":
+                                view.state = "speaking"
+                        if self.push_to_talk and ep.done is not None and ep.done.reason != "max_length":
+                            ep.done = None  # push-to-talk: only Enter (or the length cap) ends it
+                        if ep.done is not None or stop.is_set():
+                            endpoint_event = ep.done
+                            timings.endpoint = self.clock()
+                            break
+                        view.update(level_dbfs(block.samples))
                 if t0 is not None and ep.speech_start is not None:
                     timings.speech_start = round(t0 + ep.speech_start / SAMPLE_RATE, 4)
                     timings.speech_end = round(t0 + (ep.last_voiced_end or ep.samples) / SAMPLE_RATE, 4)

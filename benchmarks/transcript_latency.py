@@ -1,0 +1,125 @@
+"""Latency from the end of speech to the final transcript, through the virtual microphone.
+
+Long answers (15 / 60 / 120 s) are built by concatenating the real speech clips of
+../shared/speech (English) with 0.3 s gaps (sox), played into the virtual microphone while the
+real ``Listener`` records them, with and without incremental transcription. Endpointing is
+silence-only here (1.5 s) so the whole answer is heard; the turn model is measured in
+benchmarks/endpointing.py. Reported per answer: endpoint − speech_end, transcript_ready −
+endpoint and transcript_ready − speech_end (all on the session clock), WER, chunks.
+
+    VIRTUAL_MIC_DIR=/tmp/vm-bench .venv/bin/python benchmarks/transcript_latency.py [--lengths 15 60 120] [--reps 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("SHARED", ROOT.parent / "shared"))
+SPEECH = SHARED / "speech"
+VIRTUAL_MIC = os.environ.get("VIRTUAL_MIC", str(SHARED / "audio" / "virtual-mic"))
+
+
+def vm(*args: str) -> str:
+    r = subprocess.run([VIRTUAL_MIC, *args], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if r.returncode:
+        raise SystemExit(f"virtual-mic {' '.join(args)}: {r.stderr.strip()}")
+    return r.stdout
+
+
+def build_answer(seconds: float, out: Path) -> str:
+    """Concatenate English clips (cycling) with 0.3 s gaps up to ``seconds``; returns the text."""
+    rows = [json.loads(line) for line in (SPEECH / "manifest.jsonl").read_text().splitlines() if line]
+    en = [r for r in rows if r["language"] == "en"]
+    files, texts, total, i = [], [], 0.0, 0
+    gap = out.with_name("gap.wav")
+    subprocess.run(["sox", "-n", "-r", "16000", "-c", "1", "-b", "16", str(gap), "trim", "0", "0.3"], check=True)
+    while total < seconds:
+        r = en[i % len(en)]
+        files += [str(SPEECH / r["file"]), str(gap)]
+        texts.append(r["text"])
+        total += r["seconds"] + 0.3
+        i += 1
+    subprocess.run(["sox", *files[:-1], str(out)], check=True)
+    return " ".join(texts)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--lengths", type=float, nargs="+", default=[15, 60, 120])
+    ap.add_argument("--reps", type=int, default=1)
+    ap.add_argument("--stt-model", default="base")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--json", type=Path, help="also write the rows here")
+    args = ap.parse_args()
+
+    vm("start")
+    for line in vm("env").splitlines():
+        key, value = shlex.split(line)[1].split("=", 1)
+        os.environ[key] = value
+    sys.path.insert(0, str(ROOT))
+    import jiwer
+
+    from voice_interviewer.audio.listener import Listener
+    from voice_interviewer.config import Settings
+    from voice_interviewer.ports import AnswerRequest
+    from voice_interviewer.stt import WhisperTranscriber
+
+    settings = Settings(stt_model=args.stt_model, stt_threads=args.threads, max_pause_s=1.5,
+                        no_speech_timeout_s=10)
+    transcriber = WhisperTranscriber(args.stt_model, threads=args.threads, progress=False)
+    listeners = {mode: Listener(settings, transcriber=transcriber, use_turn_model=False,
+                                incremental=(mode == "incremental"), live=False)
+                 for mode in ("incremental", "whole")}
+    tmp = Path(tempfile.mkdtemp(prefix="latency-"))
+    rows = []
+    for seconds in args.lengths:
+        wav = tmp / f"answer-{seconds:g}.wav"
+        reference = build_answer(seconds, wav)
+        for rep in range(args.reps):
+            for mode, listener in listeners.items():
+                def play():
+                    threading.Thread(target=vm, args=("play", str(wav)), daemon=True).start()
+
+                req = AnswerRequest(turn=1, question_id="bench", language="en", session_dir=tmp,
+                                    audio_name=f"{mode}-{seconds:g}-{rep}.wav", on_listening=play)
+                ans = listener.get_answer(req)
+                t = ans.timings
+                norm = jiwer.Compose([jiwer.ToLowerCase(), jiwer.RemovePunctuation(),
+                                      jiwer.RemoveMultipleSpaces(), jiwer.Strip()])
+                row = {
+                    "length_s": seconds, "mode": mode, "rep": rep,
+                    "speech_s": round(t.speech_end - t.speech_start, 2),
+                    "endpoint_delay": round(t.endpoint - t.speech_end, 3),
+                    "stt_after_endpoint": round(t.transcript_ready - t.endpoint, 3),
+                    "speech_end_to_transcript": round(t.transcript_ready - t.speech_end, 3),
+                    "wer": round(jiwer.wer(norm(reference), norm(ans.text)), 3),
+                }
+                rows.append(row)
+                print(json.dumps(row), flush=True)
+                time.sleep(0.5)
+    print("\nlength  mode         p50 speech_end→transcript  p50 endpoint→transcript  WER")
+    for seconds in args.lengths:
+        for mode in listeners:
+            sel = [r for r in rows if r["length_s"] == seconds and r["mode"] == mode]
+            print(f"{seconds:>5g}s  {mode:<11}  "
+                  f"{statistics.median(r['speech_end_to_transcript'] for r in sel):>10.2f} s"
+                  f"  {statistics.median(r['stt_after_endpoint'] for r in sel):>18.2f} s"
+                  f"  {statistics.mean(r['wer'] for r in sel):>12.3f}")
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1))
+    vm("stop")
+
+
+if __name__ == "__main__":
+    main()
