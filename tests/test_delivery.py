@@ -90,3 +90,8 @@ def test_empty_answer():
 
 def test_filler_prompts_exist_for_both_languages():
     assert "um" in FILLER_PROMPTS["en"].lower() and "o sea" in FILLER_PROMPTS["es"]
+
+
+def test_auto_language_is_told_from_the_words():
+    m = measure("eh bueno o sea el modelo sobreajusta porque es muy complejo", "auto")
+    assert m.fillers.get("o sea") == 1 and any("mínimo" in n for n in m.notes)

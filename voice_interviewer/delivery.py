@@ -181,6 +181,10 @@ def measure(
     With timestamps, the speaking rate uses the span from the first word's start to the
     last word's end (leading/trailing silence excluded); otherwise ``duration_s``.
     """
+    if language not in ("es", "en"):  # "auto": tell from the words
+        from .judging.lexical import guess_language
+
+        language = guess_language(text or " ".join(str(w.get("word", "")) for w in words or []))
     lang = "es" if language == "es" else "en"
     timed_words = _words_from_timestamps(words) if words else []
     timed = any(w.start is not None for w in timed_words)
