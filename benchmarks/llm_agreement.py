@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from judge_agreement import gold_of, in_split, load  # noqa: E402
 
+from voice_interviewer.bank import QuestionBank  # noqa: E402
 from voice_interviewer.config import Settings  # noqa: E402
 from voice_interviewer.judging.calibration import pearson, spearman  # noqa: E402
 from voice_interviewer.judging.llm import FUSION_WEIGHT, LLMJudge  # noqa: E402
@@ -56,13 +57,17 @@ class TimedJudge:
             self.seconds.append(time.perf_counter() - t0)
 
 
+def _qkey(row: dict) -> str:
+    return row.get("question_id") or row["question"]
+
+
 def corr(pred: list[float], gold: list[float]) -> dict:
     return {"pearson": round(pearson(pred, gold), 3), "spearman": round(spearman(pred, gold), 3)}
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", default="mohler")
+    ap.add_argument("--data", default="mohler", help="mohler, graded (our bank answers, 0-10) or a JSONL path")
     ap.add_argument("--llm-model", default="qwen2.5-coder-1.5b", help="GGUF path or known model name")
     ap.add_argument("--sample", type=int, default=300)
     ap.add_argument("--seed", type=int, default=42)
@@ -79,8 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     # server's prompt cache reuses the question + reference prefix; a --minutes cut keeps whole questions
     first: dict[str, int] = {}
     for i, r in enumerate(rows):
-        first.setdefault(r["question"], i)
-    rows.sort(key=lambda r: first[r["question"]])
+        first.setdefault(_qkey(r), i)
+    rows.sort(key=lambda r: first[_qkey(r)])
+    bank = QuestionBank.load() if kind == "graded" else None
     settings = Settings()
     gguf = resolve_gguf(args.llm_model, settings.models_dir)
     server = LocalLLMServer(gguf, threads=args.threads or choose_threads(settings.llm_threads), n_ctx=4096)
@@ -101,9 +107,9 @@ def main(argv: list[str] | None = None) -> int:
         for i, r in enumerate(rows):
             if time.perf_counter() > deadline:
                 break
-            q = question_from_reference(r["question"], r["reference"])
+            q = bank.get(r["question_id"]) if bank else question_from_reference(r["question"], r["reference"])
             t = time.perf_counter()
-            j = judge.judge(q, r["answer"], "en")
+            j = judge.judge(q, r["answer"], r.get("language") or "en")
             total = time.perf_counter() - t
             results.append({"id": r["id"], "gold": gold_of(r), "offline": j.offline_score,
                             "llm": j.details.get("llm_score"), "scorer": j.scorer, "total_s": round(total, 3),
