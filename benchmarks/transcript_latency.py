@@ -7,7 +7,10 @@ silence-only here (1.5 s) so the whole answer is heard; the turn model is measur
 benchmarks/endpointing.py. Reported per answer: endpoint − speech_end, transcript_ready −
 endpoint and transcript_ready − speech_end (all on the session clock), WER, chunks.
 
-    VIRTUAL_MIC_DIR=/tmp/vm-bench .venv/bin/python benchmarks/transcript_latency.py [--lengths 15 60 120] [--reps 3]
+    .venv/bin/python benchmarks/transcript_latency.py [--lengths 15 60 120] [--reps 3]
+
+It starts (and at the end stops) its own virtual-mic server in a private state dir, so it
+never hears or stops another run's server.
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ def main() -> None:
     ap.add_argument("--json", type=Path, help="also write the rows here")
     args = ap.parse_args()
 
+    os.environ["VIRTUAL_MIC_DIR"] = tempfile.mkdtemp(prefix="vm-lat-", dir="/tmp")
     vm("start")
     for line in vm("env").splitlines():
         key, value = shlex.split(line)[1].split("=", 1)
