@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 OPUS_RATES = (8000, 12000, 16000, 24000, 48000)  # the sample rates Opus accepts
-PLAYBACK_LATENCY_S = 0.3  # output buffer: replay needs no low latency, and this survives a busy CPU
+PLAYBACK_LATENCY_S = 0.5  # output buffer: replay needs no low latency, and this survives a busy CPU
 
 
 def audio_path(session_dir: Path, rel: str | None) -> Path | None:
