@@ -11,7 +11,7 @@ does, and each policy is scored:
 - cut rate: answers ended before the speech after the pause (or a finished clip's last word).
 
 Policies: silence-only at 0.3 / 1.0 / 3.0 s, and the turn model (end after 0.3 s when it says
-complete, 3.0 s otherwise). ``--through-mic`` is left to transcript_latency.py; this script
+complete, 3.0 s otherwise), also with a stricter threshold (0.9) and a 0.8 s end silence. ``--through-mic`` is left to transcript_latency.py; this script
 needs no audio device and runs in about a minute.
 
     .venv/bin/python benchmarks/endpointing.py [--json out.json]
@@ -86,6 +86,8 @@ def main() -> None:
         "silence 1.0 s": (EndpointConfig(use_turn_model=False, max_pause_s=1.0), None),
         "silence 3.0 s": (EndpointConfig(use_turn_model=False, max_pause_s=3.0), None),
         "turn model 0.3/3.0 s": (EndpointConfig(), turn),
+        "turn p>=0.9 0.3/3.0 s": (EndpointConfig(turn_threshold=0.9), turn),
+        "turn model 0.8/3.0 s": (EndpointConfig(end_silence_s=0.8), turn),
     }
     rng = random.Random(7)
     answers = []
@@ -100,10 +102,12 @@ def main() -> None:
         for name, lang, kind, audio, must_hear in answers:
             ep, model_time = run(vad, model, config, audio, lead)
             heard_until = (ep.last_voiced_end or 0) - lead
-            # cut: the decision came before speech that follows the pause / the clip's last words
-            voiced_after = audio[must_hear if kind == "pause" else max(0, len(audio) - RATE // 2):]
-            cut = heard_until < must_hear + (0 if kind == "pause" else 0) and kind == "pause" \
-                or (kind == "finished" and heard_until < len(audio) - RATE // 2 and np.abs(voiced_after).max() > 0.05)
+            # cut: the answer ended before speech that was still to come
+            if kind == "pause":
+                cut = heard_until < must_hear
+            else:
+                rest = audio[max(0, heard_until + RATE // 10):]
+                cut = len(rest) > RATE // 2 and float(np.abs(rest).max()) > 0.05
             delay = (ep.done.sample - ep.last_voiced_end) / RATE + model_time if ep.done else None
             rows.append({"policy": label, "answer": name, "language": lang, "kind": kind,
                          "cut": bool(cut), "delay_s": None if delay is None else round(delay, 3),
