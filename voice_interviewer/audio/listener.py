@@ -23,6 +23,7 @@ from .incremental import IncrementalTranscriber
 
 GAP_CHUNK_S = 3.0  # a short gap inside speech settles a chunk once this much is pending
 TAIL_PAD_S = 0.15  # audio kept after the last voiced block when transcribing the tail
+CUT_PAD = int(0.05 * SAMPLE_RATE)  # chunks end this far after the last voiced block
 
 
 def _stdin_enter() -> None:
@@ -159,10 +160,10 @@ class Listener:
                                     inc.skip_to(max(0, ev.sample - int(0.3 * SAMPLE_RATE)))
                             elif ev.kind == "pause":
                                 view.state = "pause"
-                                if inc is not None:
-                                    inc.settle(ep.all_audio(), ep.samples)
+                                if inc is not None:  # cut just after the last voiced block
+                                    inc.settle(ep.all_audio(), ev.sample + CUT_PAD)
                             elif ev.kind == "gap" and inc is not None:
-                                inc.settle(ep.all_audio(), ep.samples, min_s=GAP_CHUNK_S)
+                                inc.settle(ep.all_audio(), ev.sample + CUT_PAD, min_s=GAP_CHUNK_S)
                             elif ev.kind == "resume":
                                 view.state = "speaking"
                         if self.push_to_talk and ep.done is not None and ep.done.reason != "max_length":
