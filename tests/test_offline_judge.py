@@ -231,3 +231,34 @@ def test_agreement_statistics():
     assert rmse([0, 0], [3, 4]) == pytest.approx(np.sqrt(12.5))
     mapped = grouped_linear_map([0, 1, 2, 0, 1, 2], [0, 2, 4, 0, 2, 4], ["a", "a", "a", "b", "b", "b"])
     assert list(mapped) == pytest.approx([0, 2, 4, 0, 2, 4])  # each group predicted from the other only
+
+
+class CountingEmbedder(StemEmbedder):
+    """Keeps vectors it was asked to cache and records every text it had to compute."""
+
+    def __init__(self):
+        self.cache: dict[str, np.ndarray] = {}
+        self.computed: list[str] = []
+
+    def encode(self, texts, kind="passage", cache=False):
+        todo = [t for t in texts if not (cache and t in self.cache)]
+        self.computed.extend(todo)
+        if todo:
+            for t, v in zip(todo, super().encode(todo)):
+                if cache:
+                    self.cache[t] = v
+        return np.vstack([self.cache[t] if cache else super().encode([t])[0] for t in texts])
+
+
+def test_prefetch_while_speaking_leaves_little_to_embed(bias_variance):
+    words = (GOOD_EN + " " + ENGLISH_FOR_SPANISH).split()
+    cold = OfflineJudge(embedder=CountingEmbedder())
+    expected = cold.judge(bias_variance, " ".join(words), "en")
+    emb = CountingEmbedder()
+    judge = OfflineJudge(embedder=emb)
+    for n in range(10, len(words), 7):  # the transcript grows while the candidate talks
+        judge.prefetch(bias_variance, " ".join(words[:n]))
+    emb.computed.clear()
+    got = judge.judge(bias_variance, " ".join(words), "en")
+    assert got.score == expected.score
+    assert 1 <= len(emb.computed) <= 2  # only the last window(s) of the answer

@@ -26,7 +26,7 @@ class Embedder(Protocol):
 
     name: str
 
-    def encode(self, texts: Sequence[str], kind: str = "passage") -> np.ndarray: ...
+    def encode(self, texts: Sequence[str], kind: str = "passage", cache: bool = False) -> np.ndarray: ...
 
 
 class E5Embedder:

@@ -135,7 +135,7 @@ class OfflineJudge:
         """Raw signals: best cosine per key point, lexical evidence, whole-answer cosine."""
         spans = _windows(len(tokens))
         pieces = [lx.span_text(text, tokens, a, b) for a, b in spans]
-        vecs = self.embedder.encode(pieces, "query")
+        vecs = self.embedder.encode(pieces, "query", cache=True)  # windows seen by prefetch are free
         whole = vecs.mean(axis=0)
         whole = whole / max(float((whole @ whole) ** 0.5), 1e-9)
         statements = [s for kp in question.rubric for s in (kp.statement.en, kp.statement.es)]
@@ -156,6 +156,21 @@ class OfflineJudge:
             stop_ratio=lx.stopword_ratio(tokens),
             n_content=sum(1 for t in tokens if t.content),
         )
+
+    def prefetch(self, question: Question, partial_answer: str) -> int:
+        """Embed the finished windows of an answer still being spoken; returns how many.
+
+        Called while the candidate talks, it leaves only the last window or two to embed
+        when the answer ends, so the judgement is ready sooner.
+        """
+        text = remove_spans(partial_answer, find_injections(partial_answer))
+        tokens = lx.tokenize(text)
+        done = [(a, b) for a, b in _windows(len(tokens) + STRIDE) if b <= len(tokens) - 1 and b - a >= WINDOW]
+        pieces = [lx.span_text(text, tokens, a, b) for a, b in done]
+        statements = [s for kp in question.rubric for s in (kp.statement.en, kp.statement.es)]
+        self.embedder.encode(pieces + statements + [question.model_answer.en, question.model_answer.es],
+                             "query", cache=True)
+        return len(pieces)
 
     # -- results ------------------------------------------------------------------------
 
