@@ -2,9 +2,10 @@
 
 For each answer length (default 15, 60 and 120 s) this starts one
 ``voice-interviewer practice --scorer offline --followups 0`` session with N questions,
-plays an espeak-ng answer (the question's model answer, repeated to the length, full stops
-turned into commas so a sentence pause is not taken as the end) into the microphone each
-time session.json says ``listening``, and reads the per-turn timings back. Printed: p50/p95
+plays an espeak-ng answer (the question's model answer repeated to the length, spoken
+without punctuation: espeak pauses 0.2-0.5 s at commas and full stops, which the turn
+detector may take as the end of a long answer) into the microphone each time session.json
+says ``listening``, and reads the per-turn timings back. Printed: p50/p95
 of the wait (reply_audio_start − speech_end) and of its parts — endpointing
 (speech_end→endpoint), transcription (→transcript_ready), judging (→judged), speaking
 (→reply_audio_start) — plus the time to the first question (process start → first audio of
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shlex
 import statistics
 import subprocess
@@ -59,12 +61,12 @@ def vm(*args: str) -> str:
 
 
 def answer_text(model_answer: str, seconds: float) -> str:
-    words = model_answer.replace(".", ",").replace(";", ",").split()
+    words = re.sub(r"[.,;:!?()¿¡]", " ", model_answer).split()
     need = int(seconds * WPM / 60)
     out: list[str] = []
     while len(out) < need:
         out.extend(words)
-    return " ".join(out[:need]).rstrip(",")
+    return " ".join(out[:need])
 
 
 def make_wav(text: str, language: str, path: Path) -> float:
@@ -103,7 +105,7 @@ def read_status(recordings: Path):
     return None, None
 
 
-def run_session(qids, wavs, language, stt_model, work: Path, env: dict) -> dict:
+def run_session(qids, wavs, language, stt_model, work: Path, env: dict) -> dict | None:
     recordings = work / "recordings"
     cmd = [sys.executable, "-m", "voice_interviewer", "practice", "--followups", "0", "--scorer", "offline",
            "--language", language, "--recordings-dir", str(recordings), "--stt-model", stt_model]  # fmt: skip
@@ -137,7 +139,9 @@ def run_session(qids, wavs, language, stt_model, work: Path, env: dict) -> dict:
         log.close()
     path, session = read_status(recordings)
     if proc.returncode != 0 or session is None:
-        sys.exit(f"interview failed (exit {proc.returncode}); see {work / 'practice.log'}")
+        tail = (work / "practice.log").read_text(errors="replace")[-1500:]
+        print(f"interview failed (exit {proc.returncode}):\n{tail}", file=sys.stderr)
+        return None
     first_q = session["turns"][0]["timings"].get("question_start") if session["turns"] else None
     return {
         "turns": session["turns"],
@@ -188,6 +192,8 @@ def main() -> None:
                     make_wav(text, args.language, wavs[-1])
                 print(f"answers of ~{length:.0f} s: running {len(qids)} turns …", file=sys.stderr, flush=True)
                 res = run_session(qids, wavs, args.language, args.stt_model, work, env)
+                if res is None:
+                    continue
                 res["length_s"] = length
                 results.append(res)
     finally:
@@ -195,7 +201,7 @@ def main() -> None:
 
     print(f"\nTurn latency, offline judge, STT {args.stt_model}, language {args.language}, "
           f"{args.answers} answer(s) per length (seconds; p50 / p95)")  # fmt: skip
-    header = f"{'answer':>8} " + " ".join(f"{name:>15}" for name, _, _ in PARTS) + f" {'first question':>15} {'peak RSS MB':>14}"
+    header = f"{'answer':>8} " + " ".join(f"{name:>15}" for name, _, _ in PARTS) + f" {'heard s':>15} {'first question':>15} {'peak RSS MB':>14}"
     print(header)
     for res in results:
         cells = []
@@ -204,6 +210,9 @@ def main() -> None:
                     if t["timings"].get(a) is not None and t["timings"].get(b) is not None]  # fmt: skip
             p50, p95 = pct(vals, 50), pct(vals, 95)
             cells.append(f"{p50:6.2f} / {p95:6.2f}" if p50 is not None else f"{'-':>15}")
+        heard = [t["timings"]["speech_end"] - t["timings"]["speech_start"] for t in res["turns"]
+                 if t["timings"].get("speech_start") is not None and t["timings"].get("speech_end") is not None]  # fmt: skip
+        cells.append(f"{statistics.median(heard):6.1f}" if heard else "-")
         rss = res["peak_rss_mb"]
         print(f"{res['length_s']:>7.0f}s " + " ".join(f"{c:>15}" for c in cells)
               + f" {res['time_to_first_question'] or float('nan'):>15.2f} {rss['main']:>7.0f}+{rss['worker']:<6.0f}")  # fmt: skip
