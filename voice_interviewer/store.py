@@ -142,7 +142,8 @@ class SessionStore:
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
-            raise SessionError(f"session '{sid}' is corrupt: {where}: {first['msg']}") from None
+            where = f"{where}: " if where else ""
+            raise SessionError(f"session '{sid}' is corrupt: {where}{first['msg']}") from None
         except json.JSONDecodeError as exc:  # pragma: no cover - pydantic wraps this
             raise SessionError(f"session '{sid}' is corrupt: {exc}") from None
 

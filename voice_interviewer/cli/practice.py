@@ -80,7 +80,9 @@ def practice(
     if review_weak and not question:
         from ..review.schedule import weak_first
 
-        priority = weak_first(store, qbank, settings.count)
+        priority = weak_first(
+            store, qbank, settings.count, category=settings.category, difficulty=settings.difficulty
+        )
     questions = qbank.select(
         ids=question or (),
         category=settings.category,
