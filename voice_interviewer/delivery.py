@@ -2,8 +2,8 @@
 
 Input is the transcript and, in voice mode, Whisper's word timestamps
 (``{"word", "start", "end", "probability"}``). Whisper tends to drop fillers, so filler
-counts are a lower bound; ``FILLER_PROMPTS`` is an initial prompt written with fillers
-that nudges it to keep them.
+counts are a lower bound (``stt.FILLER_PROMPTS`` is an initial prompt written with fillers
+that nudges it to keep them).
 """
 
 from __future__ import annotations
@@ -17,12 +17,6 @@ from .models import DeliveryMetrics
 
 LONG_PAUSE_S = 2.5
 COMFORTABLE_WPM = (130.0, 170.0)
-
-# An initial prompt for speech recognition written the way people speak, fillers included.
-FILLER_PROMPTS = {
-    "en": "Um, so, uh, I mean, like, you know, the model, basically, sort of, hmm, right.",
-    "es": "Eh, bueno, o sea, este, pues, digamos que, ¿no?, el modelo, mmm, vale.",
-}
 
 # Fillers counted anywhere. Multi-word fillers are matched before single words.
 _FILLERS = {
