@@ -31,7 +31,7 @@ _TEXT = {
 
 
 def _short(statement: str, limit: int = 90) -> str:
-    s = statement.strip().rstrip(".")
+    s = statement.strip().split(";")[0].rstrip(".")  # the first clause carries the idea
     if len(s) > limit:
         s = s[:limit].rsplit(" ", 1)[0] + "…"
     return s[:1].lower() + s[1:] if len(s) > 1 and s[1].islower() else s
