@@ -63,7 +63,7 @@ def write_feedback(
         parts.append(t["missing"].format(point=gap.statement.strip()))
     else:
         parts.append(t["all"])
-    return " ".join(parts)
+    return " ".join(parts).replace("….", "…")
 
 
 def most_important_gap(results: list[KeyPointResult]) -> KeyPointResult | None:
