@@ -126,3 +126,51 @@ def test_reaction_names_most_important_missing_point():
         KeyPointResult(id="b", statement="Major point.", verdict="missing", weight=3),
     ])
     assert reaction_text(j, "en") == "4 out of 10. You missed: major point."
+
+
+def test_partial_answers_reach_the_judges_prefetch(tmp_path, bank):
+    class PrefetchingJudge(FakeJudge):
+        def __init__(self, *j):
+            super().__init__(*j)
+            self.prefetched = []
+
+        def prefetch(self, question, partial):
+            self.prefetched.append((question.id, partial))
+
+    class SpeakingAnswers(ScriptedAnswers):
+        def get_answer(self, request):
+            request.on_partial("overfitting is when")
+            import time
+            time.sleep(0.2)
+            return super().get_answer(request)
+
+    judge = PrefetchingJudge(judgement(6))
+    s, _, _ = run(tmp_path, bank.select(ids=["overfitting"]), SpeakingAnswers("a1"), judge, followups=0)
+    assert judge.prefetched == [("overfitting", "overfitting is when")]
+    assert s.turns[0].score == 6
+
+
+def test_prefetcher_keeps_only_the_newest_text_and_close_waits():
+    import threading
+    import time
+
+    from voice_interviewer.prefetch import Prefetcher
+
+    seen, gate = [], threading.Event()
+
+    def work(text):
+        gate.wait(2)
+        seen.append(text)
+        time.sleep(0.05)
+
+    p = Prefetcher(work)
+    p.submit("a")
+    time.sleep(0.05)  # "a" is running and blocked on the gate
+    p.submit("b")
+    p.submit("c")
+    gate.set()
+    time.sleep(0.3)
+    p.submit("d")
+    p.close()
+    assert seen[0] == "a" and "b" not in seen and "c" in seen
+    assert not p._thread.is_alive()

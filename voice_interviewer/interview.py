@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import delivery
 from .models import Answer, Judgement, Localized, Question, Session, Summary, Turn, utcnow
+from .prefetch import prefetcher_for
 from .ports import AnswerRequest, AnswerSource, Clock, Judge, MonotonicClock, Speaker
 from .store import SessionStore
 
@@ -200,7 +201,7 @@ class Interview:
             follow_up_of=parent,
             follow_up_key_point=key_point,
         )
-        answer = self._listen(turn, text)
+        answer = self._listen(turn, text, question)
         if answer.command == "stop":
             return None
         if answer.command == "skip":
@@ -235,7 +236,7 @@ class Interview:
         self.store.save(self.session)
         return turn, judgement
 
-    def _listen(self, turn: Turn, text: str) -> Answer:
+    def _listen(self, turn: Turn, text: str, question: Question) -> Answer:
         index = turn.index
         kind = "follow_up" if turn.is_follow_up else "question"
         for attempt in range(MAX_REPEATS + 1):
@@ -255,7 +256,14 @@ class Interview:
                 audio_name=f"turn-{index:02d}.wav",
                 on_listening=lambda: self._status("listening", index),
             )
-            answer = self.answers.get_answer(request)
+            prefetcher = prefetcher_for(self.judge, question)
+            if prefetcher is not None:
+                request.on_partial = prefetcher.submit
+            try:
+                answer = self.answers.get_answer(request)
+            finally:
+                if prefetcher is not None:
+                    prefetcher.close()
             if answer.command != "repeat" or attempt == MAX_REPEATS:
                 return answer
         return answer  # pragma: no cover

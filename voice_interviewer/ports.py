@@ -48,6 +48,8 @@ class AnswerRequest:
     session_dir: Path
     audio_name: str  # e.g. "turn-01.wav", relative to session_dir
     on_listening: Callable[[], None] = field(default=lambda: None)
+    # called with the partial transcript while the candidate is still speaking
+    on_partial: Callable[[str], None] = field(default=lambda text: None)
 
 
 class AnswerSource(Protocol):
@@ -57,7 +59,11 @@ class AnswerSource(Protocol):
 
 
 class Judge(Protocol):
-    """Scores one answer against a question's rubric."""
+    """Scores one answer against a question's rubric.
+
+    A judge may also offer ``prefetch(question, partial_answer)``: work it can do on the
+    part of an answer already heard, so the final judgement is ready sooner.
+    """
 
     name: str
 
