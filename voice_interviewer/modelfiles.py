@@ -13,6 +13,7 @@ not import it (some model packages import heavy libraries in ``__init__``).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import json
@@ -358,10 +359,9 @@ class ModelFiles:
         extras = locate(recipe, recipe.extras)
         target = self.target(recipe)
         self._stamp(recipe).unlink(missing_ok=True)
-        with _progress_bar(enabled=progress) as advance:
-            task = advance.add(f"preparing {recipe.name}", recipe.size)
+        with _progress_bar(f"preparing {recipe.name}", recipe.size, progress) as advance:
             join_and_verify(parts, target, size=recipe.size, sha256=recipe.sha256,
-                            on_bytes=lambda n: advance(task, n), label=recipe.name)
+                            on_bytes=advance, label=recipe.name)
         for src, extra in zip(extras, recipe.extras):
             dest = target.parent / extra.name
             shutil.copyfile(src, dest)
@@ -379,39 +379,19 @@ class ModelFiles:
             p.unlink(missing_ok=True)
 
 
-class _Bar:
-    """A rich progress bar on stderr (or nothing); call it with (task, nbytes) to advance."""
+@contextlib.contextmanager
+def _progress_bar(label: str, total: int, enabled: bool):
+    """Yields ``advance(nbytes)``: a transient rich progress bar on stderr, or a no-op."""
+    if not enabled:
+        yield lambda n: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-    def __init__(self, progress):
-        self._p = progress
-
-    def add(self, label: str, total: int):
-        return self._p.add_task(label, total=total) if self._p else None
-
-    def __call__(self, task, n: int) -> None:
-        if self._p is not None:
-            self._p.advance(task, n)
-
-
-class _progress_bar:
-    def __init__(self, enabled: bool):
-        self.enabled = enabled
-        self._p = None
-
-    def __enter__(self) -> _Bar:
-        if self.enabled:
-            from rich.console import Console
-            from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn,
-                                       TimeRemainingColumn)
-
-            self._p = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-                               TimeRemainingColumn(), console=Console(stderr=True), transient=True)
-            self._p.start()
-        return _Bar(self._p)
-
-    def __exit__(self, *exc) -> None:
-        if self._p is not None:
-            self._p.stop()
+    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                  TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n: bar.advance(task, n)
 
 
 def model_path(name: str, models_dir: Path | str | None = None, *, progress: bool = True) -> Path:
