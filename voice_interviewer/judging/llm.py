@@ -13,7 +13,10 @@ Which score a turn gets: ``--scorer llm`` gives the LLM's own score; ``--scorer 
 the fusion ``0.5·LLM + 0.5·offline``, because that is what measurably helps: on the first 100
 answers of the fixed 300-answer Mohler subset (benchmarks/llm_agreement.py, Qwen2.5-Coder-1.5B,
 probabilities) Pearson was offline 0.59, LLM 0.65, fusion 0.67 (held-out assignments: 0.68,
-0.66, 0.73; the fusion beat offline in every paired bootstrap resample).
+0.66, 0.73; the fusion beat offline in every paired bootstrap resample). On our own graded
+bank answers (67, es/en) the offline judge is far better than the 1.5B alone (0.89 vs 0.66)
+and the fusion ties it (0.90), helping on paraphrases; the LLM is fooled by instructions to
+the grader, so an answer either detector flags keeps the offline score.
 
 The offline judge always runs too: its score stays beside the LLM's (``offline_score``), a
 large disagreement is noted, and any fault (timeout, refused connection, 429/5xx after the
@@ -196,7 +199,8 @@ class LLMJudge:
 
     def _cross_check(self, j: Judgement, base: Judgement, answer: str) -> None:
         llm = j.details.get("llm_score", j.score)
-        if looks_like_injection(answer) and llm > base.score + 2:
+        flagged = "injection" in (base.details.get("flags") or [])  # the offline judge's own detector
+        if (flagged or looks_like_injection(answer)) and llm > base.score + 1:
             j.notes.append("answer contains instructions to the grader; offline score used")
             j.score = base.score
             j.details["injection_suspected"] = True
