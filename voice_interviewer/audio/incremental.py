@@ -17,7 +17,7 @@ import numpy as np
 from ..stt import SAMPLE_RATE, Segment, Transcriber, Transcript, Word
 
 MIN_CHUNK_S = 1.0  # settled audio shorter than this waits for the next pause
-PAD_S = 0.1  # silence kept before a chunk's first word
+PROMPT_CHARS = 200
 
 
 class IncrementalTranscriber:
@@ -85,12 +85,20 @@ class IncrementalTranscriber:
         chunk = audio[start:end]
         if self.language is None:
             self.language, self.language_probability = self.transcriber.detect_language(chunk)
-        part = self.transcriber.transcribe(chunk, self.language, prompt=self.text or None,
+        part = self.transcriber.transcribe(chunk, self.language, prompt=self._prompt(),
                                            offset=start / SAMPLE_RATE, fit_window=self.fit_window)
         self._parts.append(part)
         self.chunks += 1
         if self.on_text:
             self.on_text(self.text)
+
+    def _prompt(self) -> str | None:
+        """The last ~200 characters said so far: context for the next chunk. A longer prompt
+        makes Whisper copy earlier sentences into the new chunk."""
+        text = self.text
+        if len(text) > PROMPT_CHARS:
+            text = text[-PROMPT_CHARS:].split(" ", 1)[-1]
+        return text or None
 
     def finish(self, audio: np.ndarray, end: int | None = None) -> Transcript:
         """Wait for the settled chunks, transcribe the tail up to ``end`` and join it all."""
