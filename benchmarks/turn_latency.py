@@ -3,8 +3,8 @@
 For each answer length (default 15, 60 and 120 s) this starts one
 ``voice-interviewer practice --scorer offline --followups 0`` session with N questions,
 plays an espeak-ng answer (the question's model answer repeated to the length, spoken
-without punctuation: espeak pauses 0.2-0.5 s at commas and full stops, which the turn
-detector may take as the end of a long answer) into the microphone each time session.json
+without punctuation but a final full stop: espeak pauses 0.2-0.5 s at commas and full
+stops, which the turn detector may take as the end of a long answer) into the microphone each time session.json
 says ``listening``, and reads the per-turn timings back. Printed: p50/p95
 of the wait (reply_audio_start − speech_end) and of its parts — endpointing
 (speech_end→endpoint), transcription (→transcript_ready), judging (→judged), speaking
@@ -66,7 +66,7 @@ def answer_text(model_answer: str, seconds: float) -> str:
     out: list[str] = []
     while len(out) < need:
         out.extend(words)
-    return " ".join(out[:need])
+    return " ".join(out[:need]) + "."  # one full stop: the answer ends with a final cadence
 
 
 def make_wav(text: str, language: str, path: Path) -> float:
