@@ -1,7 +1,7 @@
 """Latency from the end of speech to the final transcript, through the virtual microphone.
 
-Long answers (15 / 60 / 120 s) are built by concatenating the real speech clips of
-../shared/speech (English) with 0.3 s gaps (sox), played into the virtual microphone while the
+Long answers (15 / 60 / 120 s) are built by concatenating distinct sentences — the real
+English clips of ../shared/speech, then espeak-ng sentences — with 0.3 s gaps (sox), played into the virtual microphone while the
 real ``Listener`` records them, with and without incremental transcription. Endpointing is
 silence-only here (1.5 s) so the whole answer is heard; the turn model is measured in
 benchmarks/endpointing.py. Reported per answer: endpoint − speech_end, transcript_ready −
@@ -40,19 +40,53 @@ def vm(*args: str) -> str:
     return r.stdout
 
 
+FILL_SENTENCES = [
+    "A validation set tells you how the model does on data it has not seen.",
+    "Regularization adds a penalty on large weights so the model stays simple.",
+    "Precision is the share of predicted positives that are really positive.",
+    "Recall is the share of real positives that the model finds.",
+    "Gradient descent takes small steps against the slope of the loss.",
+    "A learning rate that is too high makes the training diverge.",
+    "Batch normalization keeps the activations in a stable range.",
+    "Dropout switches off random units during training to reduce overfitting.",
+    "Cross validation splits the data into folds and averages the scores.",
+    "A confusion matrix counts the right and wrong answers for each class.",
+    "Feature scaling helps models that depend on distances between points.",
+    "Early stopping ends training when the validation loss stops improving.",
+    "Data leakage happens when information from the test set reaches training.",
+    "An embedding maps words to vectors that capture their meaning.",
+    "Attention lets the model weigh every token when it encodes another one.",
+    "A random forest averages many decision trees trained on bootstrap samples.",
+    "Boosting trains each new tree on the errors of the previous ones.",
+    "The bias variance trade off balances underfitting against overfitting.",
+    "Monitoring in production catches drift in the input distribution.",
+    "A baseline model tells you whether the complex model is worth it.",
+]
+
+
 def build_answer(seconds: float, out: Path) -> str:
-    """Concatenate English clips (cycling) with 0.3 s gaps up to ``seconds``; returns the text."""
+    """Distinct sentences up to ``seconds``: the real English clips first, then espeak-ng
+    sentences (no sentence repeats, so Whisper cannot copy its prompt), 0.3 s gaps."""
     rows = [json.loads(line) for line in (SPEECH / "manifest.jsonl").read_text().splitlines() if line]
-    en = [r for r in rows if r["language"] == "en"]
-    files, texts, total, i = [], [], 0.0, 0
+    items = [(str(SPEECH / r["file"]), r["text"]) for r in rows if r["language"] == "en"]
+    for i, sentence in enumerate(FILL_SENTENCES):
+        raw, wav = out.with_name(f"fill-{i}-raw.wav"), out.with_name(f"fill-{i}.wav")
+        if not wav.exists():
+            subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(raw), sentence], check=True)
+            subprocess.run(["sox", "-D", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(wav),
+                            "norm", "-3"], check=True)
+        items.append((str(wav), sentence))
     gap = out.with_name("gap.wav")
     subprocess.run(["sox", "-n", "-r", "16000", "-c", "1", "-b", "16", str(gap), "trim", "0", "0.3"], check=True)
-    while total < seconds:
-        r = en[i % len(en)]
-        files += [str(SPEECH / r["file"]), str(gap)]
-        texts.append(r["text"])
-        total += r["seconds"] + 0.3
-        i += 1
+    files, texts, total = [], [], 0.0
+    for path, text in items:
+        if total >= seconds:
+            break
+        files += [path, str(gap)]
+        texts.append(text)
+        total += float(subprocess.run(["soxi", "-D", path], capture_output=True, text=True).stdout) + 0.3
+    if total < seconds:
+        raise SystemExit(f"not enough distinct sentences for {seconds:g} s (got {total:.0f} s)")
     subprocess.run(["sox", *files[:-1], str(out)], check=True)
     return " ".join(texts)
 
