@@ -127,7 +127,7 @@ class Listener:
         self.last_endpointer = ep
         view = _LiveView(self.live, self.console)
         inc = (IncrementalTranscriber(self.transcriber, request.language,
-                                      on_text=lambda t: setattr(view, "text", t))
+                                      on_text=lambda t: (setattr(view, "text", t), request.on_partial(t)))
                if self.incremental else None)
         stop = threading.Event()
         if self.push_to_talk:
