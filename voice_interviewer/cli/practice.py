@@ -46,6 +46,11 @@ def practice(
         bool, typer.Option("--local-llm", help="Start a local llama.cpp server for the LLM judge.")
     ] = False,
     llm_model: Annotated[Optional[str], typer.Option(help="GGUF path or known local model name.")] = None,
+    llm_method: Annotated[
+        Optional[str], typer.Option(help="LLM grading: auto, structured (JSON verdicts) or probs (score-digit probabilities).")
+    ] = None,
+    llm_retries: Annotated[Optional[int], typer.Option(help="Retries per LLM request on 429/5xx/timeouts.")] = None,
+    llm_threads: Annotated[Optional[int], typer.Option(help="CPU threads for the local LLM server.")] = None,
 ) -> None:
     """Run a mock interview: questions aloud, spoken answers, scores and feedback."""
     from ..bank import QuestionBank
@@ -72,6 +77,9 @@ def practice(
         llm_timeout=llm_timeout,
         local_llm=local_llm or None,
         llm_model=llm_model,
+        llm_method=llm_method,
+        llm_retries=llm_retries,
+        llm_threads=llm_threads,
     )
     qbank = QuestionBank.load(settings.banks or None)
     store = SessionStore(settings.recordings_dir)
