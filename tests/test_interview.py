@@ -174,3 +174,16 @@ def test_prefetcher_keeps_only_the_newest_text_and_close_waits():
     p.close()
     assert seen[0] == "a" and "b" not in seen and "c" in seen
     assert not p._thread.is_alive()
+
+
+def test_judge_summary_is_spoken_at_the_end(tmp_path, bank):
+    class SummarizingJudge(FakeJudge):
+        def summarize(self, turns, mean, language):
+            assert turns[0]["score"] == 6 and mean == 6
+            return "Study detection."
+
+    s, speaker, _ = run(tmp_path, bank.select(ids=["overfitting"]), ScriptedAnswers("a1"),
+                        SummarizingJudge(judgement(6)), followups=0)
+    kind, text = speaker.said[-1]
+    assert kind == "summary" and text.endswith("Study detection.") and "6 out of 10" in text
+    assert "summary: Study detection." in s.notes

@@ -158,10 +158,26 @@ class Interview:
         self._finish()
         if self.session.state == "completed":
             try:
-                self.speaker.say(summary_text(self.session, self.language), kind="summary", language=self.language)
+                self.speaker.say(self._summary(), kind="summary", language=self.language)
             except KeyboardInterrupt:
                 pass
         return self.session
+
+    def _summary(self) -> str:
+        """The closing words: scores in code, plus the judge's own summary when it offers one."""
+        text = summary_text(self.session, self.language)
+        extra = getattr(self.judge, "summarize", None)
+        if extra is not None and self.session.scored_turns():
+            turns = [
+                {"question": t.question_text, "score": t.score, "missing": t.missing}
+                for t in self.session.scored_turns()
+            ]
+            words = extra(turns, self.session.mean_score(), self.language)
+            if words:
+                self.session.notes.append(f"summary: {words}")
+                self.store.save(self.session)
+                text = f"{text} {words}"
+        return text
 
     def _finish(self) -> None:
         self.session.finished_at = utcnow()
