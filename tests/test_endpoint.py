@@ -91,3 +91,20 @@ def test_features_match_the_reference_implementation():
     ours = log_mel(audio)
     assert ours.shape == (80, 800)
     np.testing.assert_allclose(ours, ref.compute_whisper_log_mel_features(audio), atol=1e-5)
+
+
+def test_incremental_drops_a_chunk_segment_copied_from_the_prompt():
+    from voice_interviewer.audio.incremental import drop_copied_segments
+    from voice_interviewer.stt import Segment, Transcript, Word
+
+    said = "He was not an ill disposed young man unless to be rather selfish is to be ill disposed."
+    segs = [Segment(start=10, end=12, text="He might be rather selfish, is to be ill-disposed."),
+            Segment(start=12, end=14, text="A validation set tells you how the model does.")]
+    words = [Word(word=w, start=10 + i * 0.2, end=10.1 + i * 0.2, probability=0.9)
+             for i, w in enumerate("He might be rather selfish, is to be ill-disposed.".split())]
+    words += [Word(word="validation", start=12.5, end=12.9, probability=0.9)]
+    part = Transcript(text=" ".join(s.text for s in segs), segments=segs, words=words)
+    out = drop_copied_segments(part, said)
+    assert out.text == "A validation set tells you how the model does."
+    assert [w.word for w in out.words] == ["validation"]
+    assert drop_copied_segments(part, "").text == part.text

@@ -87,6 +87,7 @@ class IncrementalTranscriber:
             self.language, self.language_probability = self.transcriber.detect_language(chunk)
         part = self.transcriber.transcribe(chunk, self.language, prompt=self._prompt(),
                                            offset=start / SAMPLE_RATE, fit_window=self.fit_window)
+        part = drop_copied_segments(part, self.text)
         self._parts.append(part)
         self.chunks += 1
         if self.on_text:
@@ -128,3 +129,29 @@ class IncrementalTranscriber:
         return Transcript(text=self.text, language=self.language,
                           language_probability=self.language_probability, duration=duration,
                           segments=segments, words=words)
+
+
+def _grams(text: str, n: int = 3) -> list[tuple[str, ...]]:
+    words = ["".join(c for c in w.lower() if c.isalnum()) for w in text.replace("-", " ").split()]
+    words = [w for w in words if w]
+    return [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]
+
+
+def drop_copied_segments(part: Transcript, previous: str, share: float = 0.6) -> Transcript:
+    """Whisper sometimes re-emits its prompt over a pause: drop segments of a chunk whose
+    word trigrams mostly already occur in the text said before it."""
+    seen = set(_grams(previous))
+    if not seen:
+        return part
+    kept = []
+    for seg in part.segments:
+        grams = _grams(seg.text)
+        if grams and sum(g in seen for g in grams) / len(grams) >= share:
+            continue
+        kept.append(seg)
+    if len(kept) == len(part.segments):
+        return part
+    spans = [(s.start, s.end) for s in kept]
+    words = [w for w in part.words if any(a - 0.01 <= w.start <= b + 0.01 for a, b in spans)]
+    text = " ".join(s.text for s in kept if s.text).strip()
+    return part.model_copy(update={"segments": kept, "words": words, "text": text})
