@@ -21,7 +21,7 @@ from .capture import SAMPLE_RATE, Recorder, check_input_device, level_dbfs
 from .endpoint import EndpointConfig, Endpointer, SileroVAD, TurnModel, load_endpointer_models
 from .incremental import IncrementalTranscriber
 
-GAP_CHUNK_S = 3.0  # a short gap inside speech settles a chunk once this much is pending
+GAP_CHUNK_S = 6.0  # a short gap inside speech settles a chunk once this much is pending
 TAIL_PAD_S = 0.15  # audio kept after the last voiced block when transcribing the tail
 CUT_PAD = int(0.05 * SAMPLE_RATE)  # chunks end this far after the last voiced block
 
