@@ -19,7 +19,7 @@ def bank():
     return QuestionBank.load([BANK])
 
 
-def run(tmp_path, questions, answers, judge, followups=1, language="en", on_status=None):
+def run(tmp_path, questions, answers, judge, followups=1, language="en", prefetch=False):
     store = SessionStore(tmp_path)
     session = Session(id="s1", language=language)
     store.create(session)
@@ -33,7 +33,8 @@ def run(tmp_path, questions, answers, judge, followups=1, language="en", on_stat
         orig(s)
 
     store.save = save
-    Interview(session, questions, speaker, answers, judge, store, followups=followups, clock=clock).run()
+    Interview(session, questions, speaker, answers, judge, store, followups=followups, clock=clock,
+              prefetch=prefetch).run()
     return store.load("s1"), speaker, seen_status
 
 
@@ -145,8 +146,12 @@ def test_partial_answers_reach_the_judges_prefetch(tmp_path, bank):
             return super().get_answer(request)
 
     judge = PrefetchingJudge(judgement(6))
-    s, _, _ = run(tmp_path, bank.select(ids=["overfitting"]), SpeakingAnswers("a1"), judge, followups=0)
+    s, _, _ = run(tmp_path, bank.select(ids=["overfitting"]), SpeakingAnswers("a1"), judge, followups=0,
+                  prefetch=True)
     assert judge.prefetched == [("overfitting", "overfitting is when")]
+    judge = PrefetchingJudge(judgement(6))
+    run(tmp_path / "off", bank.select(ids=["overfitting"]), SpeakingAnswers("a1"), judge, followups=0)
+    assert judge.prefetched == []
     assert s.turns[0].score == 6
 
 
