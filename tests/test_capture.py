@@ -103,6 +103,12 @@ def test_finished_answer_is_heard_recorded_and_transcribed(make_listener, mic, t
     assert peak_correlation(ref, recorded) > 0.9
 
 
+# Whisper now and then invents words at a chunk boundary of the live transcript (seen in about
+# one run in three on a busy CPU); these transcript bounds get one retry, and a second miss fails.
+TRANSCRIPT_RETRY = pytest.mark.flaky(reruns=1)
+
+
+@TRANSCRIPT_RETRY
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_thinking_pause_mid_sentence_is_one_answer(make_listener, mic, tmp_path, language):
     if language == "en":  # espeak-ng: "... collect more data, and then" + 2 s + "add dropout ..."
@@ -132,6 +138,7 @@ def test_silence_is_no_speech(make_listener, tmp_path):
     assert np.abs(audio).max() < 0.01
 
 
+@TRANSCRIPT_RETRY
 def test_push_to_talk_ends_on_enter_not_on_a_pause(make_listener, mic, tmp_path):
     enter = threading.Semaphore(1)  # the first Enter (start) is pressed at once
 
