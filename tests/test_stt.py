@@ -131,3 +131,18 @@ def test_tiny_en_is_english_only():
     assert t.language == "en" and wer([reference], [t.text]) <= 0.3, t.text
     with pytest.raises(TranscriptionError, match="English-only"):
         tiny.transcribe(STT_DATA / "es_answer.wav", "es")
+
+
+def test_decoding_loops_and_invented_tails_are_recognised():
+    from types import SimpleNamespace as NS
+
+    from voice_interviewer.stt import _looks_hallucinated
+
+    def seg(text, p=0.9, logprob=-0.2, step=0.3):
+        words = [NS(word=w, probability=p, start=i * step, end=i * step + step * 0.9) for i, w in enumerate(text.split())]
+        return NS(words=words, avg_logprob=logprob)
+
+    assert _looks_hallucinated(seg("Um, so, uh, so, so, so, so, so, so, so")) == "loop"
+    assert _looks_hallucinated(seg("no no no", step=0.2)) == "silence"
+    assert _looks_hallucinated(seg("thank you for watching", p=0.2, logprob=-1.2)) == "silence"
+    assert _looks_hallucinated(seg("so I would use so many more samples so that it generalises")) is None

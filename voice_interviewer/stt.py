@@ -124,18 +124,23 @@ def _resample(x: np.ndarray, rate: int, target: int) -> np.ndarray:
     return np.interp(t_out, np.arange(len(x)), x).astype(np.float32)
 
 
-def _looks_hallucinated(segment) -> bool:
+def _looks_hallucinated(segment) -> str | None:
     """Whisper (more so with a prompt) may invent a phrase over the last fraction of a second
     of silence; such segments have a low log-probability and near-zero word probabilities."""
     words = segment.words or []
     if not words:
-        return False
+        return None
     mean_p = sum(w.probability for w in words) / len(words)
     if mean_p < 0.35 and segment.avg_logprob < -0.8:
-        return True
+        return "silence"
     # "No, no, no, no." over the last fraction of a second: one word repeated, nothing else
     tokens = ["".join(ch for ch in w.word.lower() if ch.isalpha()) for w in words]
-    return len(tokens) >= 3 and len(set(tokens)) == 1 and (words[-1].end - words[0].start) < 1.5
+    if len(tokens) >= 3 and len(set(tokens)) == 1 and (words[-1].end - words[0].start) < 1.5:
+        return "silence"
+    # a decoding loop ("um, so, uh, so, so, so, so, …"): one word is most of a longer segment
+    if len(tokens) >= 6 and max(tokens.count(t) for t in set(tokens)) / len(tokens) >= 0.5:
+        return "loop"
+    return None
 
 
 class WhisperTranscriber:
@@ -201,15 +206,30 @@ class WhisperTranscriber:
         else:
             lang, prob = language, None
         initial = FILLER_PROMPTS[lang] if prompt is None else f"{FILLER_PROMPTS[lang]} {prompt}"
+        chunk_length = min(30, max(5, int(duration) + 1)) if fit_window else None
+        segs, words, looped = self._decode(samples, lang, initial, chunk_length, offset)
+        if looped:  # the prompt can lock Whisper into a loop: decode once more without it
+            segs2, words2, _ = self._decode(samples, lang, None, chunk_length, offset)
+            if len(words2) > len(words):
+                segs, words = segs2, words2
+        text = " ".join(s.text for s in segs if s.text).strip()
+        return Transcript(text=text, language=lang, language_probability=prob, duration=duration,
+                          segments=segs, words=words)
+
+    def _decode(self, samples, lang: str, initial: str | None, chunk_length: int | None,
+                offset: float) -> tuple[list[Segment], list[Word], bool]:
+        """Decode, dropping invented segments; returns segments, words and whether one was a loop."""
         try:
             segments, _info = self._model.transcribe(
                 samples, language=lang, beam_size=self.beam_size, word_timestamps=True,
-                initial_prompt=initial, condition_on_previous_text=True, vad_filter=False,
-                chunk_length=min(30, max(5, int(duration) + 1)) if fit_window else None,
+                initial_prompt=initial, condition_on_previous_text=initial is not None,
+                vad_filter=False, chunk_length=chunk_length,
             )
-            segs, words = [], []
+            segs, words, looped = [], [], False
             for s in segments:  # a generator: decoding happens while iterating
-                if _looks_hallucinated(s):
+                reason = _looks_hallucinated(s)
+                if reason:
+                    looped = looped or reason == "loop"
                     continue
                 segs.append(Segment(start=round(s.start + offset, 3), end=round(s.end + offset, 3),
                                     text=s.text.strip(), avg_logprob=s.avg_logprob,
@@ -220,6 +240,4 @@ class WhisperTranscriber:
                                       probability=round(w.probability, 4)))
         except Exception as exc:  # noqa: BLE001
             raise TranscriptionError(f"transcription failed: {exc}") from None
-        text = " ".join(s.text for s in segs if s.text).strip()
-        return Transcript(text=text, language=lang, language_probability=prob, duration=duration,
-                          segments=segs, words=words)
+        return segs, words, looped
