@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import time
@@ -83,9 +84,19 @@ def request(tmp_path, on_listening, language="auto", turn=1):
                          audio_name=f"turn-{turn:02d}.wav", on_listening=on_listening)
 
 
-# Whisper now and then invents words at a chunk boundary of the live transcript (seen in about
-# one run in three on a busy CPU); these transcript bounds get one retry, and a second miss fails.
-TRANSCRIPT_RETRY = pytest.mark.flaky(reruns=1)
+def TRANSCRIPT_RETRY(test):
+    """Whisper now and then invents words at a chunk boundary of the live transcript (seen in
+    about one run in three on a busy CPU): these transcript bounds get one more try, and a
+    second miss fails. (Retried in place: a rerun plugin would tear down the session's audio.)"""
+
+    @functools.wraps(test)
+    def run(*args, **kwargs):
+        try:
+            return test(*args, **kwargs)
+        except AssertionError:
+            return test(*args, **kwargs)
+
+    return run
 
 
 @TRANSCRIPT_RETRY
