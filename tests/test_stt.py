@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
@@ -14,6 +15,20 @@ from voice_interviewer.errors import ModelError, TranscriptionError
 from voice_interviewer.stt import SAMPLE_RATE, load_audio, resolve_model
 
 from stt_paths import SPEECH_DIR, STT_DATA
+
+
+def retry_once(test):
+    """Whisper falls back to sampled decoding when a window looks unreliable, so the same clip can
+    come out differently run to run: a WER bound gets one more try, and a second miss fails."""
+
+    @functools.wraps(test)
+    def run(*args, **kwargs):
+        try:
+            return test(*args, **kwargs)
+        except AssertionError:
+            return test(*args, **kwargs)
+
+    return run
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
@@ -43,6 +58,7 @@ def manifest() -> dict[str, dict]:
     return {r["file"]: r for r in rows}
 
 
+@retry_once
 @pytest.mark.parametrize("language,clips,bound", [("en", EN_CLIPS, 0.12), ("es", ES_CLIPS, 0.2)])
 def test_real_speech_wer_and_language(whisper_transcriber, language, clips, bound):
     rows = manifest()
@@ -56,6 +72,7 @@ def test_real_speech_wer_and_language(whisper_transcriber, language, clips, boun
     assert wer(refs, hyps) <= bound, list(zip(refs, hyps))
 
 
+@retry_once
 @pytest.mark.parametrize("name,language,reference,bound", [
     ("en_answer.wav", "en", "Overfitting happens when a model learns the noise in the training data. "
      "I would use cross validation and regularization to prevent it.", 0.25),
