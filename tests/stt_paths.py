@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import pathlib
 
@@ -32,3 +33,19 @@ def spanish_pause_clip(out: pathlib.Path, pause_s: float = 2.0) -> tuple[pathlib
     rows = [json.loads(line) for line in (SPEECH_DIR / "manifest.jsonl").read_text().splitlines() if line]
     text = next(r["text"] for r in rows if r["file"] == "es-asterisk-1.wav")
     return out, text.split(". ")[0]
+
+
+def retry_once(test):
+    """Whisper falls back to sampled decoding when a window looks unreliable, and invents words
+    at chunk boundaries now and then, so the same clip can come out differently run to run: a
+    transcript bound gets one more try in place, and a second miss fails. (A rerun plugin would
+    tear down the session's virtual audio server.)"""
+
+    @functools.wraps(test)
+    def run(*args, **kwargs):
+        try:
+            return test(*args, **kwargs)
+        except AssertionError:
+            return test(*args, **kwargs)
+
+    return run

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 import threading
 import time
@@ -16,7 +15,7 @@ from voice_interviewer.config import Settings
 from voice_interviewer.errors import DeviceError
 from voice_interviewer.ports import AnswerRequest
 
-from stt_paths import STT_DATA, spanish_pause_clip
+from stt_paths import STT_DATA, retry_once, spanish_pause_clip
 
 pytestmark = [pytest.mark.audio, pytest.mark.model, pytest.mark.slow]
 
@@ -84,19 +83,7 @@ def request(tmp_path, on_listening, language="auto", turn=1):
                          audio_name=f"turn-{turn:02d}.wav", on_listening=on_listening)
 
 
-def TRANSCRIPT_RETRY(test):
-    """Whisper now and then invents words at a chunk boundary of the live transcript (seen in
-    about one run in three on a busy CPU): these transcript bounds get one more try, and a
-    second miss fails. (Retried in place: a rerun plugin would tear down the session's audio.)"""
-
-    @functools.wraps(test)
-    def run(*args, **kwargs):
-        try:
-            return test(*args, **kwargs)
-        except AssertionError:
-            return test(*args, **kwargs)
-
-    return run
+TRANSCRIPT_RETRY = retry_once
 
 
 @TRANSCRIPT_RETRY

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 import unicodedata
@@ -14,21 +13,8 @@ import soundfile as sf
 from voice_interviewer.errors import ModelError, TranscriptionError
 from voice_interviewer.stt import SAMPLE_RATE, load_audio, resolve_model
 
-from stt_paths import SPEECH_DIR, STT_DATA
+from stt_paths import SPEECH_DIR, STT_DATA, retry_once
 
-
-def retry_once(test):
-    """Whisper falls back to sampled decoding when a window looks unreliable, so the same clip can
-    come out differently run to run: a WER bound gets one more try, and a second miss fails."""
-
-    @functools.wraps(test)
-    def run(*args, **kwargs):
-        try:
-            return test(*args, **kwargs)
-        except AssertionError:
-            return test(*args, **kwargs)
-
-    return run
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
