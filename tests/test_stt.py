@@ -139,13 +139,27 @@ def test_tiny_en_is_english_only():
 def test_decoding_loops_and_invented_tails_are_recognised():
     from types import SimpleNamespace as NS
 
-    from voice_interviewer.stt import _looks_hallucinated
+    from voice_interviewer.transcript_cleanup import looks_hallucinated
 
     def seg(text, p=0.9, logprob=-0.2, step=0.3):
         words = [NS(word=w, probability=p, start=i * step, end=i * step + step * 0.9) for i, w in enumerate(text.split())]
         return NS(words=words, avg_logprob=logprob)
 
-    assert _looks_hallucinated(seg("Um, so, uh, so, so, so, so, so, so, so")) == "loop"
-    assert _looks_hallucinated(seg("no no no", step=0.2)) == "silence"
-    assert _looks_hallucinated(seg("thank you for watching", p=0.2, logprob=-1.2)) == "silence"
-    assert _looks_hallucinated(seg("so I would use so many more samples so that it generalises")) is None
+    assert looks_hallucinated(seg("Um, so, uh, so, so, so, so, so, so, so")) == "loop"
+    assert looks_hallucinated(seg("no no no", step=0.2)) == "silence"
+    assert looks_hallucinated(seg("thank you for watching", p=0.2, logprob=-1.2)) == "silence"
+    assert looks_hallucinated(seg("so I would use so many more samples so that it generalises")) is None
+    assert looks_hallucinated(seg("no sé quién, no sé quién, no sé quién, no sé quién")) == "loop"
+    assert looks_hallucinated(seg("very very very good and no no no more")) is None
+
+
+def test_loops_are_cut_after_the_first_saying_and_copies_are_found():
+    from voice_interviewer.transcript_cleanup import is_copy, loop_start
+
+    tokens = "lo siento pero no sé quién no sé quién no sé quién no sé quién".split()
+    assert loop_start(tokens) == 6  # "lo siento pero no sé quién" kept
+    assert loop_start("he might even have been made amiable he might even have been made amiable".split()) == 7
+    assert loop_start("it is a it is a good model that is very very very good".split()) is None
+    assert is_copy("He might even have been made, amiable himself.", "He might even have been made amiable himself.")
+    assert not is_copy("and then regularization reduces variance", "He might even have been made amiable himself.")
+    assert not is_copy("anything", "")

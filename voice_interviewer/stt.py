@@ -9,6 +9,8 @@ per answer from Whisper's language detector. A short prompt written with fillers
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -16,6 +18,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from .errors import ModelError, TranscriptionError
+from .transcript_cleanup import is_copy, loop_start, looks_hallucinated
 
 SAMPLE_RATE = 16000
 LANGUAGES = ("es", "en")
@@ -70,7 +73,7 @@ class Transcriber(Protocol):
         *,
         prompt: str | None = None,
         offset: float = 0.0,
-        fit_window: bool = False,
+        fit_window: bool | None = None,
     ) -> Transcript: ...
 
 
@@ -124,27 +127,48 @@ def _resample(x: np.ndarray, rate: int, target: int) -> np.ndarray:
     return np.interp(t_out, np.arange(len(x)), x).astype(np.float32)
 
 
-def _looks_hallucinated(segment) -> str | None:
-    """Whisper (more so with a prompt) may invent a phrase over the last fraction of a second
-    of silence; such segments have a low log-probability and near-zero word probabilities."""
-    words = segment.words or []
-    if not words:
+def _windowed_model_class():
+    """faster-whisper pads every window to 30 s before the encoder, so a 3 s chunk costs as
+    much as 30 s (0.95 s vs 0.08 s here). CTranslate2's encoder accepts shorter inputs; this
+    subclass cuts the padding down to the frames set for the calling thread."""
+    from faster_whisper import WhisperModel
+
+    class WindowedWhisperModel(WhisperModel):
+        _local = threading.local()
+
+        def set_window(self, frames: int | None) -> None:
+            self._local.frames = frames
+
+        def encode(self, features):
+            frames = getattr(self._local, "frames", None)
+            if frames is not None and features.shape[-1] > frames:
+                features = features[..., :frames]
+            return super().encode(features)
+
+    return WindowedWhisperModel
+
+
+MAX_NEW_TOKENS = 200  # Whisper's limit is 448 with up to 224 for the prompt
+WINDOW_PAD_FRAMES = 100  # silence kept after the audio in a fitted window (1 s)
+FULL_WINDOW_FRAMES = 3000
+
+
+def fitted_frames(duration: float) -> int | None:
+    """Encoder frames for audio of ``duration`` s: the audio plus 1 s, even; None past 29 s."""
+    frames = int(np.ceil(duration * 100)) + WINDOW_PAD_FRAMES
+    if frames >= FULL_WINDOW_FRAMES:
         return None
-    mean_p = sum(w.probability for w in words) / len(words)
-    if mean_p < 0.35 and segment.avg_logprob < -0.8:
-        return "silence"
-    # "No, no, no, no." over the last fraction of a second: one word repeated, nothing else
-    tokens = ["".join(ch for ch in w.word.lower() if ch.isalpha()) for w in words]
-    if len(tokens) >= 3 and len(set(tokens)) == 1 and (words[-1].end - words[0].start) < 1.5:
-        return "silence"
-    # a decoding loop ("um, so, uh, so, so, so, so, …"): one word is most of a longer segment
-    if len(tokens) >= 6 and max(tokens.count(t) for t in set(tokens)) / len(tokens) >= 0.5:
-        return "loop"
-    return None
+    return frames + frames % 2
 
 
 class WhisperTranscriber:
-    """faster-whisper, loaded once; int8 on the CPU with ``threads`` threads."""
+    """faster-whisper, loaded once; int8 on the CPU with ``threads`` threads.
+
+    ``fit_window`` (default on) feeds the encoder only the audio plus 1 s instead of a padded
+    30 s window; ``temperatures`` are Whisper's fallback temperatures (the default, greedy only,
+    keeps decoding deterministic and bounded in time: sampled fallbacks could take 20 s on a
+    long answer and made the same audio give different text run to run).
+    """
 
     def __init__(
         self,
@@ -154,25 +178,29 @@ class WhisperTranscriber:
         models_dir: Path | str | None = None,
         beam_size: int = 5,
         progress: bool = True,
+        fit_window: bool = True,
+        temperatures: tuple[float, ...] = (0.0,),
     ):
         path = resolve_model(model, models_dir, progress=progress)
         try:
-            from faster_whisper import WhisperModel
-
-            self._model = WhisperModel(str(path), device="cpu", compute_type="int8",
-                                       cpu_threads=max(1, threads), num_workers=1)
+            self._model = _windowed_model_class()(str(path), device="cpu", compute_type="int8",
+                                                  cpu_threads=max(1, threads), num_workers=1)
         except Exception as exc:  # noqa: BLE001 - ctranslate2 raises RuntimeError/ValueError
             raise ModelError(f"cannot load Whisper model from {path}: {exc}") from None
         self.name = model
         self.path = path
         self.beam_size = beam_size
+        self.fit_window = fit_window
+        self.temperatures = tuple(temperatures)
         self.english_only = not self._model.model.is_multilingual
 
     def detect_language(self, audio: np.ndarray) -> tuple[str, float]:
         """Spanish or English, whichever Whisper finds likelier, with its probability."""
         if self.english_only:
             return "en", 1.0
-        _, _, probs = self._model.detect_language(audio=np.asarray(audio, dtype=np.float32))
+        audio = np.asarray(audio, dtype=np.float32).reshape(-1)
+        with self._window(len(audio) / SAMPLE_RATE, self.fit_window):
+            _, _, probs = self._model.detect_language(audio=audio)
         table = dict(probs)
         lang = max(LANGUAGES, key=lambda code: table.get(code, 0.0))
         return lang, float(table.get(lang, 0.0))
@@ -184,12 +212,11 @@ class WhisperTranscriber:
         *,
         prompt: str | None = None,
         offset: float = 0.0,
-        fit_window: bool = False,
+        fit_window: bool | None = None,
     ) -> Transcript:
         """Transcribe ``audio``; ``offset`` is added to every timestamp.
 
-        ``fit_window`` shrinks Whisper's 30 s encoder window to the audio (at least 5 s), which
-        makes short chunks several times cheaper; used for incremental chunks.
+        ``fit_window`` overrides the transcriber's setting for this call (see the class).
         """
         samples = audio if isinstance(audio, np.ndarray) else load_audio(audio)
         samples = np.asarray(samples, dtype=np.float32).reshape(-1)
@@ -206,35 +233,58 @@ class WhisperTranscriber:
         else:
             lang, prob = language, None
         initial = FILLER_PROMPTS[lang] if prompt is None else f"{FILLER_PROMPTS[lang]} {prompt}"
-        chunk_length = min(30, max(5, int(duration) + 1)) if fit_window else None
-        segs, words, looped = self._decode(samples, lang, initial, chunk_length, offset)
-        if looped:  # the prompt can lock Whisper into a loop: decode once more without it
-            segs2, words2, _ = self._decode(samples, lang, None, chunk_length, offset)
-            if len(words2) > len(words):
-                segs, words = segs2, words2
+        with self._window(duration, self.fit_window if fit_window is None else fit_window):
+            segs, words, looped = self._decode(samples, lang, initial, offset)
+            if looped:  # the prompt can lock Whisper into a loop: decode once more without it
+                segs2, words2, _ = self._decode(samples, lang, None, offset)
+                if len(words2) > len(words):
+                    segs, words = segs2, words2
         text = " ".join(s.text for s in segs if s.text).strip()
         return Transcript(text=text, language=lang, language_probability=prob, duration=duration,
                           segments=segs, words=words)
 
-    def _decode(self, samples, lang: str, initial: str | None, chunk_length: int | None,
+    @contextmanager
+    def _window(self, duration: float, fit: bool = True):
+        self._model.set_window(fitted_frames(duration) if fit else None)
+        try:
+            yield
+        finally:
+            self._model.set_window(None)
+
+    def _decode(self, samples, lang: str, initial: str | None,
                 offset: float) -> tuple[list[Segment], list[Word], bool]:
-        """Decode, dropping invented segments; returns segments, words and whether one was a loop."""
+        """Decode, dropping invented and copied segments and cutting loops short; returns
+        segments, words and whether a loop was seen."""
+        duration = len(samples) / SAMPLE_RATE
         try:
             segments, _info = self._model.transcribe(
                 samples, language=lang, beam_size=self.beam_size, word_timestamps=True,
                 initial_prompt=initial, condition_on_previous_text=initial is not None,
-                vad_filter=False, chunk_length=chunk_length,
+                vad_filter=False, temperature=list(self.temperatures),
+                # fast speech is ~5 tokens/s: a bound keeps a decoding loop from running on
+                max_new_tokens=min(MAX_NEW_TOKENS, int(24 + 8 * duration)),
             )
             segs, words, looped = [], [], False
             for s in segments:  # a generator: decoding happens while iterating
-                reason = _looks_hallucinated(s)
-                if reason:
-                    looped = looped or reason == "loop"
+                reason = looks_hallucinated(s)
+                if reason == "silence":
                     continue
-                segs.append(Segment(start=round(s.start + offset, 3), end=round(s.end + offset, 3),
-                                    text=s.text.strip(), avg_logprob=s.avg_logprob,
+                kept = list(s.words or [])
+                text = s.text.strip()
+                if reason == "loop":
+                    looped = True
+                    cut = loop_start(["".join(c for c in w.word.lower() if c.isalnum()) for w in kept])
+                    if cut is None:
+                        continue
+                    kept = kept[:cut]
+                    text = " ".join(w.word.strip() for w in kept)
+                if is_copy(text, " ".join(x.text for x in segs)):
+                    continue
+                end = kept[-1].end if reason == "loop" and kept else s.end
+                segs.append(Segment(start=round(s.start + offset, 3), end=round(end + offset, 3),
+                                    text=text, avg_logprob=s.avg_logprob,
                                     no_speech_prob=s.no_speech_prob))
-                for w in s.words or []:
+                for w in kept:
                     words.append(Word(word=w.word.strip(), start=round(w.start + offset, 3),
                                       end=round(w.end + offset, 3),
                                       probability=round(w.probability, 4)))

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..stt import SAMPLE_RATE, Segment, Transcriber, Transcript, Word
+from ..transcript_cleanup import is_copy
 
 MIN_CHUNK_S = 1.0  # settled audio shorter than this waits for the next pause
 PROMPT_CHARS = 200
@@ -22,7 +23,7 @@ PROMPT_CHARS = 200
 
 class IncrementalTranscriber:
     def __init__(self, transcriber: Transcriber, language: str = "auto",
-                 on_text: Callable[[str], None] | None = None, fit_window: bool = True):
+                 on_text: Callable[[str], None] | None = None, fit_window: bool | None = None):
         self.transcriber = transcriber
         self.requested = language
         self.language: str | None = None if language == "auto" else language
@@ -131,24 +132,10 @@ class IncrementalTranscriber:
                           segments=segments, words=words)
 
 
-def _grams(text: str, n: int = 3) -> list[tuple[str, ...]]:
-    words = ["".join(c for c in w.lower() if c.isalnum()) for w in text.replace("-", " ").split()]
-    words = [w for w in words if w]
-    return [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]
-
-
 def drop_copied_segments(part: Transcript, previous: str, share: float = 0.6) -> Transcript:
     """Whisper sometimes re-emits its prompt over a pause: drop segments of a chunk whose
     word trigrams mostly already occur in the text said before it."""
-    seen = set(_grams(previous))
-    if not seen:
-        return part
-    kept = []
-    for seg in part.segments:
-        grams = _grams(seg.text)
-        if grams and sum(g in seen for g in grams) / len(grams) >= share:
-            continue
-        kept.append(seg)
+    kept = [seg for seg in part.segments if not is_copy(seg.text, previous, share)]
     if len(kept) == len(part.segments):
         return part
     spans = [(s.start, s.end) for s in kept]
