@@ -7,6 +7,12 @@ one loaded model transcribing. WER: lowercase, accents and punctuation stripped 
 faster; 0.1 means ten times faster than real time).
 
     .venv/bin/python benchmarks/stt_wer.py [--configs base:2 base:1 tiny.en:2 tiny.en:1] [--max-clips N]
+
+A config may add options after the threads: ``full`` pads every encoder window to 30 s as
+faster-whisper does by default (the transcriber fits it to the audio), ``fallback`` adds
+Whisper's sampled temperature fallbacks (the transcriber uses temperature 0 only), ``greedy``
+decodes with beam size 1 instead of 5, e.g.
+``base:2:full:fallback`` is plain faster-whisper.
 """
 
 from __future__ import annotations
@@ -32,7 +38,10 @@ def normalise(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9' ]+", " ", text.replace("-", " ")).split())
 
 
-def worker(model: str, threads: int, max_clips: int | None) -> dict:
+FALLBACK = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # faster-whisper's default temperatures
+
+
+def worker(model: str, threads: int, max_clips: int | None, options: list[str]) -> dict:
     sys.path.insert(0, str(ROOT))
     import jiwer
 
@@ -40,7 +49,9 @@ def worker(model: str, threads: int, max_clips: int | None) -> dict:
 
     rows = [json.loads(line) for line in (SHARED / "speech" / "manifest.jsonl").read_text().splitlines() if line]
     started = time.perf_counter()
-    stt = WhisperTranscriber(model, threads=threads, progress=False)
+    stt = WhisperTranscriber(model, threads=threads, progress=False, fit_window="full" not in options,
+                             temperatures=FALLBACK if "fallback" in options else (0.0,),
+                             beam_size=1 if "greedy" in options else 5)
     load_s = time.perf_counter() - started
     if stt.english_only:
         rows = [r for r in rows if r["language"] == "en"]
@@ -62,7 +73,7 @@ def worker(model: str, threads: int, max_clips: int | None) -> dict:
         d["proc_s"] += took
         d["lang_ok"] += out.language == r["language"]
         d["n"] += 1
-    result = {"model": model, "threads": threads, "load_s": round(load_s, 2),
+    result = {"model": model, "threads": threads, "options": "+".join(options) or "-", "load_s": round(load_s, 2),
               "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
     refs, hyps, audio_s, proc_s = [], [], 0.0, 0.0
     for lang, d in per_lang.items():
@@ -86,8 +97,8 @@ def main() -> None:
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     if args.worker:
-        model, threads = args.worker.split(":")
-        print(json.dumps(worker(model, int(threads), args.max_clips)))
+        model, threads, *options = args.worker.split(":")
+        print(json.dumps(worker(model, int(threads), args.max_clips, options)))
         return
     results = []
     for config in args.configs:
@@ -101,10 +112,10 @@ def main() -> None:
         res = json.loads(r.stdout.strip().splitlines()[-1])
         results.append(res)
         print(json.dumps(res), flush=True)
-    print(f"\n{'model':<9}{'threads':>8}{'WER en':>8}{'WER es':>8}{'RTF':>7}{'load':>7}{'peak RSS':>10}")
+    print(f"\n{'model':<9}{'threads':>8}{'options':>15}{'WER en':>8}{'WER es':>8}{'RTF':>7}{'load':>7}{'peak RSS':>10}")
     for r in results:
         es = r.get("es", {}).get("wer")
-        print(f"{r['model']:<9}{r['threads']:>8}{r['en']['wer']:>8.3f}{es if es is not None else '-':>8}"
+        print(f"{r['model']:<9}{r['threads']:>8}{r['options']:>15}{r['en']['wer']:>8.3f}{es if es is not None else '-':>8}"
               f"{r['pooled']['rtf']:>7.2f}{r['load_s']:>6.1f}s{r['peak_rss_mb']:>8.0f} MB")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
