@@ -12,7 +12,6 @@ from collections.abc import Sequence
 
 LOOP_REPEATS = {1: 4, 2: 3, 3: 3}  # n-gram length -> consecutive repeats that make a loop
 LONG_PHRASE_REPEATS = 2  # a phrase of 4+ words said twice in a row is a copy, not speech
-MAX_PHRASE = 8
 
 
 def _token(word: str) -> str:
@@ -42,10 +41,11 @@ def loop_start(tokens: Sequence[str]) -> int | None:
     """Index of the first word of a repetition loop (after the phrase's first saying), or None.
 
     A loop is one word said 4+ times in a row, a 2–3 word phrase 3+ times, or a longer phrase
-    twice: rare in speech, common when Whisper's decoder locks onto its own output."""
+    (up to a whole sentence) twice: rare in speech, common when Whisper's decoder locks onto
+    its own output."""
     n_tokens = len(tokens)
     for i in range(n_tokens):
-        for n in range(1, MAX_PHRASE + 1):
+        for n in range(1, (n_tokens - i) // 2 + 1):
             need = LOOP_REPEATS.get(n, LONG_PHRASE_REPEATS)
             if i + n * need > n_tokens:
                 break

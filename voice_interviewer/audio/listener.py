@@ -74,6 +74,18 @@ class _LiveView:
             self._live.stop()
 
 
+def settle_on(events, ep: Endpointer, inc: IncrementalTranscriber) -> None:
+    """What the incremental transcriber may start on after these endpointer events: nothing
+    before speech, everything up to a pause, and up to a short gap once enough is pending."""
+    for ev in events:
+        if ev.kind == "speech_start":
+            inc.skip_to(max(0, ev.sample - int(0.3 * SAMPLE_RATE)))
+        elif ev.kind == "pause":  # cut just after the last voiced block
+            inc.settle(ep.all_audio(), ev.sample + CUT_PAD)
+        elif ev.kind == "gap":
+            inc.settle(ep.all_audio(), ev.sample + CUT_PAD, min_s=GAP_CHUNK_S)
+
+
 class Listener:
     """AnswerSource that hears the candidate through the microphone."""
 
@@ -154,18 +166,12 @@ class Listener:
                         t0 = est if t0 is None else min(t0, est)
                         events = ep.feed(block.samples)
                         for ev in events:
-                            if ev.kind == "speech_start":
+                            if ev.kind in ("speech_start", "resume"):
                                 view.state = "speaking"
-                                if inc is not None:
-                                    inc.skip_to(max(0, ev.sample - int(0.3 * SAMPLE_RATE)))
                             elif ev.kind == "pause":
                                 view.state = "pause"
-                                if inc is not None:  # cut just after the last voiced block
-                                    inc.settle(ep.all_audio(), ev.sample + CUT_PAD)
-                            elif ev.kind == "gap" and inc is not None:
-                                inc.settle(ep.all_audio(), ev.sample + CUT_PAD, min_s=GAP_CHUNK_S)
-                            elif ev.kind == "resume":
-                                view.state = "speaking"
+                        if inc is not None:
+                            settle_on(events, ep, inc)
                         if self.push_to_talk and ep.done is not None and ep.done.reason != "max_length":
                             ep.done = None  # push-to-talk: only Enter (or the length cap) ends it
                         if ep.done is not None or stop.is_set():
