@@ -1,18 +1,24 @@
 """End-of-answer detection: delay after speech ends, and answers cut at a thinking pause.
 
 Answers: the 16 real clips of ../shared/speech (6 en, 10 es) plus the espeak-ng clips of
-tests/data/stt, each (a) as is — a finished answer — and (b) with a 1.5–2.5 s thinking pause
-inserted at the quietest 20 ms of the middle third of the clip (mid-sentence). The audio is
-fed block by block through the real ``Endpointer`` (silero VAD + Smart Turn), as the listener
-does, and each policy is scored:
+tests/data/stt, each (a) as is — a finished answer —, (b) with a 1.5–2.5 s thinking pause
+inserted at the quietest 20 ms of the middle third of the clip ("quietest": this lands on a
+clause or sentence boundary more often than not, where the words before it are complete), and
+(c) with the pause inserted inside a clause: between two words of the middle third, found by
+Whisper's word timestamps, where the first word carries no punctuation ("mid-clause"). The
+audio is fed block by block through the real ``Endpointer`` (silero VAD + Smart Turn), as the
+listener does, and each policy is scored:
 
 - delay: seconds from the last voiced block to the decision (audio time), plus the time the
   decision's model calls took on this CPU; only over answers that were not cut early;
 - cut rate: answers ended before the speech after the pause (or a finished clip's last word).
 
 Policies: silence-only at 0.3 / 1.0 / 3.0 s, and the turn model (end after 0.3 s when it says
-complete, 3.0 s otherwise), also with a stricter threshold (0.9) and a 0.8 s end silence. ``--through-mic`` is left to transcript_latency.py; this script
-needs no audio device and runs in about a minute.
+complete, 3.0 s otherwise), also with a stricter threshold (0.9) and a 0.8 s end silence, and
+"turn + text": the listener's default, where the incremental transcript up to the pause must
+also read as finished (real Whisper base chunks; the time the decision waits for the chunk's
+transcription, less the 0.1 s of silence it runs in, is added to the delay). ``--through-mic`` is left to transcript_latency.py; this script
+needs no audio device and runs in a few minutes.
 
     .venv/bin/python benchmarks/endpointing.py [--json out.json]
 """
@@ -57,19 +63,45 @@ def insert_pause(x: np.ndarray, pause_s: float) -> tuple[np.ndarray, int]:
     return np.concatenate([x[:cut], np.zeros(int(pause_s * RATE), np.float32), x[cut:]]), cut
 
 
-def run(vad, turn, config, audio: np.ndarray, lead: int):
-    from voice_interviewer.audio.endpoint import Endpointer
+def mid_clause_cut(stt, x: np.ndarray, language: str) -> int | None:
+    """A point between two words of the middle third where the first has no punctuation."""
+    words = stt.transcribe(x, language).words
+    lo, hi = len(x) / RATE / 3, 2 * len(x) / RATE / 3
+    gaps = [(b.start - a.end, (a.end + b.start) / 2) for a, b in zip(words, words[1:])
+            if lo <= a.end <= hi and a.word[-1:].isalnum()]
+    if not gaps:
+        return None
+    return int(max(gaps)[1] * RATE)
 
-    ep = Endpointer(vad, turn, config)
+
+def run(vad, turn, config, audio: np.ndarray, lead: int, stt=None, language: str = "en"):
+    from voice_interviewer.audio.endpoint import Endpointer
+    from voice_interviewer.audio.incremental import IncrementalTranscriber
+    from voice_interviewer.audio.listener import settle_on
+
+    inc = IncrementalTranscriber(stt, language) if stt is not None else None
+    ep = Endpointer(vad, turn, config, text_check=inc.sounds_finished if inc else None)
     model_time = 0.0
     x = np.concatenate([np.zeros(lead, np.float32), audio, np.zeros(4 * RATE, np.float32)])
+    pause_wait = 0.0
     for i in range(0, len(x) - BLOCK + 1, BLOCK):
         t = time.perf_counter()
         events = ep.feed(x[i:i + BLOCK])
         if any(e.kind == "pause" and e.turn_probability is not None for e in events):
             model_time += time.perf_counter() - t  # the decision waited for this call
+        if inc is not None:
+            settle_on(events, ep, inc)
+            t = time.perf_counter()
+            while inc._busy or inc._settled > inc._done:  # as if transcription kept pace
+                time.sleep(0.005)
+            if any(e.kind == "pause" for e in events):
+                pause_wait = time.perf_counter() - t
         if ep.done:
             break
+    if inc is not None:
+        inc.close()
+        if ep.done and ep.done.reason == "complete":
+            model_time += max(0.0, pause_wait - (config.end_silence_s - config.check_after_s))
     return ep, model_time
 
 
@@ -80,7 +112,10 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     from voice_interviewer.audio.endpoint import EndpointConfig, load_endpointer_models
 
+    from voice_interviewer.stt import WhisperTranscriber
+
     vad, turn = load_endpointer_models(progress=False)
+    stt = WhisperTranscriber("base", threads=2, progress=False)
     policies = {
         "silence 0.3 s": (EndpointConfig(use_turn_model=False, max_pause_s=0.3), None),
         "silence 1.0 s": (EndpointConfig(use_turn_model=False, max_pause_s=1.0), None),
@@ -88,6 +123,7 @@ def main() -> None:
         "turn model 0.3/3.0 s": (EndpointConfig(), turn),
         "turn p>=0.9 0.3/3.0 s": (EndpointConfig(turn_threshold=0.9), turn),
         "turn model 0.8/3.0 s": (EndpointConfig(end_silence_s=0.8), turn),
+        "turn + text 0.3/3.0 s": (EndpointConfig(), turn, stt),
     }
     rng = random.Random(7)
     answers = []
@@ -96,14 +132,19 @@ def main() -> None:
         pause = rng.uniform(1.5, 2.5)
         y, cut = insert_pause(x, pause)
         answers.append((f"{name}+{pause:.1f}s", lang, "pause", y, cut + int(pause * RATE)))
+        at = mid_clause_cut(stt, x, lang)
+        if at is not None:
+            pad = np.zeros(int(pause * RATE), np.float32)
+            answers.append((f"{name}+{pause:.1f}s mid-clause", lang, "mid-clause",
+                            np.concatenate([x[:at], pad, x[at:]]), at + len(pad)))
     lead = RATE // 2
     rows = []
-    for label, (config, model) in policies.items():
+    for label, (config, model, *text) in policies.items():
         for name, lang, kind, audio, must_hear in answers:
-            ep, model_time = run(vad, model, config, audio, lead)
+            ep, model_time = run(vad, model, config, audio, lead, text[0] if text else None, lang)
             heard_until = (ep.last_voiced_end or 0) - lead
             # cut: the answer ended before speech that was still to come
-            if kind == "pause":
+            if kind != "finished":
                 cut = heard_until < must_hear
             else:
                 rest = audio[max(0, heard_until + RATE // 10):]
@@ -112,21 +153,27 @@ def main() -> None:
             rows.append({"policy": label, "answer": name, "language": lang, "kind": kind,
                          "cut": bool(cut), "delay_s": None if delay is None else round(delay, 3),
                          "reason": ep.done.reason if ep.done else None,
-                         "turn_probabilities": [round(p, 3) for p in ep.turn_probabilities]})
-    print(f"{len(answers)} answers ({sum(a[2] == 'pause' for a in answers)} with a thinking pause), "
-          f"{len({a[0].split('+')[0] for a in answers})} clips\n")
-    print(f"{'policy':<22} {'delay mean':>10} {'delay p50':>9} {'cut (pause)':>12} {'cut (finished)':>15}")
+                         "turn_probabilities": [round(p, 3) for p in ep.turn_probabilities],
+                         "text_verdicts": ep.text_verdicts})
+    kinds = ("pause", "mid-clause")
+    print(f"{len(answers)} answers: "
+          + ", ".join(f"{sum(a[2] == k for a in answers)} {k}" for k in ("finished", *kinds))
+          + f" ({len({a[0].split('+')[0] for a in answers})} clips)\n")
+    print(f"{'policy':<22} {'delay mean':>10} {'delay p50':>9} {'cut (quietest)':>15} "
+          f"{'cut (mid-clause)':>17} {'cut (finished)':>15}")
     for label in policies:
         sel = [r for r in rows if r["policy"] == label]
         ok = [r["delay_s"] for r in sel if not r["cut"] and r["delay_s"] is not None]
-        paused = [r for r in sel if r["kind"] == "pause"]
-        finished = [r for r in sel if r["kind"] == "finished"]
+        rate = {k: [r["cut"] for r in sel if r["kind"] == k] for k in ("finished", *kinds)}
         print(f"{label:<22} {np.mean(ok):>9.2f}s {np.median(ok):>8.2f}s "
-              f"{sum(r['cut'] for r in paused) / len(paused):>11.0%} "
-              f"{sum(r['cut'] for r in finished) / len(finished):>14.0%}")
+              f"{np.mean(rate['pause']):>14.0%} {np.mean(rate['mid-clause']):>16.0%} "
+              f"{np.mean(rate['finished']):>14.0%}")
         for language in ("en", "es"):
-            lp = [r for r in paused if r["language"] == language]
-            print(f"{'':<4}{language}: cut at pause {sum(r['cut'] for r in lp)}/{len(lp)}")
+            parts = []
+            for k in kinds:
+                lp = [r for r in sel if r["kind"] == k and r["language"] == language]
+                parts.append(f"{k} {sum(r['cut'] for r in lp)}/{len(lp)}")
+            print(f"{'':<4}{language}: cut at " + ", ".join(parts))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Callable, Literal, Protocol
 
 import numpy as np
 from pydantic import BaseModel
@@ -92,6 +92,7 @@ class EndpointConfig(BaseModel):
     turn_threshold: float = 0.5
     pre_speech_s: float = 0.5  # audio before speech start given to the turn model
     use_turn_model: bool = True
+    text_wait_s: float = 1.0  # silence after which a transcript still not ready is not awaited
 
     @classmethod
     def from_settings(cls, settings, **overrides) -> EndpointConfig:
@@ -112,13 +113,23 @@ class Event:
     turn_probability: float | None = None
 
 
+TextCheck = Callable[[int], "bool | None"]
+
+
 @dataclass
 class Endpointer:
-    """Feed 512-sample blocks in order; returns events. Keeps the answer's audio for the model."""
+    """Feed 512-sample blocks in order; returns events. Keeps the answer's audio for the model.
+
+    ``text_check(sample)``, when given, reads the transcript of the answer up to ``sample``:
+    True if it reads as finished, False if it trails off, None while it is not ready yet. A
+    quick end then needs both the turn model and the text; "trails off" waits for the long
+    pause limit, and a transcript not ready within ``text_wait_s`` of silence is not awaited.
+    """
 
     vad: SileroVAD
     turn: TurnModel | None
     config: EndpointConfig = field(default_factory=EndpointConfig)
+    text_check: TextCheck | None = None
 
     def __post_init__(self) -> None:
         self.vad.reset()
@@ -132,6 +143,7 @@ class Endpointer:
         self.pause_checked = False
         self.turn_says_complete = False
         self.turn_probabilities: list[float] = []
+        self.text_verdicts: list[bool | None] = []
         self.done: Event | None = None
         self.pauses: list[tuple[int, int]] = []  # (start, end) of pauses that speech resumed after
 
@@ -209,9 +221,17 @@ class Endpointer:
                 self.turn_says_complete = prob >= cfg.turn_threshold
         if (self.turn_says_complete and silence >= cfg.end_silence_s
                 and length_s >= cfg.min_answer_s):
-            self.done = Event("end", self.samples, reason="complete",
-                              turn_probability=self.turn_probabilities[-1])
-        elif silence >= cfg.max_pause_s:
+            verdict = True if self.text_check is None else self.text_check(self.last_voiced_end)
+            if verdict is None and silence >= cfg.text_wait_s:
+                verdict = True
+            if verdict is not None:
+                self.text_verdicts.append(verdict)
+            if verdict:
+                self.done = Event("end", self.samples, reason="complete",
+                                  turn_probability=self.turn_probabilities[-1])
+            elif verdict is False:
+                self.turn_says_complete = False  # the words trail off: wait for the long limit
+        if self.done is None and silence >= cfg.max_pause_s:
             self.done = Event("end", self.samples, reason="pause_limit")
         if self.done is not None:
             events.append(self.done)

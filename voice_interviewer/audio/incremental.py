@@ -16,6 +16,7 @@ import numpy as np
 
 from ..stt import SAMPLE_RATE, Segment, Transcriber, Transcript, Word
 from ..transcript_cleanup import is_copy
+from .textcue import sounds_finished
 
 MIN_CHUNK_S = 1.0  # settled audio shorter than this waits for the next pause
 PROMPT_CHARS = 200
@@ -51,6 +52,17 @@ class IncrementalTranscriber:
         with self._cv:
             if self._done == self._settled and sample > self._done:
                 self._done = self._settled = sample
+
+    def sounds_finished(self, upto: int) -> bool | None:
+        """Whether the transcript up to sample ``upto`` reads as a finished thought; None while
+        audio settled up to there is still being transcribed. Audio after the last settled
+        point (too short to be a chunk) is not waited for."""
+        with self._cv:
+            if self._done < min(upto, self._settled):
+                return None
+            text = self.text
+        verdict = sounds_finished(text, self.language)
+        return True if verdict is None else verdict  # nothing said yet: no evidence either way
 
     def settle(self, audio: np.ndarray, upto: int, min_s: float = MIN_CHUNK_S) -> None:
         """Everything before sample ``upto`` of ``audio`` (the recording so far) is final.

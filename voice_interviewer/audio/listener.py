@@ -98,6 +98,7 @@ class Listener:
         turn_model: TurnModel | None = None,
         use_turn_model: bool = True,
         incremental: bool = True,
+        text_cue: bool = False,
         live: bool = True,
         console=None,
         wait_enter: Callable[[], None] = _stdin_enter,
@@ -126,6 +127,7 @@ class Listener:
         self.config = EndpointConfig.from_settings(settings, use_turn_model=use_turn_model)
         self.push_to_talk = bool(getattr(settings, "push_to_talk", False))
         self.incremental = incremental
+        self.text_cue = text_cue  # the transcript so far must also read as finished to end quickly (off: benchmarks/endpointing.py shows it costs more delay than it saves cuts)
         self.live = live
         self.console = console
         self.wait_enter = wait_enter
@@ -135,12 +137,13 @@ class Listener:
     # ------------------------------------------------------------------
     def get_answer(self, request: AnswerRequest) -> Answer:
         path = Path(request.session_dir) / request.audio_name
-        ep = Endpointer(self.vad, self.turn_model, self.config)
-        self.last_endpointer = ep
         view = _LiveView(self.live, self.console)
         inc = (IncrementalTranscriber(self.transcriber, request.language,
                                       on_text=lambda t: (setattr(view, "text", t), request.on_partial(t)))
                if self.incremental else None)
+        ep = Endpointer(self.vad, self.turn_model, self.config,
+                        text_check=inc.sounds_finished if inc is not None and self.text_cue else None)
+        self.last_endpointer = ep
         stop = threading.Event()
         if self.push_to_talk:
             self._say("Press Enter to start answering, and Enter again when you are done.")
