@@ -108,3 +108,67 @@ def test_incremental_drops_a_chunk_segment_copied_from_the_prompt():
     assert out.text == "A validation set tells you how the model does."
     assert [w.word for w in out.words] == ["validation"]
     assert drop_copied_segments(part, "").text == part.text
+
+
+class _ScriptedVAD:
+    """Speech probability from a script of (blocks, probability) runs; then silence."""
+
+    def __init__(self, script):
+        self.probs = [p for n, p in script for _ in range(n)]
+
+    def reset(self):
+        self.i = 0
+
+    def __call__(self, block):
+        self.i += 1
+        return self.probs[self.i - 1] if self.i <= len(self.probs) else 0.0
+
+
+class _SureTurn:
+    def probability(self, audio):
+        return 0.95
+
+
+def _feed_until_done(ep, blocks=400):
+    for _ in range(blocks):
+        ep.feed(np.zeros(512, np.float32))
+        if ep.done:
+            return ep.done
+    return None
+
+
+@pytest.mark.parametrize("verdicts, reason, silence_s", [
+    ([True], "complete", 0.3),  # text reads finished: the quick end stands
+    ([False], "pause_limit", 3.0),  # text trails off: wait for the long limit
+    ([None] * 20 + [True], "complete", 0.9),  # text late: waited for while it is coming
+    ([None] * 1000, "complete", 1.0),  # text never ready: not awaited past text_wait_s
+])
+def test_text_check_confirms_or_vetoes_the_quick_end(verdicts, reason, silence_s):
+    asked = []
+
+    def check(sample):
+        asked.append(sample)
+        return verdicts[min(len(asked), len(verdicts)) - 1]
+
+    ep = Endpointer(_ScriptedVAD([(5, 0.0), (60, 0.9)]), _SureTurn(), EndpointConfig(), text_check=check)
+    done = _feed_until_done(ep)
+    assert done.reason == reason
+    assert (done.sample - ep.last_voiced_end) / RATE == pytest.approx(silence_s, abs=0.07)
+    assert asked and set(asked) == {ep.last_voiced_end}
+
+
+@pytest.mark.parametrize("text, language, expected", [
+    ("I would use cross validation to choose it.", "en", True),
+    ("I would use cross validation and", "en", False),
+    ("I would use cross validation and...", "en", False),
+    ("First, we split the data,", "en", False),
+    ("It depends on the.", "en", False),
+    ("Usaría validación cruzada para elegirlo.", "es", True),
+    ("Su llamada es la primera en línea y será.", "es", False),
+    ("Primero dividimos los datos en", "es", False),
+    ("", "en", None),
+])
+def test_text_cue_reads_trailing_clauses(text, language, expected):
+    from voice_interviewer.audio.textcue import sounds_finished
+
+    assert sounds_finished(text, language) is expected
