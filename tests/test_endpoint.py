@@ -172,3 +172,14 @@ def test_text_cue_reads_trailing_clauses(text, language, expected):
     from voice_interviewer.audio.textcue import sounds_finished
 
     assert sounds_finished(text, language) is expected
+
+
+def test_speech_without_pauses_is_cut_at_its_quietest_point():
+    from voice_interviewer.audio.listener import quietest_point
+
+    rng = np.random.default_rng(1)
+    audio = (rng.standard_normal(5 * RATE) * 0.3).astype(np.float32)
+    audio[int(3.5 * RATE):int(3.56 * RATE)] *= 0.01  # a 60 ms dip between two words
+    cut = quietest_point(audio, before=int(4.7 * RATE))
+    assert int(3.5 * RATE) <= cut <= int(3.56 * RATE)
+    assert quietest_point(audio, before=100) == 100  # too little audio: cut where asked

@@ -74,6 +74,7 @@ class Transcriber(Protocol):
         prompt: str | None = None,
         offset: float = 0.0,
         fit_window: bool | None = None,
+        beam_size: int | None = None,
     ) -> Transcript: ...
 
 
@@ -213,8 +214,11 @@ class WhisperTranscriber:
         prompt: str | None = None,
         offset: float = 0.0,
         fit_window: bool | None = None,
+        beam_size: int | None = None,
     ) -> Transcript:
         """Transcribe ``audio``; ``offset`` is added to every timestamp.
+
+        ``beam_size`` overrides the transcriber's for this call (1 = greedy, about twice as fast).
 
         ``fit_window`` overrides the transcriber's setting for this call (see the class).
         """
@@ -234,9 +238,10 @@ class WhisperTranscriber:
             lang, prob = language, None
         initial = FILLER_PROMPTS[lang] if prompt is None else f"{FILLER_PROMPTS[lang]} {prompt}"
         with self._window(duration, self.fit_window if fit_window is None else fit_window):
-            segs, words, looped = self._decode(samples, lang, initial, offset)
+            beam = beam_size or self.beam_size
+            segs, words, looped = self._decode(samples, lang, initial, offset, beam)
             if looped:  # the prompt can lock Whisper into a loop: decode once more without it
-                segs2, words2, _ = self._decode(samples, lang, None, offset)
+                segs2, words2, _ = self._decode(samples, lang, None, offset, beam)
                 if len(words2) > len(words):
                     segs, words = segs2, words2
         text = " ".join(s.text for s in segs if s.text).strip()
@@ -251,14 +256,14 @@ class WhisperTranscriber:
         finally:
             self._model.set_window(None)
 
-    def _decode(self, samples, lang: str, initial: str | None,
-                offset: float) -> tuple[list[Segment], list[Word], bool]:
+    def _decode(self, samples, lang: str, initial: str | None, offset: float,
+                beam_size: int) -> tuple[list[Segment], list[Word], bool]:
         """Decode, dropping invented and copied segments and cutting loops short; returns
         segments, words and whether a loop was seen."""
         duration = len(samples) / SAMPLE_RATE
         try:
             segments, _info = self._model.transcribe(
-                samples, language=lang, beam_size=self.beam_size, word_timestamps=True,
+                samples, language=lang, beam_size=beam_size, word_timestamps=True,
                 initial_prompt=initial, condition_on_previous_text=initial is not None,
                 vad_filter=False, temperature=list(self.temperatures),
                 # fast speech is ~5 tokens/s: a bound keeps a decoding loop from running on

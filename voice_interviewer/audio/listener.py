@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 from ..models import Answer, Timings
 from ..ports import AnswerRequest
 from ..stt import Transcriber, Transcript
@@ -22,6 +24,8 @@ from .endpoint import EndpointConfig, Endpointer, SileroVAD, TurnModel, load_end
 from .incremental import IncrementalTranscriber
 
 GAP_CHUNK_S = 6.0  # a short gap inside speech settles a chunk once this much is pending
+FORCE_CHUNK_S = 10.0  # speech with no gap at all is cut at its quietest point past this
+QUIET_SEARCH_S = 2.0  # ... searched for in this much audio before the newest 0.3 s
 TAIL_PAD_S = 0.15  # audio kept after the last voiced block when transcribing the tail
 CUT_PAD = int(0.05 * SAMPLE_RATE)  # chunks end this far after the last voiced block
 
@@ -84,6 +88,22 @@ def settle_on(events, ep: Endpointer, inc: IncrementalTranscriber) -> None:
             inc.settle(ep.all_audio(), ev.sample + CUT_PAD)
         elif ev.kind == "gap":
             inc.settle(ep.all_audio(), ev.sample + CUT_PAD, min_s=GAP_CHUNK_S)
+    if ep.speaking and ep.samples - inc.settled >= FORCE_CHUNK_S * SAMPLE_RATE:
+        audio = ep.all_audio()
+        inc.settle(audio, quietest_point(audio, ep.samples - int(0.3 * SAMPLE_RATE)),
+                   min_s=FORCE_CHUNK_S - QUIET_SEARCH_S - 0.5)
+
+
+def quietest_point(audio: np.ndarray, before: int, span_s: float = QUIET_SEARCH_S) -> int:
+    """Sample at the middle of the quietest 20 ms in the ``span_s`` seconds before ``before``:
+    between two words, most likely, when someone speaks without pausing."""
+    start = max(0, before - int(span_s * SAMPLE_RATE))
+    frame = SAMPLE_RATE // 50
+    x = audio[start:before]
+    if len(x) < frame:
+        return before
+    energy = np.convolve(x.astype(np.float64) ** 2, np.ones(frame) / frame, mode="valid")
+    return start + int(np.argmin(energy)) + frame // 2
 
 
 class Listener:
