@@ -8,6 +8,7 @@ every turn and at every status change, so a driver (or a crash) always sees a co
 from __future__ import annotations
 
 import statistics
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -256,15 +257,35 @@ class Interview:
         self.store.save(self.session)
         return turn, judgement
 
+    def _warm_judge(self, question: Question) -> threading.Thread | None:
+        """While the question is spoken, the judge prepares what it needs for this question
+        (the offline judge embeds its key points), so none of that is left for the wait."""
+        work = getattr(self.judge, "prefetch", None)
+        if work is None:
+            return None
+
+        def run() -> None:
+            try:
+                work(question, "")
+            except Exception:  # noqa: BLE001 - warming only saves time; judging reports errors
+                pass
+
+        thread = threading.Thread(target=run, name="judge-warm", daemon=True)
+        thread.start()
+        return thread
+
     def _listen(self, turn: Turn, text: str, question: Question) -> Answer:
         index = turn.index
         kind = "follow_up" if turn.is_follow_up else "question"
         for attempt in range(MAX_REPEATS + 1):
             self._status("speaking", index)
             q_audio = f"turn-{index:02d}-question.wav" if self.save_question_audio else None
+            warm = self._warm_judge(question) if attempt == 0 else None
             started = self.speaker.say(
                 text, kind=kind, language=self.language, save_to=self.dir / q_audio if q_audio else None
             )
+            if warm is not None:
+                warm.join()
             turn.timings.question_start = started
             if q_audio and (self.dir / q_audio).exists():
                 turn.question_audio_file = q_audio
