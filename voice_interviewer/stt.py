@@ -151,12 +151,14 @@ def _windowed_model_class():
 
 MAX_NEW_TOKENS = 200  # Whisper's limit is 448 with up to 224 for the prompt
 WINDOW_PAD_FRAMES = 100  # silence kept after the audio in a fitted window (1 s)
+MIN_WINDOW_FRAMES = 1000  # shorter windows make Whisper repeat a short chunk until its limit
 FULL_WINDOW_FRAMES = 3000
 
 
 def fitted_frames(duration: float) -> int | None:
-    """Encoder frames for audio of ``duration`` s: the audio plus 1 s, even; None past 29 s."""
-    frames = int(np.ceil(duration * 100)) + WINDOW_PAD_FRAMES
+    """Encoder frames for audio of ``duration`` s: the audio plus 1 s, at least 10 s, even;
+    None past 29 s."""
+    frames = max(MIN_WINDOW_FRAMES, int(np.ceil(duration * 100)) + WINDOW_PAD_FRAMES)
     if frames >= FULL_WINDOW_FRAMES:
         return None
     return frames + frames % 2
