@@ -14,7 +14,8 @@ listener does, and each policy is scored:
 - cut rate: answers ended before the speech after the pause (or a finished clip's last word).
 
 Policies: silence-only at 0.3 / 1.0 / 3.0 s, and the turn model (end after 0.3 s when it says
-complete, 3.0 s otherwise), also with a stricter threshold (0.9) and a 0.8 s end silence, and
+complete, 3.0 s otherwise) at thresholds 0.5–0.95 (0.95 is the listener's default) and with a
+0.8 s end silence, and
 "turn + text": the listener's default, where the incremental transcript up to the pause must
 also read as finished (real Whisper base chunks; the time the decision waits for the chunk's
 transcription, less the 0.1 s of silence it runs in, is added to the delay). ``--through-mic`` is left to transcript_latency.py; this script
@@ -120,10 +121,13 @@ def main() -> None:
         "silence 0.3 s": (EndpointConfig(use_turn_model=False, max_pause_s=0.3), None),
         "silence 1.0 s": (EndpointConfig(use_turn_model=False, max_pause_s=1.0), None),
         "silence 3.0 s": (EndpointConfig(use_turn_model=False, max_pause_s=3.0), None),
-        "turn model 0.3/3.0 s": (EndpointConfig(), turn),
+        "turn p>=0.5 0.3/3.0 s": (EndpointConfig(turn_threshold=0.5), turn),
+        "turn p>=0.7 0.3/3.0 s": (EndpointConfig(turn_threshold=0.7), turn),
+        "turn p>=0.8 0.3/3.0 s": (EndpointConfig(turn_threshold=0.8), turn),
         "turn p>=0.9 0.3/3.0 s": (EndpointConfig(turn_threshold=0.9), turn),
-        "turn model 0.8/3.0 s": (EndpointConfig(end_silence_s=0.8), turn),
-        "turn + text 0.3/3.0 s": (EndpointConfig(), turn, stt),
+        "turn p>=0.95 0.3/3.0 s": (EndpointConfig(turn_threshold=0.95), turn),
+        "turn p>=0.5 0.8/3.0 s": (EndpointConfig(turn_threshold=0.5, end_silence_s=0.8), turn),
+        "turn + text 0.3/3.0 s": (EndpointConfig(turn_threshold=0.5), turn, stt),
     }
     rng = random.Random(7)
     answers = []

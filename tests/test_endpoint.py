@@ -34,7 +34,7 @@ def run(models, wav, *, lead_s=0.5, trail_s=4.0, **config):
 
 @pytest.mark.model
 def test_finished_answer_ends_after_short_silence(listening_models):
-    ep, events = run(listening_models, STT_DATA / "en_answer.wav")
+    ep, events = run(listening_models, STT_DATA / "en_answer.wav", turn_threshold=0.5)
     assert ep.done.kind == "end" and ep.done.reason == "complete"
     assert [e.kind for e in events][0] == "speech_start"
     assert abs(ep.speech_start / RATE - 0.5) < 0.15
