@@ -11,12 +11,17 @@ of the wait (reply_audio_start − speech_end) and of its parts — endpointing
 (→reply_audio_start) — plus the time to the first question (process start → first audio of
 question 1) and the peak RSS of the interview process and of its speech worker.
 
+``--voice human`` plays real recorded speech instead: the clips of ../shared/speech in the
+session language, 0.3 s apart, in a different order for each answer (so answers end on
+different clips), repeated when one language has fewer seconds than asked. The turn model
+hears a human's final cadence there; espeak-ng's flat voice rarely sounds finished to it.
+
 Needs the virtual microphone (``../shared/audio/virtual-mic``) and the prepared models.
 Uses its own VIRTUAL_MIC_DIR so it does not disturb other runs.
 
 Usage:
   python benchmarks/turn_latency.py [--answers 3] [--lengths 15,60,120] [--language en]
-         [--stt-model base] [--json results.json]
+         [--stt-model base] [--voice espeak|human] [--json results.json]
 Timings are wall-clock on this machine; on a shared CPU read them as upper bounds.
 """
 
@@ -77,6 +82,24 @@ def make_wav(text: str, language: str, path: Path) -> float:
     raw.unlink()
     out = subprocess.run(["soxi", "-D", str(path)], capture_output=True, text=True, check=True)
     return float(out.stdout)
+
+
+def human_answer(language: str, seconds: float, rotate: int, path: Path) -> float:
+    speech = Path(os.environ.get("SHARED", ROOT.parent / "shared")) / "speech"
+    rows = [json.loads(line) for line in (speech / "manifest.jsonl").read_text().splitlines() if line]
+    clips = [r for r in rows if r["language"] == language]
+    clips = clips[rotate % len(clips):] + clips[:rotate % len(clips)]
+    gap = path.with_name("gap.wav")
+    subprocess.run(["sox", "-n", "-r", "16000", "-c", "1", "-b", "16", str(gap), "trim", "0", "0.3"], check=True)
+    files: list[str] = []
+    total, i = 0.0, 0
+    while total < seconds:
+        clip = clips[i % len(clips)]
+        files += [str(speech / clip["file"]), str(gap)]
+        total += clip["seconds"] + 0.3
+        i += 1
+    subprocess.run(["sox", *files[:-1], "-r", "16000", "-c", "1", "-b", "16", str(path)], check=True)
+    return total - 0.3
 
 
 def rss_kb(pid: int, field: str = "VmHWM") -> int:
@@ -164,6 +187,7 @@ def main() -> None:
     ap.add_argument("--lengths", default="15,60,120", help="answer lengths in seconds")
     ap.add_argument("--language", default="en", choices=["en", "es"])
     ap.add_argument("--stt-model", default="base")
+    ap.add_argument("--voice", default="espeak", choices=["espeak", "human"])
     ap.add_argument("--json", type=Path, help="also write the raw results here")
     args = ap.parse_args()
     lengths = [float(x) for x in args.lengths.split(",")]
@@ -187,8 +211,11 @@ def main() -> None:
                 work.mkdir()
                 wavs = []
                 for i, qid in enumerate(qids):
-                    text = answer_text(bank.get(qid).model_answer.get(args.language), length)
                     wavs.append(work / f"answer-{i + 1}.wav")
+                    if args.voice == "human":
+                        human_answer(args.language, length, i * 2 + 1, wavs[-1])
+                        continue
+                    text = answer_text(bank.get(qid).model_answer.get(args.language), length)
                     make_wav(text, args.language, wavs[-1])
                 print(f"answers of ~{length:.0f} s: running {len(qids)} turns …", file=sys.stderr, flush=True)
                 res = run_session(qids, wavs, args.language, args.stt_model, work, env)
@@ -199,7 +226,7 @@ def main() -> None:
     finally:
         vm("stop")
 
-    print(f"\nTurn latency, offline judge, STT {args.stt_model}, language {args.language}, "
+    print(f"\nTurn latency, offline judge, STT {args.stt_model}, language {args.language}, {args.voice} voice, "
           f"{args.answers} answer(s) per length (seconds; p50 / p95)")  # fmt: skip
     header = f"{'answer':>8} " + " ".join(f"{name:>15}" for name, _, _ in PARTS) + f" {'heard s':>15} {'first question':>15} {'peak RSS MB':>14}"
     print(header)
