@@ -161,7 +161,8 @@ def test_push_to_talk_ends_on_enter_not_on_a_pause(make_listener, mic, tmp_path)
     assert answer.timings.endpoint >= play.ended + 0.9
     # both halves are in the transcript (espeak-ng through base Whisper garbles a few words)
     assert wer(EN_PAUSE_TEXT, answer.text) <= 0.6, answer.text
-    assert "overfitting" in normalise(answer.text) and "network" in normalise(answer.text)
+    squashed = normalise(answer.text).replace(" ", "")  # Whisper may write "over-fitting"
+    assert "overfitting" in squashed and "network" in squashed
 
 
 def test_unknown_input_device_is_one_clear_error(virtual_audio, whisper_transcriber):

@@ -23,7 +23,7 @@ def test_transcribe_json_is_alone_on_stdout():
             "--threads", "1")
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)  # nothing else on stdout
-    assert data["language"] == "en" and "overfitting" in data["text"].lower()
+    assert data["language"] == "en" and "overfitting" in data["text"].lower().replace("-", "")
     assert data["words"] and {"word", "start", "end", "probability"} <= set(data["words"][0])
     assert data["segments"] and data["duration"] > 4
 
