@@ -26,7 +26,7 @@ TURN_TIMINGS = ("speech_end", "endpoint", "transcript_ready", "judged", "reply_a
 
 # answer WAV and words its transcript must contain (accents and case ignored)
 ANSWERS = {
-    "en": [("en-bias-variance.wav", ["variance", "underfitting"]), ("en-regularization.wav", ["penalty", "model"])],
+    "en": [("en-bias-variance.wav", ["variance", "underfitting"]), ("en-regularization.wav", ["weight", "dropout"])],
     "es": [("es-bias-variance.wav", ["modelo", "simple"]), ("es-regularization.wav", ["regularizacion", "penalizacion"])],
 }
 
