@@ -183,3 +183,61 @@ def test_speech_without_pauses_is_cut_at_its_quietest_point():
     cut = quietest_point(audio, before=int(4.7 * RATE))
     assert int(3.5 * RATE) <= cut <= int(3.56 * RATE)
     assert quietest_point(audio, before=100) == 100  # too little audio: cut where asked
+
+
+def test_incremental_text_check_waits_for_the_settled_chunk():
+    import threading
+
+    from voice_interviewer.audio.incremental import IncrementalTranscriber
+    from voice_interviewer.stt import Transcript
+
+    release = threading.Event()
+
+    class SlowTranscriber:
+        english_only = False
+
+        def detect_language(self, audio):
+            return "en", 1.0
+
+        def transcribe(self, audio, language="auto", **kw):
+            release.wait(5)
+            return Transcript(text="I would use cross validation and", language=language)
+
+    inc = IncrementalTranscriber(SlowTranscriber(), "en")
+    assert inc.sounds_finished(RATE) is True  # nothing said or settled yet: no evidence
+    audio = np.zeros(3 * RATE, np.float32)
+    inc.settle(audio, 2 * RATE)
+    assert inc.sounds_finished(2 * RATE) is None  # its chunk is still being transcribed
+    release.set()
+    for _ in range(100):
+        if inc.sounds_finished(2 * RATE) is not None:
+            break
+        threading.Event().wait(0.02)
+    assert inc.sounds_finished(2 * RATE) is False  # "... and" trails off
+    inc.close()
+
+
+def test_speech_without_a_gap_is_handed_over_after_ten_seconds():
+    from voice_interviewer.audio.listener import FORCE_CHUNK_S, settle_on
+
+    class Recording:
+        settled = 0
+
+        def skip_to(self, sample):
+            self.settled = sample
+
+        def settle(self, audio, upto, min_s=1.0):
+            if upto - self.settled >= min_s * RATE:
+                self.settled = upto
+
+    inc = Recording()
+    blocks = int(12 * RATE / 512)
+    ep = Endpointer(_ScriptedVAD([(blocks, 0.9)]), None, EndpointConfig(use_turn_model=False))
+    rng = np.random.default_rng(0)
+    handed = []
+    for _ in range(blocks):
+        settle_on(ep.feed((rng.standard_normal(512) * 0.1).astype(np.float32)), ep, inc)
+        handed.append(inc.settled)
+    first = next(i for i, s in enumerate(handed) if s > handed[0])
+    assert abs(first * 512 / RATE - FORCE_CHUNK_S) < 0.2  # no gap, yet a chunk after 10 s
+    assert FORCE_CHUNK_S * RATE - 2.5 * RATE <= handed[first] - handed[0] <= FORCE_CHUNK_S * RATE

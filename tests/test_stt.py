@@ -88,6 +88,31 @@ def test_explicit_language_and_offset(whisper_transcriber):
     assert t.words[0].start >= 10.0
 
 
+def test_encoder_sees_the_audio_plus_one_second_not_30_s(whisper_transcriber, monkeypatch):
+    from voice_interviewer.stt import fitted_frames
+
+    class EncoderSpy:
+        def __init__(self, model):
+            self.model, self.frames = model, []
+
+        def encode(self, features, **kw):
+            self.frames.append(features.shape[-1])
+            return self.model.encode(features, **kw)
+
+        def __getattr__(self, name):
+            return getattr(self.model, name)
+
+    spy = EncoderSpy(whisper_transcriber._model.model)
+    monkeypatch.setattr(whisper_transcriber._model, "model", spy)
+    audio = load_audio(STT_DATA / "en_sentence.wav")
+    fitted = whisper_transcriber.transcribe(audio, "en")
+    assert set(spy.frames) == {fitted_frames(len(audio) / SAMPLE_RATE)} and fitted.words
+    spy.frames.clear()
+    full = whisper_transcriber.transcribe(audio, "en", fit_window=False)
+    assert set(spy.frames) == {3000} and full.words
+    assert fitted_frames(3.0) == 1000 and fitted_frames(14.2) == 1520 and fitted_frames(29.5) is None
+
+
 def test_silence_gives_no_words(whisper_transcriber):
     t = whisper_transcriber.transcribe(np.zeros(SAMPLE_RATE // 20, dtype=np.float32), "auto")
     assert t.text == "" and t.words == []

@@ -18,7 +18,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from .errors import ModelError, TranscriptionError
-from .transcript_cleanup import is_copy, loop_start, looks_hallucinated
+from .transcript_cleanup import is_copy, loop_start, looks_hallucinated, token
 
 SAMPLE_RATE = 16000
 LANGUAGES = ("es", "en")
@@ -167,10 +167,10 @@ def fitted_frames(duration: float) -> int | None:
 class WhisperTranscriber:
     """faster-whisper, loaded once; int8 on the CPU with ``threads`` threads.
 
-    ``fit_window`` (default on) feeds the encoder only the audio plus 1 s instead of a padded
-    30 s window; ``temperatures`` are Whisper's fallback temperatures (the default, greedy only,
-    keeps decoding deterministic and bounded in time: sampled fallbacks could take 20 s on a
-    long answer and made the same audio give different text run to run).
+    ``fit_window`` (default on) feeds the encoder only the audio plus 1 s (at least 10 s) instead
+    of a padded 30 s window; ``temperatures`` are Whisper's fallback temperatures (the default,
+    temperature 0 only, keeps decoding deterministic and bounded in time: sampled fallbacks
+    could take 20 s on a long answer and made the same audio give different text run to run).
     """
 
     def __init__(
@@ -280,7 +280,7 @@ class WhisperTranscriber:
                 text = s.text.strip()
                 if reason == "loop":
                     looped = True
-                    cut = loop_start(["".join(c for c in w.word.lower() if c.isalnum()) for w in kept])
+                    cut = loop_start([token(w.word) for w in kept])
                     if cut is None:
                         continue
                     kept = kept[:cut]

@@ -14,7 +14,8 @@ LOOP_REPEATS = {1: 4, 2: 3, 3: 3}  # n-gram length -> consecutive repeats that m
 LONG_PHRASE_REPEATS = 2  # a phrase of 4+ words said twice in a row is a copy, not speech
 
 
-def _token(word: str) -> str:
+def token(word: str) -> str:
+    """A word as compared here: lowercase letters and digits only."""
     return "".join(ch for ch in word.lower() if ch.isalnum())
 
 
@@ -27,7 +28,7 @@ def looks_hallucinated(segment) -> str | None:
     mean_p = sum(w.probability for w in words) / len(words)
     if mean_p < 0.35 and segment.avg_logprob < -0.8:
         return "silence"
-    tokens = [_token(w.word) for w in words]
+    tokens = [token(w.word) for w in words]
     if len(tokens) >= 3 and len(set(tokens)) == 1 and (words[-1].end - words[0].start) < 1.5:
         return "silence"
     if len(tokens) >= 6 and max(tokens.count(t) for t in set(tokens)) / len(tokens) >= 0.5:
@@ -58,7 +59,7 @@ def loop_start(tokens: Sequence[str]) -> int | None:
 
 
 def grams(text: str, n: int = 3) -> list[tuple[str, ...]]:
-    words = [_token(w) for w in text.replace("-", " ").split()]
+    words = [token(w) for w in text.replace("-", " ").split()]
     words = [w for w in words if w]
     return [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]
 

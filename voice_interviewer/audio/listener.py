@@ -147,7 +147,9 @@ class Listener:
         self.config = EndpointConfig.from_settings(settings, use_turn_model=use_turn_model)
         self.push_to_talk = bool(getattr(settings, "push_to_talk", False))
         self.incremental = incremental
-        self.text_cue = text_cue  # the transcript so far must also read as finished to end quickly (off: benchmarks/endpointing.py shows it costs more delay than it saves cuts)
+        # the transcript so far must also read as finished to end quickly; off by default:
+        # benchmarks/endpointing.py shows it adds more delay than it saves cut answers
+        self.text_cue = text_cue
         self.live = live
         self.console = console
         self.wait_enter = wait_enter

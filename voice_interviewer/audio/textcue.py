@@ -19,11 +19,11 @@ OPEN_WORDS = {
         its this these those then also very more most such either neither both not""".split()),
     "es": set("""el la los las un una unos unas y e o u pero porque que cual cuales quien donde
         cuando mientras si como de del al a en con por para sin sobre entre hacia desde hasta
-        mi mis tu tus su sus nuestro nuestra este esta estos estas ese esa eso es son fue era
+        mi mis tu tus su sus nuestro nuestra esta estos estas ese esa eso es son fue era
         ha han he hay ser estar está están muy más menos tan también ni eh este pues o sea
         sea será serán""".split()),
 }
-_WORD = re.compile(r"[\w'áéíóúüñ]+", re.IGNORECASE)
+_WORD = re.compile(r"[\w']+")
 
 
 def sounds_finished(text: str, language: str | None) -> bool | None:
@@ -32,7 +32,7 @@ def sounds_finished(text: str, language: str | None) -> bool | None:
     text = text.strip()
     if not text:
         return None
-    if text.endswith(OPEN_ENDINGS) or not text.endswith((".", "?", "!", "¿", "¡", '"')):
+    if text.endswith(OPEN_ENDINGS) or not text.endswith((".", "?", "!", '"')):
         return False
     words = _WORD.findall(text.lower())
     if not words:
