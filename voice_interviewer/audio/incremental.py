@@ -20,7 +20,7 @@ from .textcue import sounds_finished
 
 MIN_CHUNK_S = 1.0  # settled audio shorter than this waits for the next pause
 PROMPT_CHARS = 200
-LIVE_BEAM = 1  # live chunks decode greedily: ~half the time of beam 5; WER en 0.022 both, es 0.072 vs 0.066 (stt_wer.py)
+LIVE_BEAM = 5  # greedy (1) is ~half the time but misheard espeak-ng speech through the mic too often
 
 
 class IncrementalTranscriber:
