@@ -116,7 +116,7 @@ def main() -> None:
     from voice_interviewer.stt import WhisperTranscriber
 
     vad, turn = load_endpointer_models(progress=False)
-    stt = WhisperTranscriber("base", threads=2, progress=False)
+    stt = WhisperTranscriber("base", threads=1, progress=False)
     policies = {
         "silence 0.3 s": (EndpointConfig(use_turn_model=False, max_pause_s=0.3), None),
         "silence 1.0 s": (EndpointConfig(use_turn_model=False, max_pause_s=1.0), None),

@@ -96,7 +96,7 @@ def main() -> None:
     ap.add_argument("--lengths", type=float, nargs="+", default=[15, 60, 120])
     ap.add_argument("--reps", type=int, default=1)
     ap.add_argument("--stt-model", default="base")
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--json", type=Path, help="also write the rows here")
     args = ap.parse_args()
 

@@ -102,10 +102,10 @@ STT_DATA = pathlib.Path(__file__).resolve().parent / "data" / "stt"
 
 @pytest.fixture(scope="session")
 def whisper_transcriber():
-    """Whisper base (multilingual), int8, 2 threads, from the prepared model cache."""
+    """Whisper base (multilingual), int8, 1 thread (the default), from the prepared model cache."""
     from voice_interviewer.stt import WhisperTranscriber
 
-    return WhisperTranscriber("base", threads=2, progress=False)
+    return WhisperTranscriber("base", threads=1, progress=False)
 
 
 @pytest.fixture(scope="session")

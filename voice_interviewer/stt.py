@@ -177,7 +177,7 @@ class WhisperTranscriber:
         self,
         model: str = "base",
         *,
-        threads: int = 2,
+        threads: int = 1,
         models_dir: Path | str | None = None,
         beam_size: int = 5,
         progress: bool = True,
