@@ -11,7 +11,7 @@ faster; 0.1 means ten times faster than real time).
 A config may add options after the threads: ``full`` pads every encoder window to 30 s as
 faster-whisper does by default (the transcriber fits it to the audio), ``fallback`` adds
 Whisper's sampled temperature fallbacks (the transcriber uses temperature 0 only), ``greedy``
-decodes with beam size 1 instead of 5, e.g.
+decodes with beam size 1 instead of 5 and ``beamN`` with beam size N, e.g.
 ``base:2:full:fallback`` is plain faster-whisper.
 """
 
@@ -41,6 +41,16 @@ def normalise(text: str) -> str:
 FALLBACK = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # faster-whisper's default temperatures
 
 
+def beam_size(options: list[str]) -> int:
+    """``greedy`` = 1, ``beamN`` = N, else 5."""
+    for opt in options:
+        if opt == "greedy":
+            return 1
+        if opt.startswith("beam") and opt[4:].isdigit():
+            return int(opt[4:])
+    return 5
+
+
 def worker(model: str, threads: int, max_clips: int | None, options: list[str]) -> dict:
     sys.path.insert(0, str(ROOT))
     import jiwer
@@ -51,7 +61,7 @@ def worker(model: str, threads: int, max_clips: int | None, options: list[str]) 
     started = time.perf_counter()
     stt = WhisperTranscriber(model, threads=threads, progress=False, fit_window="full" not in options,
                              temperatures=FALLBACK if "fallback" in options else (0.0,),
-                             beam_size=1 if "greedy" in options else 5)
+                             beam_size=beam_size(options))
     load_s = time.perf_counter() - started
     if stt.english_only:
         rows = [r for r in rows if r["language"] == "en"]

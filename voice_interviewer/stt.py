@@ -146,6 +146,27 @@ def _windowed_model_class():
                 features = features[..., :frames]
             return super().encode(features)
 
+        def set_token_limit(self, limit: int | None) -> None:
+            self._local.token_limit = limit
+
+        def _split_segments_by_timestamps(self, tokenizer, tokens, time_offset, segment_size,
+                                          segment_duration, seek):
+            args = (time_offset, segment_size, segment_duration, seek)
+            split = super()._split_segments_by_timestamps(tokenizer, tokens, *args)
+            # A window whose text does not end on a lone timestamp makes faster-whisper
+            # decode again from the last timestamp or word: in a fitted window that is a
+            # second encoder and decoder pass over the chunk's trailing silence, where
+            # Whisper repeats itself or invents "Nos vemos." (0.5-3 s lost per chunk). When
+            # decoding stopped by itself (not at the token limit), the window is done.
+            limit = getattr(self._local, "token_limit", None)
+            if (getattr(self._local, "frames", None) is None or limit is None or split[2]
+                    or not tokens or len(tokens) >= limit):
+                return split
+            if tokens[-1] >= tokenizer.timestamp_begin:  # "…<|t|><|t|>": nothing after t
+                return split[0], seek + segment_size, True
+            close = tokenizer.timestamp_begin + min(segment_size // self.input_stride, 1500)
+            return super()._split_segments_by_timestamps(tokenizer, [*tokens, close], *args)
+
     return WindowedWhisperModel
 
 
@@ -263,13 +284,15 @@ class WhisperTranscriber:
         """Decode, dropping invented and copied segments and cutting loops short; returns
         segments, words and whether a loop was seen."""
         duration = len(samples) / SAMPLE_RATE
+        limit = min(MAX_NEW_TOKENS, int(24 + 8 * duration))
+        self._model.set_token_limit(limit)
         try:
             segments, _info = self._model.transcribe(
                 samples, language=lang, beam_size=beam_size, word_timestamps=True,
                 initial_prompt=initial, condition_on_previous_text=initial is not None,
                 vad_filter=False, temperature=list(self.temperatures),
                 # fast speech is ~5 tokens/s: a bound keeps a decoding loop from running on
-                max_new_tokens=min(MAX_NEW_TOKENS, int(24 + 8 * duration)),
+                max_new_tokens=limit,
             )
             segs, words, looped = [], [], False
             for s in segments:  # a generator: decoding happens while iterating
@@ -297,4 +320,6 @@ class WhisperTranscriber:
                                       probability=round(w.probability, 4)))
         except Exception as exc:  # noqa: BLE001
             raise TranscriptionError(f"transcription failed: {exc}") from None
+        finally:
+            self._model.set_token_limit(None)
         return segs, words, looped
