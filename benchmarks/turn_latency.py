@@ -249,8 +249,13 @@ def main() -> None:
               f"(n={len(all_waits)}); RSS is interview process + speech worker")  # fmt: skip
     for res in results:
         for t in res["turns"]:
+            tm = t["timings"]
+            last = ""
+            if tm.get("last_chunk_start") is not None and tm.get("speech_end") is not None:
+                last = (f", last piece {tm['last_chunk_s']:.1f} s of audio begun "
+                        f"{tm['last_chunk_start'] - tm['speech_end']:+.2f} s after speech end")
             print(f"  {res['length_s']:.0f}s turn {t['index']}: heard {len(t['answer'].split())} words, "
-                  f"score {t['score']}", file=sys.stderr)  # fmt: skip
+                  f"score {t['score']}, wait {tm.get('wait')}{last}", file=sys.stderr)  # fmt: skip
     if args.json:
         args.json.write_text(json.dumps(results, indent=1, default=str))
 

@@ -147,6 +147,8 @@ class Timings(BaseModel):
     speech_end: float | None = None
     endpoint: float | None = None
     transcript_ready: float | None = None
+    last_chunk_start: float | None = None  # when transcription of the answer's last piece began
+    last_chunk_s: float | None = None  # seconds of audio in that piece
     judged: float | None = None
     reply_audio_start: float | None = None
     wait: float | None = None

@@ -41,6 +41,8 @@ class IncrementalTranscriber:
         self._closed = False
         self._error: Exception | None = None
         self.chunks = 0
+        self.clock: Callable[[], float] | None = None
+        self.last_chunk: tuple[float, float] | None = None  # (clock at start, seconds of audio)
         self._thread = threading.Thread(target=self._run, name="incremental-stt", daemon=True)
         self._thread.start()
 
@@ -102,6 +104,8 @@ class IncrementalTranscriber:
 
     def _transcribe(self, audio: np.ndarray, start: int, end: int) -> None:
         chunk = audio[start:end]
+        if self.clock is not None:
+            self.last_chunk = (self.clock(), (end - start) / SAMPLE_RATE)
         if self.language is None:
             self.language, self.language_probability = self.transcriber.detect_language(chunk)
         part = self.transcriber.transcribe(chunk, self.language, prompt=self._prompt(),

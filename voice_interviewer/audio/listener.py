@@ -163,6 +163,8 @@ class Listener:
         inc = (IncrementalTranscriber(self.transcriber, request.language,
                                       on_text=lambda t: (setattr(view, "text", t), request.on_partial(t)))
                if self.incremental else None)
+        if inc is not None:
+            inc.clock = self.clock
         ep = Endpointer(self.vad, self.turn_model, self.config,
                         text_check=inc.sounds_finished if inc is not None and self.text_cue else None)
         self.last_endpointer = ep
@@ -219,6 +221,9 @@ class Listener:
                 inc.close()
             raise
         timings.transcript_ready = self.clock()
+        if inc is not None and inc.last_chunk is not None:
+            timings.last_chunk_start = inc.last_chunk[0]
+            timings.last_chunk_s = round(inc.last_chunk[1], 2)
         return Answer(
             text=transcript.text,
             language=transcript.language,
