@@ -60,7 +60,8 @@ def answers(n: int, seed: int = 3) -> list[tuple[str, np.ndarray, str]]:
     return out
 
 
-def run(stt, vad, audio: np.ndarray, language: str, force_s: float, gap_s: float, beam: int):
+def run(stt, vad, audio: np.ndarray, language: str, force_s: float, gap_s: float, beam: int,
+        advance_s: float = 3.0):
     """Feed ``audio`` (a finished answer); returns the transcript, the last piece's seconds,
     the wall time from the end of speech to the transcript, and the number of chunks."""
     from voice_interviewer.audio import incremental, listener
@@ -68,6 +69,7 @@ def run(stt, vad, audio: np.ndarray, language: str, force_s: float, gap_s: float
     from voice_interviewer.audio.incremental import IncrementalTranscriber
 
     listener.FORCE_CHUNK_S, listener.GAP_CHUNK_S, incremental.LIVE_BEAM = force_s, gap_s, beam
+    listener.ADVANCE_S = advance_s
     inc = IncrementalTranscriber(stt, language)
     inc.clock = time.perf_counter
     ep = Endpointer(vad, None, EndpointConfig(use_turn_model=False, max_pause_s=60.0))
@@ -101,9 +103,10 @@ def run(stt, vad, audio: np.ndarray, language: str, force_s: float, gap_s: float
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--answers", type=int, default=12)
-    ap.add_argument("--settings", default="10:6:5,10:2.5:5,6:2.5:5,4:2.5:5,10:1:5,10:1:2",
-                    help="force_s:gap_s:beam, comma separated: seconds pending before a cut at the "
-                         "quietest point, before a cut at a 0.1 s gap, and the beam size")
+    ap.add_argument("--settings", default="10:6:5:99,10:1:5:99,10:1:2:99,6:1:2:99,4:1:2:99,10:1:2:3,10:1:2:4",
+                    help="force_s:gap_s:beam:advance_s, comma separated: seconds pending before a cut "
+                         "at the quietest point, before a cut at a 0.1 s gap, the beam size, and "
+                         "seconds pending before the words heard so far are transcribed (99: never)")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     import jiwer
@@ -116,21 +119,21 @@ def main() -> None:
     data = answers(args.answers)
     print(f"{len(data)} answers, {sum(len(a) for _, a, _ in data) / RATE / len(data):.1f} s mean "
           f"({sum(lang == 'es' for lang, _, _ in data)} es)\n")
-    print(f"{'force:gap:beam':>14} {'WER en':>7} {'WER es':>7} {'chunks':>7} {'last piece s p50':>17} "
+    print(f"{'force:gap:beam:advance':>22} {'WER en':>7} {'WER es':>7} {'chunks':>7} {'last piece s p50':>17} "
           f"{'speech end→text p50':>20} {'p95':>6}")
     out = []
     for setting in args.settings.split(","):
-        force_s, gap_s, beam = (float(v) for v in setting.split(":"))
+        force_s, gap_s, beam, advance_s = (float(v) for v in setting.split(":"))
         rows = []
         for lang, audio, ref in data:
-            text, last_s, lag, chunks = run(stt, vad, audio, lang, force_s, gap_s, int(beam))
+            text, last_s, lag, chunks = run(stt, vad, audio, lang, force_s, gap_s, int(beam), advance_s)
             rows.append({"language": lang, "ref": normalise(ref), "hyp": normalise(text),
                          "last_s": last_s, "lag": lag, "chunks": chunks})
         wer = {lang: jiwer.wer([r["ref"] for r in rows if r["language"] == lang],
                                [r["hyp"] for r in rows if r["language"] == lang]) for lang in ("en", "es")}
         lags = sorted(r["lag"] for r in rows if r["lag"] is not None)
         p95 = statistics.quantiles(lags, n=20, method="inclusive")[-1] if len(lags) > 1 else lags[0]
-        print(f"{setting:>14} {wer['en']:>7.3f} {wer['es']:>7.3f} "
+        print(f"{setting:>22} {wer['en']:>7.3f} {wer['es']:>7.3f} "
               f"{statistics.mean(r['chunks'] for r in rows):>7.1f} "
               f"{statistics.median(r['last_s'] for r in rows):>17.2f} {statistics.median(lags):>20.2f} {p95:>6.2f}",
               flush=True)

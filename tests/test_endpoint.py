@@ -222,6 +222,7 @@ def test_speech_without_a_gap_is_handed_over_after_ten_seconds():
 
     class Recording:
         settled = 0
+        idle = False  # always busy: only the forced cut hands audio over
 
         def skip_to(self, sample):
             self.settled = sample

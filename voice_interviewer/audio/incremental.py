@@ -5,6 +5,12 @@ transcribes everything settled since the last chunk (one Whisper call, coalescin
 piled up while it was busy), with the text so far as the prompt. ``finish(audio, end)`` then
 only has to transcribe the tail after the last settled point, so the final transcript is ready
 soon after the answer ends instead of after a full re-read of a long answer.
+
+Fluent speech can run for a whole sentence without a pause. ``advance(audio, upto)`` then
+transcribes what is pending while the candidate goes on talking, keeps the words that end at
+least ``HOLDBACK_S`` before ``upto`` (Whisper heard what followed them) and moves the settled
+point to the quietest moment between the last kept word and the next, so the tail left for
+the end of the answer stays short.
 """
 
 from __future__ import annotations
@@ -20,7 +26,8 @@ from .textcue import sounds_finished
 
 MIN_CHUNK_S = 1.0  # settled audio shorter than this waits for the next pause
 PROMPT_CHARS = 200
-LIVE_BEAM = 5  # greedy (1) is ~half the time but misheard espeak-ng speech through the mic too often
+LIVE_BEAM = 2  # beam 5: same WER on real speech, 0.1 s more wait; greedy misheard synthetic speech
+HOLDBACK_S = 1.0  # words ending this close to the newest audio are not kept by advance()
 
 
 class IncrementalTranscriber:
@@ -40,6 +47,7 @@ class IncrementalTranscriber:
         self._busy = False
         self._closed = False
         self._error: Exception | None = None
+        self._advance_to: int | None = None
         self.chunks = 0
         self.clock: Callable[[], float] | None = None
         self.last_chunk: tuple[float, float] | None = None  # (clock at start, seconds of audio)
@@ -72,6 +80,22 @@ class IncrementalTranscriber:
         verdict = sounds_finished(text, self.language)
         return True if verdict is None else verdict  # nothing said yet: no evidence either way
 
+    @property
+    def idle(self) -> bool:
+        """Nothing is being transcribed or waiting to be."""
+        with self._cv:
+            return not self._busy and self._settled <= self._done and self._advance_to is None
+
+    def advance(self, audio: np.ndarray, upto: int) -> None:
+        """Speech goes on past ``upto`` without a pause: transcribe what is pending and keep
+        the words that are safely before ``upto`` (see the module docstring)."""
+        with self._cv:
+            if self._closed or upto - self._done < (HOLDBACK_S + MIN_CHUNK_S) * SAMPLE_RATE:
+                return
+            self._audio = audio
+            self._advance_to = upto
+            self._cv.notify_all()
+
     def settle(self, audio: np.ndarray, upto: int, min_s: float = MIN_CHUNK_S) -> None:
         """Everything before sample ``upto`` of ``audio`` (the recording so far) is final.
 
@@ -86,21 +110,54 @@ class IncrementalTranscriber:
     def _run(self) -> None:
         while True:
             with self._cv:
-                while not self._closed and self._settled <= self._done:
+                while not self._closed and self._settled <= self._done and self._advance_to is None:
                     self._cv.wait()
                 if self._closed and self._settled <= self._done:
                     return
-                start, end, audio = self._done, self._settled, self._audio
-                self._busy = True
+                partial = self._settled <= self._done  # an advance() request
+                start = self._done
+                end = self._advance_to if partial else self._settled
+                audio, self._advance_to, self._busy = self._audio, None, True
             try:
-                self._transcribe(audio, start, end)
+                if partial:
+                    end = self._transcribe_settled_part(audio, start, end)
+                else:
+                    self._transcribe(audio, start, end)
             except Exception as exc:  # noqa: BLE001 - surfaced by finish()
                 with self._cv:
                     self._error = exc
             with self._cv:
-                self._done = end
+                self._done = max(self._done, end)
+                self._settled = max(self._settled, self._done)
                 self._busy = False
                 self._cv.notify_all()
+
+    def _transcribe_settled_part(self, audio: np.ndarray, start: int, end: int) -> int:
+        """Transcribe audio[start:end], keep the words Whisper heard what followed; returns
+        the sample up to which the answer is now transcribed (``start`` if nothing was kept)."""
+        if self.language is None:
+            self.language, self.language_probability = self.transcriber.detect_language(audio[start:end])
+        part = self.transcriber.transcribe(audio[start:end], self.language, prompt=self._prompt(),
+                                           offset=start / SAMPLE_RATE, fit_window=self.fit_window,
+                                           beam_size=LIVE_BEAM)
+        limit = end / SAMPLE_RATE - HOLDBACK_S
+        n = 0
+        while n < len(part.words) and part.words[n].end <= limit:
+            n += 1
+        if n < 2 or n == len(part.words):
+            return start
+        between = (part.words[n - 1].end + part.words[n].start) / 2
+        cut = quietest_point(audio, int((between + 0.1) * SAMPLE_RATE), span_s=0.2)
+        cut = max(int(part.words[n - 1].end * SAMPLE_RATE), min(cut, int(part.words[n].start * SAMPLE_RATE)))
+        kept = part.words[:n]
+        segments = [seg.model_copy(update={"end": min(seg.end, kept[-1].end)})
+                    for seg in part.segments if seg.start < kept[-1].end]
+        if segments:
+            segments[-1] = segments[-1].model_copy(update={"text": " ".join(
+                w.word for w in kept if w.start >= segments[-1].start - 0.01)})
+        text = " ".join(seg.text for seg in segments if seg.text).strip()
+        self._add(part.model_copy(update={"words": kept, "segments": segments, "text": text}))
+        return cut
 
     def _transcribe(self, audio: np.ndarray, start: int, end: int) -> None:
         chunk = audio[start:end]
@@ -111,6 +168,9 @@ class IncrementalTranscriber:
         part = self.transcriber.transcribe(chunk, self.language, prompt=self._prompt(),
                                            offset=start / SAMPLE_RATE, fit_window=self.fit_window,
                                            beam_size=LIVE_BEAM)
+        self._add(part)
+
+    def _add(self, part: Transcript) -> None:
         part = drop_copied_segments(part, self.text)
         self._parts.append(part)
         self.chunks += 1
@@ -133,6 +193,7 @@ class IncrementalTranscriber:
             while self._busy or self._settled > self._done:
                 self._cv.wait()
             self._closed = True
+            self._advance_to = None
             self._cv.notify_all()
             start = self._done
         self._thread.join(timeout=5)
@@ -153,6 +214,18 @@ class IncrementalTranscriber:
         return Transcript(text=self.text, language=self.language,
                           language_probability=self.language_probability, duration=duration,
                           segments=segments, words=words)
+
+
+def quietest_point(audio: np.ndarray, before: int, span_s: float = 2.0) -> int:
+    """Sample at the middle of the quietest 20 ms in the ``span_s`` seconds before ``before``:
+    between two words, most likely, when someone speaks without pausing."""
+    start = max(0, before - int(span_s * SAMPLE_RATE))
+    frame = SAMPLE_RATE // 50
+    x = audio[start:before]
+    if len(x) < frame:
+        return before
+    energy = np.convolve(x.astype(np.float64) ** 2, np.ones(frame) / frame, mode="valid")
+    return start + int(np.argmin(energy)) + frame // 2
 
 
 def drop_copied_segments(part: Transcript, previous: str, share: float = 0.6) -> Transcript:

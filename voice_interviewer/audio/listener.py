@@ -21,9 +21,10 @@ from ..ports import AnswerRequest
 from ..stt import Transcriber, Transcript
 from .capture import SAMPLE_RATE, Recorder, check_input_device, level_dbfs
 from .endpoint import EndpointConfig, Endpointer, SileroVAD, TurnModel, load_endpointer_models
-from .incremental import IncrementalTranscriber
+from .incremental import IncrementalTranscriber, quietest_point
 
-GAP_CHUNK_S = 6.0  # a short gap inside speech settles a chunk once this much is pending
+GAP_CHUNK_S = 1.0  # a short gap inside speech settles a chunk once this much is pending
+ADVANCE_S = 4.0  # speech running this long past the settled point is transcribed as it goes on
 FORCE_CHUNK_S = 10.0  # speech with no gap at all is cut at its quietest point past this
 QUIET_SEARCH_S = 2.0  # ... searched for in this much audio before the newest 0.3 s
 TAIL_PAD_S = 0.15  # audio kept after the last voiced block when transcribing the tail
@@ -80,7 +81,8 @@ class _LiveView:
 
 def settle_on(events, ep: Endpointer, inc: IncrementalTranscriber) -> None:
     """What the incremental transcriber may start on after these endpointer events: nothing
-    before speech, everything up to a pause, and up to a short gap once enough is pending."""
+    before speech, everything up to a pause or a short gap, and, while speech runs on without
+    either, the words safely before the newest audio."""
     for ev in events:
         if ev.kind == "speech_start":
             inc.skip_to(max(0, ev.sample - int(0.3 * SAMPLE_RATE)))
@@ -88,22 +90,12 @@ def settle_on(events, ep: Endpointer, inc: IncrementalTranscriber) -> None:
             inc.settle(ep.all_audio(), ev.sample + CUT_PAD)
         elif ev.kind == "gap":
             inc.settle(ep.all_audio(), ev.sample + CUT_PAD, min_s=GAP_CHUNK_S)
+    if ep.speaking and ep.samples - inc.settled >= ADVANCE_S * SAMPLE_RATE and inc.idle:
+        inc.advance(ep.all_audio(), ep.samples)
     if ep.speaking and ep.samples - inc.settled >= FORCE_CHUNK_S * SAMPLE_RATE:
         audio = ep.all_audio()
         inc.settle(audio, quietest_point(audio, ep.samples - int(0.3 * SAMPLE_RATE)),
                    min_s=FORCE_CHUNK_S - QUIET_SEARCH_S - 0.5)
-
-
-def quietest_point(audio: np.ndarray, before: int, span_s: float = QUIET_SEARCH_S) -> int:
-    """Sample at the middle of the quietest 20 ms in the ``span_s`` seconds before ``before``:
-    between two words, most likely, when someone speaks without pausing."""
-    start = max(0, before - int(span_s * SAMPLE_RATE))
-    frame = SAMPLE_RATE // 50
-    x = audio[start:before]
-    if len(x) < frame:
-        return before
-    energy = np.convolve(x.astype(np.float64) ** 2, np.ones(frame) / frame, mode="valid")
-    return start + int(np.argmin(energy)) + frame // 2
 
 
 class Listener:

@@ -1,0 +1,88 @@
+"""Incremental transcription: words kept while the candidate is still speaking."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from voice_interviewer.audio.incremental import HOLDBACK_S, IncrementalTranscriber
+from voice_interviewer.stt import Segment, Transcript, Word, load_audio
+
+from stt_paths import SPEECH_DIR
+
+RATE = 16000
+
+
+class ScriptedTranscriber:
+    """Hears the words of a script that lie inside the audio it is given."""
+
+    english_only = False
+
+    def __init__(self, words: list[tuple[str, float, float]]):
+        self.words = words
+        self.calls: list[tuple[float, float]] = []
+
+    def detect_language(self, audio):
+        return "en", 1.0
+
+    def transcribe(self, audio, language="auto", *, offset=0.0, **kw):
+        end = offset + len(audio) / RATE
+        self.calls.append((offset, end))
+        heard = [Word(word=w, start=a, end=b, probability=0.9) for w, a, b in self.words
+                 if a >= offset - 0.01 and b <= end + 0.01]
+        text = " ".join(w.word for w in heard)
+        segs = [Segment(start=heard[0].start, end=heard[-1].end, text=text)] if heard else []
+        return Transcript(text=text, language=language, segments=segs, words=heard)
+
+
+def wait_idle(inc: IncrementalTranscriber) -> None:
+    for _ in range(250):
+        if inc.idle:
+            return
+        threading.Event().wait(0.02)
+    raise AssertionError("the transcriber never became idle")
+
+
+def test_advance_keeps_the_words_heard_before_the_holdback_and_cuts_between_words():
+    script = [(f"w{i}", 0.3 + i * 0.5, 0.7 + i * 0.5) for i in range(12)]  # word, start, end
+    stt = ScriptedTranscriber(script)
+    inc = IncrementalTranscriber(stt, "en")
+    audio = (np.random.default_rng(0).standard_normal(7 * RATE) * 0.1).astype(np.float32)
+    inc.advance(audio, int(4.5 * RATE))
+    wait_idle(inc)
+    kept = inc.text.split()
+    assert kept == [w for w, _, b in script if b <= 4.5 - HOLDBACK_S] == [f"w{i}" for i in range(6)]
+    assert 3.2 * RATE <= inc.settled <= 3.3 * RATE  # between w5 (ends 3.2 s) and w6 (starts 3.3 s)
+    full = inc.finish(audio, 7 * RATE)
+    assert full.text.split() == [w for w, _, _ in script]  # every word once, in order
+    assert stt.calls[-1][0] == pytest.approx(inc.settled / RATE, abs=0.5)
+
+
+def test_advance_keeps_nothing_when_too_little_is_certain():
+    stt = ScriptedTranscriber([("one", 0.2, 0.6), ("two", 0.7, 1.9)])
+    inc = IncrementalTranscriber(stt, "en")
+    audio = np.zeros(3 * RATE, np.float32)
+    inc.advance(audio, int(2.5 * RATE))  # only "one" ends a second before the newest audio
+    wait_idle(inc)
+    assert inc.text == "" and inc.settled == 0
+    assert inc.finish(audio).text == "one two"
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_advance_on_real_speech_loses_no_words(whisper_transcriber):
+    from test_stt import manifest, wer
+
+    clip = "sense_and_sensibility_01_austen_64kb-0870.wav"  # 7.1 s, no pause longer than 0.1 s
+    audio = load_audio(SPEECH_DIR / clip)
+    ref = manifest()[clip]["text"]
+    inc = IncrementalTranscriber(whisper_transcriber, "en")
+    inc.advance(audio, int(4.5 * RATE))
+    wait_idle(inc)
+    early = inc.text
+    assert len(early.split()) >= 4 and 0 < inc.settled < int(3.6 * RATE)
+    full = inc.finish(audio)
+    assert full.text.startswith(early)
+    assert wer([ref], [full.text]) <= 0.1
