@@ -61,7 +61,7 @@ def answers(n: int, seed: int = 3) -> list[tuple[str, np.ndarray, str]]:
 
 
 def run(stt, vad, audio: np.ndarray, language: str, force_s: float, gap_s: float, beam: int,
-        advance_s: float = 3.0):
+        advance_s: float = 3.0, holdback_s: float = 1.0):
     """Feed ``audio`` (a finished answer); returns the transcript, the last piece's seconds,
     the wall time from the end of speech to the transcript, and the number of chunks."""
     from voice_interviewer.audio import incremental, listener
@@ -69,7 +69,7 @@ def run(stt, vad, audio: np.ndarray, language: str, force_s: float, gap_s: float
     from voice_interviewer.audio.incremental import IncrementalTranscriber
 
     listener.FORCE_CHUNK_S, listener.GAP_CHUNK_S, incremental.LIVE_BEAM = force_s, gap_s, beam
-    listener.ADVANCE_S = advance_s
+    listener.ADVANCE_S, incremental.HOLDBACK_S = advance_s, holdback_s
     inc = IncrementalTranscriber(stt, language)
     inc.clock = time.perf_counter
     ep = Endpointer(vad, None, EndpointConfig(use_turn_model=False, max_pause_s=60.0))
@@ -103,10 +103,11 @@ def run(stt, vad, audio: np.ndarray, language: str, force_s: float, gap_s: float
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--answers", type=int, default=12)
-    ap.add_argument("--settings", default="10:6:5:99,10:1:5:99,10:1:2:99,6:1:2:99,4:1:2:99,10:1:2:3,10:1:2:4",
-                    help="force_s:gap_s:beam:advance_s, comma separated: seconds pending before a cut "
+    ap.add_argument("--settings", default="10:1:5:99,10:1:2:99,6:1:2:99,10:1:2:4,10:1:2:4:1.5",
+                    help="force_s:gap_s:beam:advance_s[:holdback_s], comma separated: seconds pending before a cut "
                          "at the quietest point, before a cut at a 0.1 s gap, the beam size, and "
-                         "seconds pending before the words heard so far are transcribed (99: never)")
+                         "seconds pending before the words heard so far are transcribed (99: never), "
+                         "and how close to the newest audio a word is not kept (default 1)")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     import jiwer
@@ -123,10 +124,10 @@ def main() -> None:
           f"{'speech end→text p50':>20} {'p95':>6}")
     out = []
     for setting in args.settings.split(","):
-        force_s, gap_s, beam, advance_s = (float(v) for v in setting.split(":"))
+        force_s, gap_s, beam, advance_s, holdback_s = (float(v) for v in (setting + ":1").split(":")[:5])
         rows = []
         for lang, audio, ref in data:
-            text, last_s, lag, chunks = run(stt, vad, audio, lang, force_s, gap_s, int(beam), advance_s)
+            text, last_s, lag, chunks = run(stt, vad, audio, lang, force_s, gap_s, int(beam), advance_s, holdback_s)
             rows.append({"language": lang, "ref": normalise(ref), "hyp": normalise(text),
                          "last_s": last_s, "lag": lag, "chunks": chunks})
         wer = {lang: jiwer.wer([r["ref"] for r in rows if r["language"] == lang],

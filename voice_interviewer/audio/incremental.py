@@ -153,8 +153,8 @@ class IncrementalTranscriber:
         segments = [seg.model_copy(update={"end": min(seg.end, kept[-1].end)})
                     for seg in part.segments if seg.start < kept[-1].end]
         if segments:
-            segments[-1] = segments[-1].model_copy(update={"text": " ".join(
-                w.word for w in kept if w.start >= segments[-1].start - 0.01)})
+            words = " ".join(w.word for w in kept if w.start >= segments[-1].start - 0.01)
+            segments[-1] = segments[-1].model_copy(update={"text": words.replace(" -", "-")})
         text = " ".join(seg.text for seg in segments if seg.text).strip()
         self._add(part.model_copy(update={"words": kept, "segments": segments, "text": text}))
         return cut
