@@ -135,11 +135,7 @@ class IncrementalTranscriber:
     def _transcribe_settled_part(self, audio: np.ndarray, start: int, end: int) -> int:
         """Transcribe audio[start:end], keep the words Whisper heard what followed; returns
         the sample up to which the answer is now transcribed (``start`` if nothing was kept)."""
-        if self.language is None:
-            self.language, self.language_probability = self.transcriber.detect_language(audio[start:end])
-        part = self.transcriber.transcribe(audio[start:end], self.language, prompt=self._prompt(),
-                                           offset=start / SAMPLE_RATE, fit_window=self.fit_window,
-                                           beam_size=LIVE_BEAM)
+        part = self._decode(audio, start, end)
         limit = end / SAMPLE_RATE - HOLDBACK_S
         n = 0
         while n < len(part.words) and part.words[n].end <= limit:
@@ -160,15 +156,17 @@ class IncrementalTranscriber:
         return cut
 
     def _transcribe(self, audio: np.ndarray, start: int, end: int) -> None:
+        self._add(self._decode(audio, start, end))
+
+    def _decode(self, audio: np.ndarray, start: int, end: int) -> Transcript:
         chunk = audio[start:end]
         if self.clock is not None:
             self.last_chunk = (self.clock(), (end - start) / SAMPLE_RATE)
         if self.language is None:
             self.language, self.language_probability = self.transcriber.detect_language(chunk)
-        part = self.transcriber.transcribe(chunk, self.language, prompt=self._prompt(),
+        return self.transcriber.transcribe(chunk, self.language, prompt=self._prompt(),
                                            offset=start / SAMPLE_RATE, fit_window=self.fit_window,
                                            beam_size=LIVE_BEAM)
-        self._add(part)
 
     def _add(self, part: Transcript) -> None:
         part = drop_copied_segments(part, self.text)
