@@ -86,3 +86,29 @@ def test_advance_on_real_speech_loses_no_words(whisper_transcriber):
     full = inc.finish(audio)
     assert full.text.startswith(early)
     assert wer([ref], [full.text]) <= 0.1
+
+
+def test_finish_does_not_wait_for_an_advance_still_running():
+    script = [(f"w{i}", 0.3 + i * 0.5, 0.7 + i * 0.5) for i in range(12)]
+    gate, started = threading.Event(), threading.Event()
+
+    class Blocking(ScriptedTranscriber):
+        def transcribe(self, audio, language="auto", *, offset=0.0, **kw):
+            if threading.current_thread().name == "incremental-stt":
+                started.set()
+                gate.wait(10)  # the background decode of the advance is slow
+            return super().transcribe(audio, language, offset=offset, **kw)
+
+    stt = Blocking(script)
+    inc = IncrementalTranscriber(stt, "en")
+    audio = np.zeros(7 * RATE, np.float32)
+    inc.advance(audio, int(4.5 * RATE))
+    assert started.wait(3) and not inc.idle  # the advance is being decoded
+    done = threading.Event()
+    result = []
+    threading.Thread(target=lambda: (result.append(inc.finish(audio, 7 * RATE)), done.set())).start()
+    assert done.wait(3), "finish() waited for the advance"
+    assert result[0].text.split() == [w for w, _, _ in script]  # all words, from the tail alone
+    gate.set()
+    threading.Event().wait(0.1)
+    assert inc.result(7.0).text == result[0].text  # the late advance adds nothing

@@ -211,6 +211,8 @@ class WhisperTranscriber:
     of a padded 30 s window; ``temperatures`` are Whisper's fallback temperatures (the default,
     temperature 0 only, keeps decoding deterministic and bounded in time: sampled fallbacks
     could take 20 s on a long answer and made the same audio give different text run to run).
+    Two workers share the weights, so two calls (a chunk in the background and the answer's
+    tail) can run at once on two cores without more memory.
     """
 
     def __init__(
@@ -227,7 +229,7 @@ class WhisperTranscriber:
         path = resolve_model(model, models_dir, progress=progress)
         try:
             self._model = _windowed_model_class()(str(path), device="cpu", compute_type="int8",
-                                                  cpu_threads=max(1, threads), num_workers=1)
+                                                  cpu_threads=max(1, threads), num_workers=2)
         except Exception as exc:  # noqa: BLE001 - ctranslate2 raises RuntimeError/ValueError
             raise ModelError(f"cannot load Whisper model from {path}: {exc}") from None
         self.name = model

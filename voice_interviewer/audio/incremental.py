@@ -48,6 +48,8 @@ class IncrementalTranscriber:
         self._closed = False
         self._error: Exception | None = None
         self._advance_to: int | None = None
+        self._advancing = False  # the background thread is working on an advance() request
+        self._abandoned = False  # ... whose result finish() no longer waits for
         self.chunks = 0
         self.clock: Callable[[], float] | None = None
         self.last_chunk: tuple[float, float] | None = None  # (clock at start, seconds of audio)
@@ -118,30 +120,40 @@ class IncrementalTranscriber:
                 start = self._done
                 end = self._advance_to if partial else self._settled
                 audio, self._advance_to, self._busy = self._audio, None, True
+                self._advancing = partial
+            kept = None
             try:
                 if partial:
-                    end = self._transcribe_settled_part(audio, start, end)
+                    kept, end = self._settled_part(audio, start, end)
                 else:
                     self._transcribe(audio, start, end)
             except Exception as exc:  # noqa: BLE001 - surfaced by finish()
                 with self._cv:
-                    self._error = exc
+                    if not self._abandoned:
+                        self._error = exc
             with self._cv:
+                self._advancing = False
+                if self._abandoned:  # finish() transcribes this audio itself
+                    self._busy = False
+                    self._cv.notify_all()
+                    return
+                if kept is not None:
+                    self._add(kept)
                 self._done = max(self._done, end)
                 self._settled = max(self._settled, self._done)
                 self._busy = False
                 self._cv.notify_all()
 
-    def _transcribe_settled_part(self, audio: np.ndarray, start: int, end: int) -> int:
-        """Transcribe audio[start:end], keep the words Whisper heard what followed; returns
-        the sample up to which the answer is now transcribed (``start`` if nothing was kept)."""
+    def _settled_part(self, audio: np.ndarray, start: int, end: int) -> tuple[Transcript | None, int]:
+        """Transcribe audio[start:end] and keep the words Whisper heard what followed; returns
+        them and the sample up to which they cover the answer (None and ``start`` if none)."""
         part = self._decode(audio, start, end)
         limit = end / SAMPLE_RATE - HOLDBACK_S
         n = 0
         while n < len(part.words) and part.words[n].end <= limit:
             n += 1
         if n < 2 or n == len(part.words):
-            return start
+            return None, start
         between = (part.words[n - 1].end + part.words[n].start) / 2
         cut = quietest_point(audio, int((between + 0.1) * SAMPLE_RATE), span_s=0.2)
         cut = max(int(part.words[n - 1].end * SAMPLE_RATE), min(cut, int(part.words[n].start * SAMPLE_RATE)))
@@ -152,8 +164,7 @@ class IncrementalTranscriber:
             words = " ".join(w.word for w in kept if w.start >= segments[-1].start - 0.01)
             segments[-1] = segments[-1].model_copy(update={"text": words.replace(" -", "-")})
         text = " ".join(seg.text for seg in segments if seg.text).strip()
-        self._add(part.model_copy(update={"words": kept, "segments": segments, "text": text}))
-        return cut
+        return part.model_copy(update={"words": kept, "segments": segments, "text": text}), cut
 
     def _transcribe(self, audio: np.ndarray, start: int, end: int) -> None:
         self._add(self._decode(audio, start, end))
@@ -184,17 +195,22 @@ class IncrementalTranscriber:
         return text or None
 
     def finish(self, audio: np.ndarray, end: int | None = None) -> Transcript:
-        """Wait for the settled chunks, transcribe the tail up to ``end`` and join it all."""
+        """Wait for the settled chunks, transcribe the tail up to ``end`` and join it all.
+
+        An advance() still being worked on is not waited for: its audio is part of the tail,
+        decoded here at once (on the transcriber's second worker, the other CPU core)."""
         end = len(audio) if end is None else min(end, len(audio))
         with self._cv:
             self._audio = audio
-            while self._busy or self._settled > self._done:
+            while (self._busy and not self._advancing) or (not self._busy and self._settled > self._done):
                 self._cv.wait()
             self._closed = True
             self._advance_to = None
+            self._abandoned = self._busy
             self._cv.notify_all()
             start = self._done
-        self._thread.join(timeout=5)
+        if not self._abandoned:
+            self._thread.join(timeout=5)
         if self._error is not None:
             raise self._error
         if end - start >= int(0.2 * SAMPLE_RATE):
