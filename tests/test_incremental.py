@@ -112,3 +112,30 @@ def test_finish_does_not_wait_for_an_advance_still_running():
     gate.set()
     threading.Event().wait(0.1)
     assert inc.result(7.0).text == result[0].text  # the late advance adds nothing
+
+
+def test_a_pause_during_an_advance_is_transcribed_at_once():
+    script = [(f"w{i}", 0.3 + i * 0.5, 0.7 + i * 0.5) for i in range(12)]
+    gate, started = threading.Event(), threading.Event()
+
+    class FirstCallSlow(ScriptedTranscriber):
+        def transcribe(self, audio, language="auto", *, offset=0.0, **kw):
+            if not started.is_set():
+                started.set()
+                gate.wait(10)
+            return super().transcribe(audio, language, offset=offset, **kw)
+
+    stt = FirstCallSlow(script)
+    inc = IncrementalTranscriber(stt, "en")
+    audio = np.zeros(7 * RATE, np.float32)
+    inc.advance(audio, int(4.5 * RATE))
+    assert started.wait(3)
+    inc.settle(audio, int(5.3 * RATE))  # the speaker pauses after w9 (ends 5.2 s)
+    for _ in range(150):
+        if inc.text:
+            break
+        threading.Event().wait(0.02)
+    assert inc.text.split() == [f"w{i}" for i in range(10)]  # without waiting for the advance
+    gate.set()
+    full = inc.finish(audio, 7 * RATE)
+    assert full.text.split() == [w for w, _, _ in script]

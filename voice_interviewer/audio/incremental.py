@@ -49,12 +49,23 @@ class IncrementalTranscriber:
         self._error: Exception | None = None
         self._advance_to: int | None = None
         self._advancing = False  # the background thread is working on an advance() request
-        self._abandoned = False  # ... whose result finish() no longer waits for
+        self._gen = 0  # a thread whose generation is older has been abandoned (see _abandon)
         self.chunks = 0
         self.clock: Callable[[], float] | None = None
         self.last_chunk: tuple[float, float] | None = None  # (clock at start, seconds of audio)
-        self._thread = threading.Thread(target=self._run, name="incremental-stt", daemon=True)
+        self._start_thread()
+
+    def _start_thread(self) -> None:
+        self._thread = threading.Thread(target=self._run, args=(self._gen,), name="incremental-stt",
+                                        daemon=True)
         self._thread.start()
+
+    def _abandon(self) -> None:
+        """Called with the lock held while an advance() is being decoded and speech has
+        stopped: its audio belongs to the chunk that ends at the pause, decoded at once by a
+        new thread (on Whisper's second worker, the other core) instead of after it."""
+        self._gen += 1
+        self._busy = self._advancing = False
 
     @property
     def text(self) -> str:
@@ -107,14 +118,18 @@ class IncrementalTranscriber:
             self._audio = audio
             if upto - self._settled >= min_s * SAMPLE_RATE and upto > self._settled:
                 self._settled = upto
+                if self._advancing and not self._closed:
+                    self._abandon()
+                    self._start_thread()
                 self._cv.notify_all()
 
-    def _run(self) -> None:
+    def _run(self, gen: int) -> None:
         while True:
             with self._cv:
-                while not self._closed and self._settled <= self._done and self._advance_to is None:
+                while (gen == self._gen and not self._closed and self._settled <= self._done
+                       and self._advance_to is None):
                     self._cv.wait()
-                if self._closed and self._settled <= self._done:
+                if gen != self._gen or (self._closed and self._settled <= self._done):
                     return
                 partial = self._settled <= self._done  # an advance() request
                 start = self._done
@@ -129,14 +144,12 @@ class IncrementalTranscriber:
                     self._transcribe(audio, start, end)
             except Exception as exc:  # noqa: BLE001 - surfaced by finish()
                 with self._cv:
-                    if not self._abandoned:
+                    if gen == self._gen:
                         self._error = exc
             with self._cv:
-                self._advancing = False
-                if self._abandoned:  # finish() transcribes this audio itself
-                    self._busy = False
-                    self._cv.notify_all()
+                if gen != self._gen:  # abandoned: its audio is transcribed by another call
                     return
+                self._advancing = False
                 if kept is not None:
                     self._add(kept)
                 self._done = max(self._done, end)
@@ -206,10 +219,12 @@ class IncrementalTranscriber:
                 self._cv.wait()
             self._closed = True
             self._advance_to = None
-            self._abandoned = self._busy
+            abandoned = self._busy
+            if abandoned:
+                self._abandon()
             self._cv.notify_all()
             start = self._done
-        if not self._abandoned:
+        if not abandoned:
             self._thread.join(timeout=5)
         if self._error is not None:
             raise self._error
