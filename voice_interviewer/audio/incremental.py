@@ -26,7 +26,7 @@ from .textcue import sounds_finished
 
 MIN_CHUNK_S = 1.0  # settled audio shorter than this waits for the next pause
 PROMPT_CHARS = 200
-LIVE_BEAM = 2  # beam 5: same WER on real speech, 0.1 s more wait; greedy misheard synthetic speech
+LIVE_BEAM = 5  # beam 2 and greedy save ~0.1 s but misheard synthetic speech through the mic
 HOLDBACK_S = 1.0  # words ending this close to the newest audio are not kept by advance()
 
 

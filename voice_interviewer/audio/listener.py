@@ -23,7 +23,7 @@ from .capture import SAMPLE_RATE, Recorder, check_input_device, level_dbfs
 from .endpoint import EndpointConfig, Endpointer, SileroVAD, TurnModel, load_endpointer_models
 from .incremental import IncrementalTranscriber, quietest_point
 
-GAP_CHUNK_S = 1.0  # a short gap inside speech settles a chunk once this much is pending
+GAP_CHUNK_S = 6.0  # a short gap inside speech settles a chunk once this much is pending
 ADVANCE_S = 4.0  # speech running this long past the settled point is transcribed as it goes on
 FORCE_CHUNK_S = 10.0  # speech with no gap at all is cut at its quietest point past this
 QUIET_SEARCH_S = 2.0  # ... searched for in this much audio before the newest 0.3 s
