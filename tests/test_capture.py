@@ -35,13 +35,22 @@ def wer(ref: str, hyp: str) -> float:
     return jiwer.wer(normalise(ref), normalise(hyp))
 
 
-def peak_correlation(ref: np.ndarray, rec: np.ndarray) -> float:
-    """Max normalised cross-correlation of ref over all alignments in rec."""
-    n = 1 << (len(ref) + len(rec)).bit_length()
-    num = np.fft.irfft(np.fft.rfft(rec, n) * np.conj(np.fft.rfft(ref, n)), n)[: len(rec) - len(ref) + 1]
-    c = np.concatenate([[0.0], np.cumsum(rec.astype(np.float64) ** 2)])
-    win = c[len(ref):] - c[: len(rec) - len(ref) + 1]
-    return float(np.max(num / np.sqrt(np.maximum(win, 1e-12) * np.sum(ref.astype(np.float64) ** 2))))
+def envelope_correlation(ref: np.ndarray, rec: np.ndarray, frame: int = 160) -> float:
+    """Best Pearson correlation of the 10 ms loudness envelope of ``ref`` with that of ``rec``
+    over all alignments. The virtual server's resampler sometimes shifts the phase of what it
+    passes on (waveform correlation 0.11 with an identical envelope), so the envelope is what
+    must match."""
+    def env(x):
+        n = len(x) // frame
+        return np.sqrt(np.mean(x[: n * frame].astype(np.float64).reshape(n, frame) ** 2, axis=1))
+
+    a, b = env(ref), env(rec)
+    a = (a - a.mean()) / (a.std() + 1e-12)
+    best = -1.0
+    for lag in range(len(b) - len(a) + 1):
+        w = b[lag: lag + len(a)]
+        best = max(best, float(np.mean(a * (w - w.mean()) / (w.std() + 1e-12))))
+    return best
 
 
 @pytest.fixture
@@ -106,7 +115,9 @@ def test_finished_answer_is_heard_recorded_and_transcribed(make_listener, mic, t
     recorded, rate = sf.read(str(tmp_path / "turn-01.wav"), dtype="float32")
     ref, _ = sf.read(str(wav), dtype="float32")
     assert rate == 16000 and len(recorded) >= len(ref)
-    assert peak_correlation(ref, recorded) > 0.9
+    assert envelope_correlation(ref, recorded) > 0.8  # 0.88 when phase-shifted; other speech 0.59
+    noise = np.random.default_rng(0).standard_normal(len(recorded)).astype(np.float32)
+    assert envelope_correlation(ref, noise) < 0.5  # other audio does not match
 
 
 @TRANSCRIPT_RETRY
