@@ -208,16 +208,3 @@ def test_loops_are_cut_after_the_first_saying_and_copies_are_found():
     assert not is_copy("and then regularization reduces variance", "He might even have been made amiable himself.")
     assert not is_copy("anything", "")
 
-
-def test_speech_after_the_last_written_word_is_found():
-    from voice_interviewer.stt import unheard_rest
-
-    rng = np.random.default_rng(2)
-    audio = np.zeros(4 * SAMPLE_RATE, np.float32)
-    audio[: 2 * SAMPLE_RATE] = rng.standard_normal(2 * SAMPLE_RATE) * 0.2  # words
-    assert unheard_rest(audio, 2.0) is None  # only silence after the last word
-    audio[3 * SAMPLE_RATE: int(3.4 * SAMPLE_RATE)] = rng.standard_normal(int(0.4 * SAMPLE_RATE)) * 0.2
-    assert unheard_rest(audio, 2.0) == 2 * SAMPLE_RATE  # a word Whisper did not write
-    assert unheard_rest(audio, 3.6) is None  # less than 0.6 s left
-    audio[3 * SAMPLE_RATE:] *= 0.05  # breath-quiet: not speech
-    assert unheard_rest(audio, 2.0) is None

@@ -176,25 +176,6 @@ MIN_WINDOW_FRAMES = 1000  # shorter windows make Whisper repeat a short chunk un
 FULL_WINDOW_FRAMES = 3000
 
 
-REST_MIN_S = 0.6  # audio after the last word worth a second look if it holds speech
-
-
-def unheard_rest(samples: np.ndarray, last_word_end: float) -> int | None:
-    """Sample where audio with speech in it, after the last word Whisper wrote, begins; None
-    when less than ``REST_MIN_S`` is left or what is left is quieter than speech (a quarter
-    of the loud frames' level in fewer than five 20 ms frames)."""
-    start = max(0, int(last_word_end * SAMPLE_RATE))
-    if len(samples) - start < REST_MIN_S * SAMPLE_RATE:
-        return None
-    frame = SAMPLE_RATE // 50
-    n = len(samples) // frame
-    rms = np.sqrt(np.mean(samples[:n * frame].reshape(n, frame).astype(np.float64) ** 2, axis=1))
-    loud = np.percentile(rms, 90)
-    if loud <= 0:
-        return None
-    return start if int(np.sum(rms[start // frame:] > 0.25 * loud)) >= 5 else None
-
-
 def fitted_frames(duration: float) -> int | None:
     """Encoder frames for audio of ``duration`` s: the audio plus 1 s, at least 10 s, even;
     None past 29 s."""
@@ -288,14 +269,6 @@ class WhisperTranscriber:
                 segs2, words2, _ = self._decode(samples, lang, None, offset, beam)
                 if len(words2) > len(words):
                     segs, words = segs2, words2
-            rest = unheard_rest(samples, words[-1].end - offset if words else 0.0)
-            if rest is not None:  # Whisper stopped early: decode the speech after its last word
-                said = " ".join(s.text for s in segs)
-                more, more_words, _ = self._decode(samples[rest:], lang, f"{initial} {said}".strip(),
-                                                   offset + rest / SAMPLE_RATE, beam)
-                more = [s for s in more if not is_copy(s.text, said)]
-                segs += more
-                words += [w for w in more_words if any(m.start - 0.01 <= w.start <= m.end + 0.01 for m in more)]
         text = " ".join(s.text for s in segs if s.text).strip()
         return Transcript(text=text, language=lang, language_probability=prob, duration=duration,
                           segments=segs, words=words)
