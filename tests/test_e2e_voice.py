@@ -121,7 +121,8 @@ def test_spoken_interview_end_to_end(language, mic, tmp_path):
 
     for turn, (_wav, words) in zip(turns, ANSWERS[language]):
         heard = _plain(turn["answer"])
-        assert all(w in heard for w in words), (words, turn["answer"])
+        joined = heard.replace(" ", "").replace("-", "")  # "drop out", "drop-out" = "dropout"
+        assert all(w in heard or w in joined for w in words), (words, turn["answer"])
         assert turn["score"] is not None and 0 <= turn["score"] <= 10
         assert turn["reaction"]
         for name in (turn["audio_file"], turn["question_audio_file"]):
