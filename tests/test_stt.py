@@ -132,6 +132,19 @@ def test_a_fitted_chunk_is_decoded_in_one_pass(whisper_transcriber, encoder_spy,
     assert wer([ref["text"]], [t.text]) < 0.2
 
 
+@pytest.mark.parametrize("clip,prompt,said", [
+    ("en_mic_underfitting.wav", "Bias is the error of a model that is too simple.", "which means underfitting"),
+    ("en_mic_overfitting.wav", "Bias is the error of a model that is too simple. Which means underfitting. "
+     "And variance is how much the predictions change with different training data.", "which means overfitting"),
+])
+def test_a_sentence_said_again_over_no_audio_is_dropped(whisper_transcriber, clip, prompt, said):
+    """Live chunks cut from a virtual-mic recording: Whisper writes their three words twice,
+    the copy stacked on the window's last instant."""
+    t = whisper_transcriber.transcribe(STT_DATA / clip, "en", prompt=prompt, fit_window=True, beam_size=5)
+    assert normalise(t.text) == said
+    assert all(w.end - w.start > 0.02 for w in t.words)
+
+
 def test_silence_gives_no_words(whisper_transcriber):
     t = whisper_transcriber.transcribe(np.zeros(SAMPLE_RATE // 20, dtype=np.float32), "auto")
     assert t.text == "" and t.words == []
@@ -208,3 +221,18 @@ def test_loops_are_cut_after_the_first_saying_and_copies_are_found():
     assert not is_copy("and then regularization reduces variance", "He might even have been made amiable himself.")
     assert not is_copy("anything", "")
 
+
+def test_an_unheard_tail_is_a_run_of_zero_length_words_at_the_end():
+    from types import SimpleNamespace as NS
+
+    from voice_interviewer.transcript_cleanup import unheard_tail
+
+    def words(*spans):
+        return [NS(start=a, end=b) for a, b in spans]
+
+    assert unheard_tail(words((0.0, 0.3), (0.3, 0.6), (0.6, 1.4), (1.6, 1.6), (1.6, 1.6), (1.6, 1.6))) == 3
+    assert unheard_tail(words((0.0, 0.3), (0.3, 0.6), (0.6, 0.6))) == 3  # one squeezed word is kept
+    assert unheard_tail(words((0.0, 0.3), (0.3, 0.3), (0.8, 0.8))) == 3  # not on one instant
+    assert unheard_tail(words((2.0, 2.0), (2.0, 2.0))) == 0
+    assert unheard_tail(words((0.0, 0.3), (0.3, 0.6))) == 2
+    assert unheard_tail([]) == 0

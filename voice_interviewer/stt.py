@@ -18,7 +18,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from .errors import ModelError, TranscriptionError
-from .transcript_cleanup import is_copy, loop_start, looks_hallucinated, token
+from .transcript_cleanup import is_copy, loop_start, looks_hallucinated, token, unheard_tail
 
 SAMPLE_RATE = 16000
 LANGUAGES = ("es", "en")
@@ -310,9 +310,15 @@ class WhisperTranscriber:
                         continue
                     kept = kept[:cut]
                     text = " ".join(w.word.strip() for w in kept)
+                cut = unheard_tail(kept)
+                if cut < len(kept):  # a sentence said again over no audio
+                    if cut == 0:
+                        continue
+                    kept = kept[:cut]
+                    text = " ".join(w.word.strip() for w in kept)
                 if is_copy(text, " ".join(x.text for x in segs)):
                     continue
-                end = kept[-1].end if reason == "loop" and kept else s.end
+                end = kept[-1].end if kept and len(kept) < len(s.words or []) else s.end
                 segs.append(Segment(start=round(s.start + offset, 3), end=round(end + offset, 3),
                                     text=text, avg_logprob=s.avg_logprob,
                                     no_speech_prob=s.no_speech_prob))

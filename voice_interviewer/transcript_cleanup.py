@@ -70,3 +70,18 @@ def is_copy(text: str, previous: str, share: float = 0.6) -> bool:
     seen = set(grams(previous))
     mine = grams(text)
     return bool(seen and mine) and sum(g in seen for g in mine) / len(mine) >= share
+
+
+def unheard_tail(words, min_run: int = 2, blink: float = 0.02) -> int:
+    """Index where a segment's trailing run of zero-length words starts (len(words) if none).
+
+    Whisper sometimes ends a short window by saying its last sentence again; the word
+    alignment finds no audio for the copy and stacks it, word by word, on one instant."""
+    i = len(words)
+    while i > 0 and words[i - 1].end - words[i - 1].start <= blink:
+        i -= 1
+    if len(words) - i < min_run:
+        return len(words)
+    if i < len(words) and any(abs(w.end - words[-1].end) > blink for w in words[i:]):
+        return len(words)
+    return i

@@ -22,3 +22,6 @@ say es 140 "Hoy vamos a hablar sobre el aprendizaje automático porque" "$tmp/a.
 say es 140 "la evaluación de los modelos es muy importante." "$tmp/b.wav"
 sox "$tmp/a.wav" -p pad 0 2.0 | sox -D - "$tmp/b.wav" -b 16 es_pause.wav
 ls -l ./*.wav
+
+# en_mic_underfitting.wav and en_mic_overfitting.wav are not generated here: they are two live
+# chunks cut from a recording of tests/data/voice/en-bias-variance.wav through the virtual mic.
