@@ -60,8 +60,12 @@ def answers(n: int, seed: int = 3) -> list[tuple[str, np.ndarray, str]]:
     return out
 
 
+QUESTIONS = {"en": "Explain the bias-variance tradeoff.",
+             "es": "¿Me puedes explicar el tradeoff entre sesgo y varianza?"}
+
+
 def run(stt, vad, audio: np.ndarray, language: str, force_s: float, gap_s: float, beam: int,
-        advance_s: float = 3.0, holdback_s: float = 1.0):
+        advance_s: float = 3.0, holdback_s: float = 1.0, context: str | None = None):
     """Feed ``audio`` (a finished answer); returns the transcript, the last piece's seconds,
     the wall time from the end of speech to the transcript, and the number of chunks."""
     from voice_interviewer.audio import incremental, listener
@@ -70,7 +74,7 @@ def run(stt, vad, audio: np.ndarray, language: str, force_s: float, gap_s: float
 
     listener.FORCE_CHUNK_S, listener.GAP_CHUNK_S, incremental.LIVE_BEAM = force_s, gap_s, beam
     listener.ADVANCE_S, incremental.HOLDBACK_S = advance_s, holdback_s
-    inc = IncrementalTranscriber(stt, language)
+    inc = IncrementalTranscriber(stt, language, context=context)
     inc.clock = time.perf_counter
     ep = Endpointer(vad, None, EndpointConfig(use_turn_model=False, max_pause_s=60.0))
     lead = RATE // 2
@@ -108,6 +112,8 @@ def main() -> None:
                          "at the quietest point, before a cut at a 0.1 s gap, the beam size, and "
                          "seconds pending before the words heard so far are transcribed (99: never), "
                          "and how close to the newest audio a word is not kept (default 1)")
+    ap.add_argument("--question", action="store_true",
+                    help="transcribe with an (off-topic) interview question as Whisper's context, as the interview does")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     import jiwer
@@ -127,7 +133,8 @@ def main() -> None:
         force_s, gap_s, beam, advance_s, holdback_s = (float(v) for v in (setting + ":1").split(":")[:5])
         rows = []
         for lang, audio, ref in data:
-            text, last_s, lag, chunks = run(stt, vad, audio, lang, force_s, gap_s, int(beam), advance_s, holdback_s)
+            text, last_s, lag, chunks = run(stt, vad, audio, lang, force_s, gap_s, int(beam), advance_s, holdback_s,
+                                            QUESTIONS[lang] if args.question else None)
             rows.append({"language": lang, "ref": normalise(ref), "hyp": normalise(text),
                          "last_s": last_s, "lag": lag, "chunks": chunks})
         wer = {lang: jiwer.wer([r["ref"] for r in rows if r["language"] == lang],

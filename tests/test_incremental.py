@@ -23,13 +23,15 @@ class ScriptedTranscriber:
     def __init__(self, words: list[tuple[str, float, float]]):
         self.words = words
         self.calls: list[tuple[float, float]] = []
+        self.contexts: list[str | None] = []
 
     def detect_language(self, audio):
         return "en", 1.0
 
-    def transcribe(self, audio, language="auto", *, offset=0.0, **kw):
+    def transcribe(self, audio, language="auto", *, offset=0.0, context=None, **kw):
         end = offset + len(audio) / RATE
         self.calls.append((offset, end))
+        self.contexts.append(context)
         heard = [Word(word=w, start=a, end=b, probability=0.9) for w, a, b in self.words
                  if a >= offset - 0.01 and b <= end + 0.01]
         text = " ".join(w.word for w in heard)
@@ -68,6 +70,20 @@ def test_advance_keeps_nothing_when_too_little_is_certain():
     wait_idle(inc)
     assert inc.text == "" and inc.settled == 0
     assert inc.finish(audio).text == "one two"
+
+
+def test_every_chunk_hears_the_question_and_a_restated_question_is_not_the_answer():
+    question = "Explain the bias variance tradeoff"
+    script = [(w, 0.3 + i * 0.4, 0.6 + i * 0.4) for i, w in enumerate(question.split())]  # ends at 2.2 s
+    script += [(w, 3.0 + i * 0.4, 3.3 + i * 0.4) for i, w in enumerate("bias is the error of simple models".split())]
+    stt = ScriptedTranscriber(script)
+    inc = IncrementalTranscriber(stt, "en", context=question)
+    audio = np.zeros(6 * RATE, np.float32)
+    inc.settle(audio, int(2.6 * RATE))
+    wait_idle(inc)
+    assert inc.text == ""  # Whisper writing the question out again is dropped, not credited
+    assert inc.finish(audio).text == "bias is the error of simple models"
+    assert stt.contexts == [question, question]
 
 
 @pytest.mark.model

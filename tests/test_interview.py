@@ -68,8 +68,12 @@ def test_two_questions_saved_with_scores_and_timings(tmp_path, bank):
 def test_follow_up_is_asked_within_limit(tmp_path, bank):
     qs = bank.select(ids=["overfitting"])
     judge = FakeJudge(judgement(5, "How would you detect it?", "detection"), judgement(7, "again?", "detection"))
-    s, speaker, _ = run(tmp_path, qs, ScriptedAnswers("a1", "a2"), judge, followups=1)
+    answers = ScriptedAnswers("a1", "a2")
+    s, speaker, _ = run(tmp_path, qs, answers, judge, followups=1)
     assert len(s.turns) == 2
+    # speech recognition hears each answer with what was just asked as its context
+    assert [r.context for r in answers.requests] == [text for kind, text in speaker.said if kind in ("question", "follow_up")]
+    assert answers.requests[1].context == "How would you detect it?"
     assert s.turns[1].is_follow_up and s.turns[1].follow_up_of == 1
     assert s.turns[1].question_text == "How would you detect it?"
     assert s.turns[1].follow_up_key_point == "detection"
@@ -87,7 +91,7 @@ def test_skip_repeat_and_stop(tmp_path, bank):
     s, speaker, _ = run(tmp_path, qs, answers, FakeJudge(judgement(4)), followups=0)
     assert s.state == "completed"
     assert [(t.question_id, t.skipped) for t in s.turns] == [("overfitting", True), ("gradient-descent", False)]
-    questions_asked = [text for kind, text in speaker.said if kind == "question"]
+    questions_asked = [text for kind, text in speaker.said if kind in ("question", "follow_up")]
     assert questions_asked[0] == questions_asked[1]  # repeated
     assert len(questions_asked) == 4  # q1, q1 again, q2, q3 (then stop)
 

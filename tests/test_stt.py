@@ -132,6 +132,22 @@ def test_a_fitted_chunk_is_decoded_in_one_pass(whisper_transcriber, encoder_spy,
     assert wer([ref["text"]], [t.text]) < 0.2
 
 
+@pytest.mark.parametrize("name,context,reference", [
+    ("en_sentence.wav", "What is regularization and why do we use it?",
+     "I would use cross validation and regularization to keep the model from overfitting."),
+    ("es_answer.wav", "¿Me puedes explicar el tradeoff entre sesgo y varianza?",
+     "Hola, me llamo Carlos. Hoy vamos a hablar sobre el aprendizaje automático y la evaluación de los modelos."),
+])
+def test_the_question_as_context_is_never_written_as_the_answer(whisper_transcriber, name, context, reference):
+    lang = name[:2]
+    t = whisper_transcriber.transcribe(STT_DATA / name, lang, context=context)
+    assert wer([reference], [t.text]) <= 0.3, t.text
+    asked = set(normalise(context).split()) - set(normalise(reference).split())
+    assert not asked & set(normalise(t.text).split()), t.text
+    noise = (np.random.default_rng(1).standard_normal(3 * SAMPLE_RATE) * 0.003).astype(np.float32)
+    assert whisper_transcriber.transcribe(noise, lang, context=context).words == []
+
+
 @pytest.mark.parametrize("clip,prompt,said", [
     ("en_mic_underfitting.wav", "Bias is the error of a model that is too simple.", "which means underfitting"),
     ("en_mic_overfitting.wav", "Bias is the error of a model that is too simple. Which means underfitting. "
@@ -205,6 +221,7 @@ def test_decoding_loops_and_invented_tails_are_recognised():
     assert looks_hallucinated(seg("Um, so, uh, so, so, so, so, so, so, so")) == "loop"
     assert looks_hallucinated(seg("no no no", step=0.2)) == "silence"
     assert looks_hallucinated(seg("thank you for watching", p=0.2, logprob=-1.2)) == "silence"
+    assert looks_hallucinated(seg("Um, so,", p=0.05, logprob=-0.5)) == "silence"
     assert looks_hallucinated(seg("so I would use so many more samples so that it generalises")) is None
     assert looks_hallucinated(seg("no sé quién, no sé quién, no sé quién, no sé quién")) == "loop"
     assert looks_hallucinated(seg("very very very good and no no no more")) is None

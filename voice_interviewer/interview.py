@@ -295,6 +295,7 @@ class Interview:
                 language=self.requested_language if self.requested_language == "auto" else self.language,
                 session_dir=self.dir,
                 audio_name=f"turn-{index:02d}.wav",
+                context=text,
                 on_listening=lambda: self._status("listening", index),
             )
             prefetcher = prefetcher_for(self.judge, question) if self.prefetch else None

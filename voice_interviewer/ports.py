@@ -47,6 +47,7 @@ class AnswerRequest:
     language: str  # "es", "en" or "auto"
     session_dir: Path
     audio_name: str  # e.g. "turn-01.wav", relative to session_dir
+    context: str = ""  # what the interviewer just said (the question), a hint for speech recognition
     on_listening: Callable[[], None] = field(default=lambda: None)
     # called with the partial transcript while the candidate is still speaking
     on_partial: Callable[[str], None] = field(default=lambda text: None)

@@ -18,7 +18,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from .errors import ModelError, TranscriptionError
-from .transcript_cleanup import is_copy, loop_start, looks_hallucinated, token, unheard_tail
+from .transcript_cleanup import barely_heard, is_copy, loop_start, looks_hallucinated, token, unheard_tail
 
 SAMPLE_RATE = 16000
 LANGUAGES = ("es", "en")
@@ -72,6 +72,7 @@ class Transcriber(Protocol):
         language: str = "auto",
         *,
         prompt: str | None = None,
+        context: str | None = None,
         offset: float = 0.0,
         fit_window: bool | None = None,
         beam_size: int | None = None,
@@ -237,11 +238,15 @@ class WhisperTranscriber:
         language: str = "auto",
         *,
         prompt: str | None = None,
+        context: str | None = None,
         offset: float = 0.0,
         fit_window: bool | None = None,
         beam_size: int | None = None,
     ) -> Transcript:
         """Transcribe ``audio``; ``offset`` is added to every timestamp.
+
+        ``prompt`` is what was said just before (the answer so far); ``context`` what the
+        other side said before that (the question): its terms help Whisper spell the answer's.
 
         ``beam_size`` overrides the transcriber's for this call (1 = greedy, about twice as fast).
 
@@ -261,7 +266,8 @@ class WhisperTranscriber:
             lang, prob = self.detect_language(samples)
         else:
             lang, prob = language, None
-        initial = FILLER_PROMPTS[lang] if prompt is None else f"{FILLER_PROMPTS[lang]} {prompt}"
+        # the question first, then the filler style, then the answer so far (nearest wins)
+        initial = " ".join(p for p in (context, FILLER_PROMPTS[lang], prompt) if p)
         with self._window(duration, self.fit_window if fit_window is None else fit_window):
             beam = beam_size or self.beam_size
             segs, words, looped = self._decode(samples, lang, initial, offset, beam)
@@ -306,7 +312,7 @@ class WhisperTranscriber:
                 if reason == "loop":
                     looped = True
                     cut = loop_start([token(w.word) for w in kept])
-                    if cut is None:
+                    if cut is None or barely_heard(kept[:cut]):
                         continue
                     kept = kept[:cut]
                     text = " ".join(w.word.strip() for w in kept)

@@ -19,6 +19,11 @@ def token(word: str) -> str:
     return "".join(ch for ch in word.lower() if ch.isalnum())
 
 
+def barely_heard(words, p: float = 0.1) -> bool:
+    """No word Whisper is even 10% sure of: "Um, so," over noise, the prompt's style."""
+    return bool(words) and max(w.probability for w in words) < p
+
+
 def looks_hallucinated(segment) -> str | None:
     """"silence" for a phrase invented over silence (low log-probability, near-zero word
     probabilities, or one word repeated in a blink), "loop" for a decoding loop, else None."""
@@ -27,6 +32,8 @@ def looks_hallucinated(segment) -> str | None:
         return None
     mean_p = sum(w.probability for w in words) / len(words)
     if mean_p < 0.35 and segment.avg_logprob < -0.8:
+        return "silence"
+    if barely_heard(words):
         return "silence"
     tokens = [token(w.word) for w in words]
     if len(tokens) >= 3 and len(set(tokens)) == 1 and (words[-1].end - words[0].start) < 1.5:

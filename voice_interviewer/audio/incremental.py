@@ -32,8 +32,10 @@ HOLDBACK_S = 1.0  # words ending this close to the newest audio are not kept by 
 
 class IncrementalTranscriber:
     def __init__(self, transcriber: Transcriber, language: str = "auto",
-                 on_text: Callable[[str], None] | None = None, fit_window: bool | None = None):
+                 on_text: Callable[[str], None] | None = None, fit_window: bool | None = None,
+                 context: str | None = None):
         self.transcriber = transcriber
+        self.context = context  # the question: its terms help Whisper, and it is never the answer
         self.requested = language
         self.language: str | None = None if language == "auto" else language
         self.language_probability: float | None = None
@@ -189,11 +191,12 @@ class IncrementalTranscriber:
         if self.language is None:
             self.language, self.language_probability = self.transcriber.detect_language(chunk)
         return self.transcriber.transcribe(chunk, self.language, prompt=self._prompt(),
-                                           offset=start / SAMPLE_RATE, fit_window=self.fit_window,
+                                           context=self.context, offset=start / SAMPLE_RATE,
+                                           fit_window=self.fit_window,
                                            beam_size=LIVE_BEAM)
 
     def _add(self, part: Transcript) -> None:
-        part = drop_copied_segments(part, self.text)
+        part = drop_copied_segments(part, f"{self.context or ''} {self.text}")
         self._parts.append(part)
         self.chunks += 1
         if self.on_text:

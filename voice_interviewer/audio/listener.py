@@ -152,7 +152,7 @@ class Listener:
     def get_answer(self, request: AnswerRequest) -> Answer:
         path = Path(request.session_dir) / request.audio_name
         view = _LiveView(self.live, self.console)
-        inc = (IncrementalTranscriber(self.transcriber, request.language,
+        inc = (IncrementalTranscriber(self.transcriber, request.language, context=request.context or None,
                                       on_text=lambda t: (setattr(view, "text", t), request.on_partial(t)))
                if self.incremental else None)
         if inc is not None:
@@ -207,7 +207,7 @@ class Listener:
                     return Answer(no_speech=True, audio_file=request.audio_name, timings=timings)
                 view.state = "transcribing"
                 view.update(-100, force=True)
-                transcript = self._transcribe(ep, inc, request.language)
+                transcript = self._transcribe(ep, inc, request.language, request.context or None)
         except BaseException:
             if inc is not None:
                 inc.close()
@@ -227,13 +227,13 @@ class Listener:
         )
 
     def _transcribe(self, ep: Endpointer, inc: IncrementalTranscriber | None,
-                    language: str) -> Transcript:
+                    language: str, context: str | None = None) -> Transcript:
         audio = ep.all_audio()
         end = min(len(audio), (ep.last_voiced_end or len(audio)) + int(TAIL_PAD_S * SAMPLE_RATE))
         if inc is not None:
             return inc.finish(audio, end)
         start = max(0, (ep.speech_start or 0) - int(0.3 * SAMPLE_RATE))
-        return self.transcriber.transcribe(audio[start:end], language,
+        return self.transcriber.transcribe(audio[start:end], language, context=context,
                                            offset=start / SAMPLE_RATE)
 
     def _say(self, text: str) -> None:
