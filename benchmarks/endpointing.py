@@ -86,9 +86,9 @@ def run(vad, turn, config, audio: np.ndarray, lead: int, stt=None, language: str
     x = np.concatenate([np.zeros(lead, np.float32), audio, np.zeros(4 * RATE, np.float32)])
     pause_wait = 0.0
     for i in range(0, len(x) - BLOCK + 1, BLOCK):
-        t = time.perf_counter()
+        t, predicted = time.perf_counter(), len(ep.turn_probabilities)
         events = ep.feed(x[i:i + BLOCK])
-        if any(e.kind == "pause" and e.turn_probability is not None for e in events):
+        if len(ep.turn_probabilities) > predicted:
             model_time += time.perf_counter() - t  # the decision waited for this call
         if inc is not None:
             settle_on(events, ep, inc)
