@@ -8,7 +8,7 @@ adds no package. The Smart Turn model (Whisper-encoder classifier, 23 languages)
 last ≤ 8 s of the answer and says whether the speaker sounds finished.
 
 Policy (all durations from settings): once speech has started, a pause of ``check_after_s``
-triggers a "pause" event and, with the next block, one turn-model prediction. If it says complete (and the answer is at least
+triggers one turn-model prediction. If it says complete (and the answer is at least
 ``min_answer_s`` long) the answer ends when the silence reaches ``end_silence_s``; otherwise it
 ends only after ``max_pause_s`` of silence. ``max_answer_s`` caps the answer; no speech within
 ``no_speech_timeout_s`` ends it as "no speech".
@@ -112,7 +112,7 @@ class Event:
     kind: EventKind
     sample: int  # position in the recording the event refers to
     reason: str = ""
-    turn_probability: float | None = None  # for a pause: set once predicted, with the next block
+    turn_probability: float | None = None
 
 
 TextCheck = Callable[[int], "bool | None"]
@@ -144,7 +144,6 @@ class Endpointer:
         self.last_voiced_end: int | None = None  # sample index just after the last voiced block
         self.pause_checked = False
         self.turn_says_complete = False
-        self._pending: Event | None = None  # a pause whose turn prediction runs on the next block
         self.turn_probabilities: list[float] = []
         self.text_verdicts: list[bool | None] = []
         self.done: Event | None = None
@@ -186,7 +185,6 @@ class Endpointer:
                     events.append(Event("resume", self.samples - self.voiced_run))
                 self.pause_checked = False
                 self.turn_says_complete = False
-                self._pending = None
             if self.speaking:
                 self.last_voiced_end = self.samples
         else:
@@ -215,19 +213,14 @@ class Endpointer:
         if self.speaking:
             return []
         silence = self.silence_s()
-        if self._pending is not None:
-            prob = self.turn.probability(self._turn_audio())
-            self.turn_probabilities.append(prob)
-            self._pending.turn_probability = prob
-            self._pending = None
-            self.turn_says_complete = prob >= cfg.turn_threshold
         if not self.pause_checked and silence >= cfg.check_after_s:
             self.pause_checked = True
             events.append(Event("pause", self.last_voiced_end or self.samples))
             if self.turn is not None and cfg.use_turn_model:
-                # predicted with the next block, so the caller can start transcribing the
-                # audio up to the pause first (the prediction takes ~0.07 s)
-                self._pending = events[-1]
+                prob = self.turn.probability(self._turn_audio())
+                self.turn_probabilities.append(prob)
+                events[-1].turn_probability = prob
+                self.turn_says_complete = prob >= cfg.turn_threshold
         if self.voiced_run:  # voice again, not yet long enough to count as speech: never end on it
             return events
         if (self.turn_says_complete and silence >= cfg.end_silence_s
