@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
 import time
 import unicodedata
+from difflib import SequenceMatcher
 from pathlib import Path
 
 import pytest
@@ -34,6 +36,21 @@ ANSWERS = {
 def _plain(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def heard(word: str, transcript: str, close: float = 0.75) -> bool:
+    """``word`` is in the transcript, or a near spelling of it: Whisper base hears espeak-ng
+    through the virtual mic with ~10% WER ("underfading", "regularination"). Two words
+    written apart count joined ("drop out")."""
+    tokens = re.findall(r"[a-z0-9]+", _plain(transcript))
+    candidates = tokens + [a + b for a, b in zip(tokens, tokens[1:])]
+    return any(SequenceMatcher(None, word, c).ratio() >= close for c in candidates)
+
+
+def test_key_words_are_found_when_heard_and_only_then():
+    assert heard("underfitting", "Which means underfading.") and heard("dropout", "use drop out and")
+    assert heard("regularizacion", "La regularización añade") and heard("variance", "and variance is")
+    assert not heard("variance", "And Marians is how much") and not heard("weight", "gives power way")
 
 
 def _status(recordings: Path) -> tuple[Path | None, dict | None]:
@@ -120,9 +137,7 @@ def test_spoken_interview_end_to_end(language, mic, tmp_path):
     assert [t["question_id"] for t in turns] == ["bias-variance", "regularization"]
 
     for turn, (_wav, words) in zip(turns, ANSWERS[language]):
-        heard = _plain(turn["answer"])
-        joined = heard.replace(" ", "").replace("-", "")  # "drop out", "drop-out" = "dropout"
-        assert all(w in heard or w in joined for w in words), (words, turn["answer"])
+        assert all(heard(w, turn["answer"]) for w in words), (words, turn["answer"])
         assert turn["score"] is not None and 0 <= turn["score"] <= 10
         assert turn["reaction"]
         for name in (turn["audio_file"], turn["question_audio_file"]):
