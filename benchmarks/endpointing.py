@@ -127,6 +127,8 @@ def main() -> None:
         "turn p>=0.9 0.3/3.0 s": (EndpointConfig(turn_threshold=0.9), turn),
         "turn p>=0.95 0.3/3.0 s": (EndpointConfig(turn_threshold=0.95), turn),
         "turn p>=0.95 0.2/3.0 s": (EndpointConfig(turn_threshold=0.95, end_silence_s=0.2), turn),
+        "turn p>=0.95 0.4/3.0 s": (EndpointConfig(turn_threshold=0.95, end_silence_s=0.4), turn),
+        "turn p>=0.95 0.5/3.0 s": (EndpointConfig(turn_threshold=0.95, end_silence_s=0.5), turn),
         "turn p>=0.5 0.8/3.0 s": (EndpointConfig(turn_threshold=0.5, end_silence_s=0.8), turn),
         "turn + text 0.3/3.0 s": (EndpointConfig(turn_threshold=0.5), turn, stt),
     }

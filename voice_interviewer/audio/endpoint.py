@@ -79,7 +79,7 @@ class SmartTurn:
 
 
 class EndpointConfig(BaseModel):
-    end_silence_s: float = 0.3
+    end_silence_s: float = 0.4
     max_pause_s: float = 3.0
     min_answer_s: float = 1.0
     max_answer_s: float = 180.0
