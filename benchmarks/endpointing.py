@@ -14,9 +14,9 @@ listener does, and each policy is scored:
 - cut rate: answers ended before the speech after the pause (or a finished clip's last word).
 
 Policies: silence-only at 0.3 / 1.0 / 3.0 s, and the turn model (end after 0.3 s when it says
-complete, 3.0 s otherwise) at thresholds 0.5–0.95 (0.95 is the listener's default) and with a
-0.8 s end silence, and
-"turn + text": the listener's default, where the incremental transcript up to the pause must
+complete, 3.0 s otherwise) at thresholds 0.5–0.95, at 0.95 with 0.2–0.5 s end silence (the
+listener's default: 0.95 and 0.4 s) and at 0.5 with a 0.8 s end silence, and
+"turn + text" (off in the listener), where the incremental transcript up to the pause must
 also read as finished (real Whisper base chunks; the time the decision waits for the chunk's
 transcription, less the 0.1 s of silence it runs in, is added to the delay). ``--through-mic`` is left to transcript_latency.py; this script
 needs no audio device and runs in a few minutes.
@@ -109,6 +109,7 @@ def run(vad, turn, config, audio: np.ndarray, lead: int, stt=None, language: str
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--only", help="run only the policies whose label contains this text")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     from voice_interviewer.audio.endpoint import EndpointConfig, load_endpointer_models
@@ -121,17 +122,19 @@ def main() -> None:
         "silence 0.3 s": (EndpointConfig(use_turn_model=False, max_pause_s=0.3), None),
         "silence 1.0 s": (EndpointConfig(use_turn_model=False, max_pause_s=1.0), None),
         "silence 3.0 s": (EndpointConfig(use_turn_model=False, max_pause_s=3.0), None),
-        "turn p>=0.5 0.3/3.0 s": (EndpointConfig(turn_threshold=0.5), turn),
-        "turn p>=0.7 0.3/3.0 s": (EndpointConfig(turn_threshold=0.7), turn),
-        "turn p>=0.8 0.3/3.0 s": (EndpointConfig(turn_threshold=0.8), turn),
-        "turn p>=0.9 0.3/3.0 s": (EndpointConfig(turn_threshold=0.9), turn),
-        "turn p>=0.95 0.3/3.0 s": (EndpointConfig(turn_threshold=0.95), turn),
+        "turn p>=0.5 0.3/3.0 s": (EndpointConfig(turn_threshold=0.5, end_silence_s=0.3), turn),
+        "turn p>=0.7 0.3/3.0 s": (EndpointConfig(turn_threshold=0.7, end_silence_s=0.3), turn),
+        "turn p>=0.8 0.3/3.0 s": (EndpointConfig(turn_threshold=0.8, end_silence_s=0.3), turn),
+        "turn p>=0.9 0.3/3.0 s": (EndpointConfig(turn_threshold=0.9, end_silence_s=0.3), turn),
+        "turn p>=0.95 0.3/3.0 s": (EndpointConfig(turn_threshold=0.95, end_silence_s=0.3), turn),
         "turn p>=0.95 0.2/3.0 s": (EndpointConfig(turn_threshold=0.95, end_silence_s=0.2), turn),
         "turn p>=0.95 0.4/3.0 s": (EndpointConfig(turn_threshold=0.95, end_silence_s=0.4), turn),
         "turn p>=0.95 0.5/3.0 s": (EndpointConfig(turn_threshold=0.95, end_silence_s=0.5), turn),
         "turn p>=0.5 0.8/3.0 s": (EndpointConfig(turn_threshold=0.5, end_silence_s=0.8), turn),
-        "turn + text 0.3/3.0 s": (EndpointConfig(turn_threshold=0.5), turn, stt),
+        "turn + text 0.3/3.0 s": (EndpointConfig(turn_threshold=0.5, end_silence_s=0.3), turn, stt),
     }
+    if args.only:
+        policies = {k: v for k, v in policies.items() if args.only in k}
     rng = random.Random(7)
     answers = []
     for name, lang, x in clips():
