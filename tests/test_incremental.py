@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import pytest
 
-from voice_interviewer.audio.incremental import HOLDBACK_S, IncrementalTranscriber
+from voice_interviewer.audio.incremental import HOLDBACK_S, IncrementalTranscriber, drop_repeated_start
 from voice_interviewer.stt import Segment, Transcript, Word, load_audio
 
 from stt_paths import SPEECH_DIR
@@ -155,3 +155,19 @@ def test_a_pause_during_an_advance_is_transcribed_at_once():
     gate.set()
     full = inc.finish(audio, 7 * RATE)
     assert full.text.split() == [w for w, _, _ in script]
+
+
+def test_a_chunk_that_starts_by_repeating_the_text_before_it_loses_the_repeat():
+    def part(*words, at=5.0):
+        ws = [Word(word=w, start=at + i * 0.3, end=at + i * 0.3 + 0.25, probability=0.9) for i, w in enumerate(words)]
+        return Transcript(text=" ".join(words), segments=[Segment(start=ws[0].start, end=ws[-1].end, text=" ".join(words))],
+                          words=ws)
+
+    before = "and then... A dropout, and wave..."
+    echo = drop_repeated_start(part("A", "dropout,", "and", "wave...", "It's", "the", "case", "of", "a", "network."), before)
+    assert echo.text == "It's the case of a network." and [w.word for w in echo.words][0] == "It's"
+    assert echo.segments[0].start == echo.words[0].start
+    assert drop_repeated_start(part("dropout", "and", "wave", "again"), "a dropout and wave").text == "again"
+    assert drop_repeated_start(part("and", "wave"), "a dropout and wave").text == "and wave"  # two words: kept
+    assert drop_repeated_start(part("a", "dropout", "and"), "a dropout and").words == []
+    assert drop_repeated_start(part("more", "data"), "").text == "more data"

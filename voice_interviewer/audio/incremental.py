@@ -21,7 +21,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..stt import SAMPLE_RATE, Segment, Transcriber, Transcript, Word
-from ..transcript_cleanup import is_copy
+from ..transcript_cleanup import is_copy, token
 from .textcue import sounds_finished
 
 MIN_CHUNK_S = 1.0  # settled audio shorter than this waits for the next pause
@@ -197,6 +197,7 @@ class IncrementalTranscriber:
 
     def _add(self, part: Transcript) -> None:
         part = drop_copied_segments(part, f"{self.context or ''} {self.text}")
+        part = drop_repeated_start(part, self.text)
         self._parts.append(part)
         self.chunks += 1
         if self.on_text:
@@ -270,3 +271,29 @@ def drop_copied_segments(part: Transcript, previous: str, share: float = 0.6) ->
     words = [w for w in part.words if any(a - 0.01 <= w.start <= b + 0.01 for a, b in spans)]
     text = " ".join(s.text for s in kept if s.text).strip()
     return part.model_copy(update={"segments": kept, "words": words, "text": text})
+
+
+def drop_repeated_start(part: Transcript, previous: str, least: int = 3, most: int = 12) -> Transcript:
+    """Whisper may begin a chunk by saying the end of its prompt again ("… a dropout, and wave" /
+    "A dropout, and wave… the case of a network"): leading words (3 or more) that repeat the
+    last words said before the chunk are dropped."""
+    before = [t for t in (token(w) for w in previous.split()) if t][-most:]
+    index = [i for i, w in enumerate(part.words) if token(w.word)]
+    mine = [token(part.words[i].word) for i in index]
+    k = next((k for k in range(min(len(before), len(mine), most), least - 1, -1) if mine[:k] == before[-k:]), 0)
+    if not k:
+        return part
+    words = part.words[index[k - 1] + 1:]
+    if not words:
+        return part.model_copy(update={"words": [], "segments": [], "text": ""})
+    segments = []
+    for seg in part.segments:
+        inside = [w for w in words if seg.start - 0.01 <= w.start <= seg.end + 0.01]
+        if not inside:
+            continue
+        if seg.start < words[0].start - 0.01:  # the segment held dropped words: rewrite it
+            seg = seg.model_copy(update={"start": inside[0].start,
+                                         "text": " ".join(w.word for w in inside).replace(" -", "-")})
+        segments.append(seg)
+    text = " ".join(seg.text for seg in segments if seg.text).strip()
+    return part.model_copy(update={"words": words, "segments": segments, "text": text})
