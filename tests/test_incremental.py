@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import pytest
 
-from voice_interviewer.audio.incremental import HOLDBACK_S, IncrementalTranscriber, drop_repeated_start
+from voice_interviewer.audio.incremental import HOLDBACK_S, IncrementalTranscriber, drop_repeated_start, with_words
 from voice_interviewer.stt import Segment, Transcript, Word, load_audio
 
 from stt_paths import SPEECH_DIR
@@ -171,3 +171,15 @@ def test_a_chunk_that_starts_by_repeating_the_text_before_it_loses_the_repeat():
     assert drop_repeated_start(part("and", "wave"), "a dropout and wave").text == "and wave"  # two words: kept
     assert drop_repeated_start(part("a", "dropout", "and"), "a dropout and").words == []
     assert drop_repeated_start(part("more", "data"), "").text == "more data"
+
+
+def test_a_part_cut_down_to_some_words_rewrites_only_the_segments_that_lost_words():
+    ws = [Word(word=w, start=i * 0.5, end=i * 0.5 + 0.4, probability=0.9) for i, w in enumerate("a b c d e f".split())]
+    part = Transcript(text="A b c. D e f.", words=ws, segments=[
+        Segment(start=0.0, end=1.45, text="A b c."), Segment(start=1.45, end=3.0, text="D e f.")])
+    head = with_words(part, ws[:4])  # "d" kept of the second sentence
+    assert [s.text for s in head.segments] == ["A b c.", "d"] and head.segments[1].end == ws[3].end
+    assert head.segments[1].start == 1.45 and head.text == "A b c. d"
+    tail = with_words(part, ws[1:])
+    assert [s.text for s in tail.segments] == ["b c", "D e f."] and tail.segments[0].start == ws[1].start
+    assert with_words(part, ws[4:]).segments == [Segment(start=2.0, end=3.0, text="e f")]

@@ -309,15 +309,14 @@ class WhisperTranscriber:
                     continue
                 kept = list(s.words or [])
                 text = s.text.strip()
+                cut = len(kept)
                 if reason == "loop":
                     looped = True
                     cut = loop_start([token(w.word) for w in kept])
                     if cut is None or barely_heard(kept[:cut]):
                         continue
-                    kept = kept[:cut]
-                    text = " ".join(w.word.strip() for w in kept)
-                cut = unheard_tail(kept)
-                if cut < len(kept):  # a sentence said again over no audio
+                cut = unheard_tail(kept[:cut])  # a sentence said again over no audio
+                if cut < len(kept):
                     if cut == 0:
                         continue
                     kept = kept[:cut]

@@ -172,14 +172,7 @@ class IncrementalTranscriber:
         between = (part.words[n - 1].end + part.words[n].start) / 2
         cut = quietest_point(audio, int((between + 0.1) * SAMPLE_RATE), span_s=0.2)
         cut = max(int(part.words[n - 1].end * SAMPLE_RATE), min(cut, int(part.words[n].start * SAMPLE_RATE)))
-        kept = part.words[:n]
-        segments = [seg.model_copy(update={"end": min(seg.end, kept[-1].end)})
-                    for seg in part.segments if seg.start < kept[-1].end]
-        if segments:
-            words = " ".join(w.word for w in kept if w.start >= segments[-1].start - 0.01)
-            segments[-1] = segments[-1].model_copy(update={"text": words.replace(" -", "-")})
-        text = " ".join(seg.text for seg in segments if seg.text).strip()
-        return part.model_copy(update={"words": kept, "segments": segments, "text": text}), cut
+        return with_words(part, part.words[:n]), cut
 
     def _transcribe(self, audio: np.ndarray, start: int, end: int) -> None:
         self._add(self._decode(audio, start, end))
@@ -283,17 +276,26 @@ def drop_repeated_start(part: Transcript, previous: str, least: int = 3, most: i
     k = next((k for k in range(min(len(before), len(mine), most), least - 1, -1) if mine[:k] == before[-k:]), 0)
     if not k:
         return part
-    words = part.words[index[k - 1] + 1:]
-    if not words:
-        return part.model_copy(update={"words": [], "segments": [], "text": ""})
+    return with_words(part, part.words[index[k - 1] + 1:])
+
+
+def with_words(part: Transcript, words: list[Word]) -> Transcript:
+    """``part`` cut down to ``words``, a run of its own words: a segment that lost words is
+    rewritten from the ones left in it (its start or end moved to them), an empty one dropped."""
     segments = []
     for seg in part.segments:
-        inside = [w for w in words if seg.start - 0.01 <= w.start <= seg.end + 0.01]
-        if not inside:
+        def inside(ws: list[Word], seg: Segment = seg) -> list[Word]:
+            return [w for w in ws if seg.start - 0.01 <= w.start <= seg.end + 0.01]
+
+        had, left = inside(part.words), inside(words)
+        if not left:
             continue
-        if seg.start < words[0].start - 0.01:  # the segment held dropped words: rewrite it
-            seg = seg.model_copy(update={"start": inside[0].start,
-                                         "text": " ".join(w.word for w in inside).replace(" -", "-")})
+        if len(left) < len(had):
+            seg = seg.model_copy(update={
+                "start": seg.start if left[0] is had[0] else left[0].start,
+                "end": seg.end if left[-1] is had[-1] else left[-1].end,
+                "text": " ".join(w.word for w in left).replace(" -", "-"),
+            })
         segments.append(seg)
     text = " ".join(seg.text for seg in segments if seg.text).strip()
     return part.model_copy(update={"words": words, "segments": segments, "text": text})

@@ -152,7 +152,8 @@ class Listener:
     def get_answer(self, request: AnswerRequest) -> Answer:
         path = Path(request.session_dir) / request.audio_name
         view = _LiveView(self.live, self.console)
-        inc = (IncrementalTranscriber(self.transcriber, request.language, context=request.context or None,
+        context = request.context or None
+        inc = (IncrementalTranscriber(self.transcriber, request.language, context=context,
                                       on_text=lambda t: (setattr(view, "text", t), request.on_partial(t)))
                if self.incremental else None)
         if inc is not None:
@@ -207,7 +208,7 @@ class Listener:
                     return Answer(no_speech=True, audio_file=request.audio_name, timings=timings)
                 view.state = "transcribing"
                 view.update(-100, force=True)
-                transcript = self._transcribe(ep, inc, request.language, request.context or None)
+                transcript = self._transcribe(ep, inc, request.language, context)
         except BaseException:
             if inc is not None:
                 inc.close()
