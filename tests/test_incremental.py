@@ -157,6 +157,131 @@ def test_a_pause_during_an_advance_is_transcribed_at_once():
     assert full.text.split() == [w for w, _, _ in script]
 
 
+class Gated(ScriptedTranscriber):
+    """Each decode waits for ``gate`` (set it to let decodes run)."""
+
+    def __init__(self, words):
+        super().__init__(words)
+        self.gate, self.started = threading.Event(), threading.Event()
+
+    def transcribe(self, audio, language="auto", *, offset=0.0, **kw):
+        self.started.set()
+        self.gate.wait(10)
+        return super().transcribe(audio, language, offset=offset, **kw)
+
+
+def wait_for(check, what: str) -> None:
+    for _ in range(250):
+        if check():
+            return
+        threading.Event().wait(0.02)
+    raise AssertionError(what)
+
+
+SCRIPT = [(f"w{i}", 0.3 + i * 0.5, 0.7 + i * 0.5) for i in range(8)]  # w5 ends at 3.2 s
+
+
+@pytest.mark.parametrize("decoded_first", [True, False])
+def test_a_tentative_chunk_confirmed_by_the_pause_is_decoded_once(decoded_first):
+    stt = Gated(SCRIPT)
+    inc = IncrementalTranscriber(stt, "en")
+    audio = np.zeros(5 * RATE, np.float32)
+    gap = int(3.25 * RATE)
+    inc.tentative(audio, gap)  # a gap after w5
+    assert stt.started.wait(3) and inc.text == ""  # decoding at once, nothing kept yet
+    if decoded_first:
+        stt.gate.set()
+        wait_for(lambda: len(stt.calls) == 1, "the tentative chunk was not decoded")
+        assert inc.text == "" and not inc.idle  # decoded, held until the pause confirms it
+    inc.settle(audio, gap)  # the pause: same point
+    stt.gate.set()
+    wait_for(lambda: inc.text, "the confirmed chunk was not kept")
+    assert inc.text.split() == [f"w{i}" for i in range(6)]
+    assert stt.calls == [(0.0, 3.25)]  # decoded once, not again at the pause
+    full = inc.finish(audio, 5 * RATE)
+    assert full.text.split() == [w for w, _, _ in SCRIPT]
+    assert stt.calls[1][0] == pytest.approx(3.25)
+
+
+def test_a_tentative_chunk_is_dropped_when_speech_goes_on():
+    stt = Gated(SCRIPT)
+    inc = IncrementalTranscriber(stt, "en")
+    audio = np.zeros(5 * RATE, np.float32)
+    inc.tentative(audio, int(1.75 * RATE))  # a gap after w2
+    assert stt.started.wait(3)
+    inc.retract()  # speech resumed
+    assert inc.settled == 0 and inc.idle
+    inc.tentative(audio, int(3.25 * RATE))  # refused: the dropped decode still holds a worker
+    assert inc.settled == 0
+    stt.gate.set()
+    wait_for(lambda: len(stt.calls) == 1, "the dropped decode never ended")
+    threading.Event().wait(0.1)
+    assert inc.text == ""  # its words are not kept
+    inc.settle(audio, int(3.25 * RATE))  # the real pause, later
+    full = inc.finish(audio, 5 * RATE)
+    assert full.text.split() == [w for w, _, _ in SCRIPT]  # every word once
+    assert stt.calls[1:] == [(0.0, 3.25), (3.25, 5.0)]
+
+
+def test_a_pause_at_another_point_replaces_the_tentative_chunk():
+    stt = Gated(SCRIPT)
+    stt.gate.set()
+    inc = IncrementalTranscriber(stt, "en")
+    audio = np.zeros(5 * RATE, np.float32)
+    inc.tentative(audio, int(1.75 * RATE))
+    wait_for(lambda: len(stt.calls) == 1, "the tentative chunk was not decoded")
+    inc.settle(audio, int(3.25 * RATE))  # speech went on briefly, the pause came later
+    full = inc.finish(audio, 5 * RATE)
+    assert full.text.split() == [w for w, _, _ in SCRIPT]
+    assert stt.calls == [(0.0, 1.75), (0.0, 3.25), (3.25, 5.0)]
+
+
+def test_an_answer_ended_at_the_gap_keeps_the_tentative_chunk():
+    stt = Gated(SCRIPT)
+    inc = IncrementalTranscriber(stt, "en")
+    audio = np.zeros(5 * RATE, np.float32)
+    inc.tentative(audio, int(3.25 * RATE))
+    assert stt.started.wait(3)
+    threading.Timer(0.2, stt.gate.set).start()
+    full = inc.finish(audio, int(3.4 * RATE))  # ended without a pause event (Enter, length cap)
+    assert full.text.split() == [f"w{i}" for i in range(6)]
+    assert stt.calls == [(0.0, 3.25)]  # the tail after the gap is too short to decode
+
+
+def test_a_gap_during_an_advance_starts_the_tentative_chunk_at_once():
+    script = [(f"w{i}", 0.3 + i * 0.5, 0.7 + i * 0.5) for i in range(12)]
+    gate, started = threading.Event(), threading.Event()
+
+    class FirstCallSlow(ScriptedTranscriber):
+        def transcribe(self, audio, language="auto", *, offset=0.0, **kw):
+            if not started.is_set():
+                started.set()
+                gate.wait(10)
+            return super().transcribe(audio, language, offset=offset, **kw)
+
+    stt = FirstCallSlow(script)
+    inc = IncrementalTranscriber(stt, "en")
+    audio = np.zeros(7 * RATE, np.float32)
+    inc.advance(audio, int(4.5 * RATE))
+    assert started.wait(3)
+    inc.tentative(audio, int(5.3 * RATE))  # a gap after w9 while the advance is decoded
+    wait_for(lambda: len(stt.calls) == 1, "the tentative chunk waited for the advance")
+    assert stt.calls == [(0.0, 5.3)]
+    inc.settle(audio, int(5.3 * RATE))
+    assert inc.text.split() == [f"w{i}" for i in range(10)]
+    gate.set()
+    full = inc.finish(audio, 7 * RATE)
+    assert full.text.split() == [w for w, _, _ in script]
+
+
+def test_no_tentative_chunk_before_the_language_is_known():
+    stt = Gated(SCRIPT)
+    stt.gate.set()
+    inc = IncrementalTranscriber(stt, "auto")
+    inc.tentative(np.zeros(5 * RATE, np.float32), int(3.25 * RATE))
+    assert inc.settled == 0 and stt.calls == []
+
+
 def test_a_chunk_that_starts_by_repeating_the_text_before_it_loses_the_repeat():
     def part(*words, at=5.0):
         ws = [Word(word=w, start=at + i * 0.3, end=at + i * 0.3 + 0.25, probability=0.9) for i, w in enumerate(words)]

@@ -11,6 +11,12 @@ transcribes what is pending while the candidate goes on talking, keeps the words
 least ``HOLDBACK_S`` before ``upto`` (Whisper heard what followed them) and moves the settled
 point to the quietest moment between the last kept word and the next, so the tail left for
 the end of the answer stays short.
+
+At a short gap (0.1 s of silence) the answer may be over. ``tentative(audio, upto)`` starts
+decoding the audio up to the gap at once, as the chunk that the pause detector would settle
+there 0.1 s later (and after its turn model has run): ``settle()`` at the same point keeps it,
+``retract()`` drops it when speech goes on. Chunks stay cut where they were; only the last one
+starts sooner.
 """
 
 from __future__ import annotations
@@ -52,6 +58,9 @@ class IncrementalTranscriber:
         self._advance_to: int | None = None
         self._advancing = False  # the background thread is working on an advance() request
         self._gen = 0  # a thread whose generation is older has been abandoned (see _abandon)
+        self._provisional: int | None = None  # settled point before a tentative chunk
+        self._held: Transcript | None = None  # a tentative chunk decoded before it was kept
+        self._orphans: list[threading.Thread] = []  # abandoned threads, maybe still decoding
         self.chunks = 0
         self.clock: Callable[[], float] | None = None
         self.last_chunk: tuple[float, float] | None = None  # (clock at start, seconds of audio)
@@ -63,9 +72,11 @@ class IncrementalTranscriber:
         self._thread.start()
 
     def _abandon(self) -> None:
-        """Called with the lock held while an advance() is being decoded and speech has
-        stopped: its audio belongs to the chunk that ends at the pause, decoded at once by a
-        new thread (on Whisper's second worker, the other core) instead of after it."""
+        """Called with the lock held while a decode is no longer wanted as it is: an advance()
+        when speech has stopped (its audio belongs to the chunk that ends at the pause, decoded
+        at once on Whisper's second worker, the other core, instead of after it), or a
+        tentative chunk when speech goes on. The old thread ends on its own, its result dropped."""
+        self._orphans = [t for t in self._orphans if t.is_alive()] + [self._thread]
         self._gen += 1
         self._busy = self._advancing = False
 
@@ -115,8 +126,14 @@ class IncrementalTranscriber:
         """Everything before sample ``upto`` of ``audio`` (the recording so far) is final.
 
         Ignored while less than ``min_s`` seconds are pending (short chunks lose context).
+        A tentative chunk that ends at ``upto`` is kept as it is.
         """
         with self._cv:
+            if self._provisional is not None:
+                if upto == self._settled:
+                    self._confirm()
+                    return
+                self._retract()
             self._audio = audio
             if upto - self._settled >= min_s * SAMPLE_RATE and upto > self._settled:
                 self._settled = upto
@@ -125,25 +142,70 @@ class IncrementalTranscriber:
                     self._start_thread()
                 self._cv.notify_all()
 
+    def tentative(self, audio: np.ndarray, upto: int) -> None:
+        """Speech may have ended at sample ``upto``: decode the audio pending up to there at once
+        (see the module docstring); an advance() being decoded is abandoned, as a pause would.
+        Only when no settled chunk is being decoded or waiting, the language is known, at least
+        ``MIN_CHUNK_S`` is pending and no abandoned decode still runs (it holds one of Whisper's
+        two workers until it ends)."""
+        with self._cv:
+            if (self._closed or (self._busy and not self._advancing) or self._settled > self._done
+                    or self._advance_to is not None or self.language is None
+                    or upto - self._done < MIN_CHUNK_S * SAMPLE_RATE
+                    or any(t.is_alive() for t in self._orphans)):
+                return
+            if self._advancing:
+                self._abandon()
+                self._start_thread()
+            self._audio = audio
+            self._provisional = self._settled
+            self._settled = upto
+            self._cv.notify_all()
+
+    def retract(self) -> None:
+        """Speech went on: the tentative chunk, if any, is not a chunk."""
+        with self._cv:
+            self._retract()
+
+    def _retract(self) -> None:
+        if self._provisional is None:
+            return
+        if self._busy:  # still decoding: it runs to its end on its own and is dropped
+            self._abandon()
+            self._start_thread()
+        self._settled, self._provisional, self._held = self._provisional, None, None
+
+    def _confirm(self) -> None:
+        self._provisional = None
+        if self._held is not None:
+            self._add(self._held)
+            self._held = None
+            self._done = self._settled
+            self._cv.notify_all()
+
+    def _pending(self) -> bool:
+        """Settled audio that still has to be decoded."""
+        return self._settled > self._done and self._held is None
+
     def _run(self, gen: int) -> None:
         while True:
             with self._cv:
-                while (gen == self._gen and not self._closed and self._settled <= self._done
+                while (gen == self._gen and not self._closed and not self._pending()
                        and self._advance_to is None):
                     self._cv.wait()
-                if gen != self._gen or (self._closed and self._settled <= self._done):
+                if gen != self._gen or (self._closed and not self._pending()):
                     return
                 partial = self._settled <= self._done  # an advance() request
                 start = self._done
                 end = self._advance_to if partial else self._settled
                 audio, self._advance_to, self._busy = self._audio, None, True
                 self._advancing = partial
-            kept = None
+            part = None
             try:
                 if partial:
-                    kept, end = self._settled_part(audio, start, end)
+                    part, end = self._settled_part(audio, start, end)
                 else:
-                    self._transcribe(audio, start, end)
+                    part = self._decode(audio, start, end)
             except Exception as exc:  # noqa: BLE001 - surfaced by finish()
                 with self._cv:
                     if gen == self._gen:
@@ -152,8 +214,12 @@ class IncrementalTranscriber:
                 if gen != self._gen:  # abandoned: its audio is transcribed by another call
                     return
                 self._advancing = False
-                if kept is not None:
-                    self._add(kept)
+                if not partial and self._provisional is not None and part is not None:
+                    self._held, self._busy = part, False  # kept once settle() confirms it
+                    self._cv.notify_all()
+                    continue
+                if part is not None:
+                    self._add(part)
                 self._done = max(self._done, end)
                 self._settled = max(self._settled, self._done)
                 self._busy = False
@@ -211,6 +277,9 @@ class IncrementalTranscriber:
         decoded here at once (on the transcriber's second worker, the other CPU core)."""
         end = len(audio) if end is None else min(end, len(audio))
         with self._cv:
+            if self._provisional is not None and self._settled <= end:
+                self._confirm()  # the answer did end at the gap
+            self._retract()  # (no-op once confirmed)
             self._audio = audio
             while (self._busy and not self._advancing) or (not self._busy and self._settled > self._done):
                 self._cv.wait()

@@ -88,8 +88,11 @@ def settle_on(events, ep: Endpointer, inc: IncrementalTranscriber) -> None:
             inc.skip_to(max(0, ev.sample - int(0.3 * SAMPLE_RATE)))
         elif ev.kind == "pause":  # cut just after the last voiced block
             inc.settle(ep.all_audio(), ev.sample + CUT_PAD)
-        elif ev.kind == "gap":
+        elif ev.kind == "gap":  # a chunk if enough is pending, else maybe the answer's end
             inc.settle(ep.all_audio(), ev.sample + CUT_PAD, min_s=GAP_CHUNK_S)
+            inc.tentative(ep.all_audio(), ev.sample + CUT_PAD)
+        elif ev.kind == "resume":
+            inc.retract()
     if ep.speaking and ep.samples - inc.settled >= ADVANCE_S * SAMPLE_RATE and inc.idle:
         inc.advance(ep.all_audio(), ep.samples)
     if ep.speaking and ep.samples - inc.settled >= FORCE_CHUNK_S * SAMPLE_RATE:
