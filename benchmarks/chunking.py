@@ -67,7 +67,8 @@ QUESTIONS = {"en": "Explain the bias-variance tradeoff.",
 def run(stt, vad, audio: np.ndarray, language: str, force_s: float, gap_s: float, beam: int,
         advance_s: float = 3.0, holdback_s: float = 1.0, context: str | None = None):
     """Feed ``audio`` (a finished answer); returns the transcript, the last piece's seconds,
-    the wall time from the end of speech to the transcript, and the number of chunks."""
+    the wall time from the end of speech to the transcript, the number of chunks and when the
+    last piece began decoding (seconds after the end of speech)."""
     from voice_interviewer.audio import incremental, listener
     from voice_interviewer.audio.endpoint import EndpointConfig, Endpointer
     from voice_interviewer.audio.incremental import IncrementalTranscriber
@@ -88,7 +89,7 @@ def run(stt, vad, audio: np.ndarray, language: str, force_s: float, gap_s: float
         events = ep.feed(x[i:i + BLOCK])
         listener.settle_on(events, ep, inc)
         if i + BLOCK < realtime_from:  # before: transcription keeps pace, as it does live
-            while inc._busy or inc._settled > inc._done:
+            while inc.working:
                 time.sleep(0.002)
             next_block = time.perf_counter()
         else:
@@ -101,7 +102,8 @@ def run(stt, vad, audio: np.ndarray, language: str, force_s: float, gap_s: float
     result = inc.finish(full, end)
     lag = time.perf_counter() - t_end
     last_s = inc.last_chunk[1] if inc.last_chunk else 0.0
-    return result.text, last_s, lag, inc.chunks
+    begun = inc.last_chunk[0] - t_end if inc.last_chunk else None
+    return result.text, last_s, lag, inc.chunks, begun
 
 
 def main() -> None:
@@ -127,23 +129,24 @@ def main() -> None:
     print(f"{len(data)} answers, {sum(len(a) for _, a, _ in data) / RATE / len(data):.1f} s mean "
           f"({sum(lang == 'es' for lang, _, _ in data)} es)\n")
     print(f"{'force:gap:beam:advance':>22} {'WER en':>7} {'WER es':>7} {'chunks':>7} {'last piece s p50':>17} "
-          f"{'speech end→text p50':>20} {'p95':>6}")
+          f"{'speech end→text p50':>20} {'p95':>6} {'last begun p50':>15}")
     out = []
     for setting in args.settings.split(","):
         force_s, gap_s, beam, advance_s, holdback_s = (float(v) for v in (setting + ":1").split(":")[:5])
         rows = []
         for lang, audio, ref in data:
-            text, last_s, lag, chunks = run(stt, vad, audio, lang, force_s, gap_s, int(beam), advance_s, holdback_s,
+            text, last_s, lag, chunks, begun = run(stt, vad, audio, lang, force_s, gap_s, int(beam), advance_s, holdback_s,
                                             QUESTIONS[lang] if args.question else None)
             rows.append({"language": lang, "ref": normalise(ref), "hyp": normalise(text),
-                         "last_s": last_s, "lag": lag, "chunks": chunks})
+                         "last_s": last_s, "lag": lag, "chunks": chunks, "begun": begun})
         wer = {lang: jiwer.wer([r["ref"] for r in rows if r["language"] == lang],
                                [r["hyp"] for r in rows if r["language"] == lang]) for lang in ("en", "es")}
         lags = sorted(r["lag"] for r in rows if r["lag"] is not None)
         p95 = statistics.quantiles(lags, n=20, method="inclusive")[-1] if len(lags) > 1 else lags[0]
         print(f"{setting:>22} {wer['en']:>7.3f} {wer['es']:>7.3f} "
               f"{statistics.mean(r['chunks'] for r in rows):>7.1f} "
-              f"{statistics.median(r['last_s'] for r in rows):>17.2f} {statistics.median(lags):>20.2f} {p95:>6.2f}",
+              f"{statistics.median(r['last_s'] for r in rows):>17.2f} {statistics.median(lags):>20.2f} {p95:>6.2f} "
+              f"{statistics.median(r['begun'] for r in rows if r['begun'] is not None):>15.2f}",
               flush=True)
         out.append({"setting": setting, "wer": wer, "rows": rows})
     if args.json:

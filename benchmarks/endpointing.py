@@ -93,7 +93,7 @@ def run(vad, turn, config, audio: np.ndarray, lead: int, stt=None, language: str
         if inc is not None:
             settle_on(events, ep, inc)
             t = time.perf_counter()
-            while inc._busy or inc._pending():  # as if transcription kept pace
+            while inc.working:  # as if transcription kept pace
                 time.sleep(0.005)
             if any(e.kind == "pause" for e in events):
                 pause_wait = time.perf_counter() - t

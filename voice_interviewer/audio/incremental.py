@@ -112,6 +112,13 @@ class IncrementalTranscriber:
         with self._cv:
             return not self._busy and self._settled <= self._done and self._advance_to is None
 
+    @property
+    def working(self) -> bool:
+        """A decode is running or settled audio waits for one (a decoded tentative chunk
+        waiting to be confirmed does not count)."""
+        with self._cv:
+            return self._busy or self._pending()
+
     def advance(self, audio: np.ndarray, upto: int) -> None:
         """Speech goes on past ``upto`` without a pause: transcribe what is pending and keep
         the words that are safely before ``upto`` (see the module docstring)."""
