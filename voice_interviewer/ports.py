@@ -49,7 +49,7 @@ class AnswerRequest:
     audio_name: str  # e.g. "turn-01.wav", relative to session_dir
     context: str = ""  # what the interviewer just said (the question), a hint for speech recognition
     on_listening: Callable[[], None] = field(default=lambda: None)
-    # called with the partial transcript while the candidate is still speaking
+    # called with the transcript so far when the candidate pauses (the answer may be over)
     on_partial: Callable[[str], None] = field(default=lambda text: None)
 
 

@@ -157,7 +157,7 @@ class Listener:
         view = _LiveView(self.live, self.console)
         context = request.context or None
         inc = (IncrementalTranscriber(self.transcriber, request.language, context=context,
-                                      on_text=lambda t: (setattr(view, "text", t), request.on_partial(t)))
+                                      on_text=lambda t: setattr(view, "text", t))
                if self.incremental else None)
         if inc is not None:
             inc.clock = self.clock
@@ -195,6 +195,8 @@ class Listener:
                                 view.state = "pause"
                         if inc is not None:
                             settle_on(events, ep, inc)
+                            if inc.text and any(ev.kind == "pause" for ev in events):
+                                request.on_partial(inc.text)  # maybe the end: the judge may start
                         if self.push_to_talk and ep.done is not None and ep.done.reason != "max_length":
                             ep.done = None  # push-to-talk: only Enter (or the length cap) ends it
                         if ep.done is not None or stop.is_set():
