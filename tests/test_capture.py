@@ -128,9 +128,12 @@ def test_thinking_pause_mid_sentence_is_one_answer(make_listener, mic, tmp_path,
     else:  # real speech: "... ocupados asistiendo a" + 2 s + "otros vendedores ..."
         wav, reference = spanish_pause_clip(tmp_path / "es_pause.wav")
     play = Playback(mic, wav)
-    answer = make_listener().get_answer(request(tmp_path, play))
+    req, partials = request(tmp_path, play), []
+    req.on_partial = partials.append  # the text so far, offered to the judge at pauses
+    answer = make_listener().get_answer(req)
     play.thread.join(timeout=30)
     assert answer.language == language
+    assert partials and answer.text.startswith(partials[-1]) and len(partials[-1]) < len(answer.text)
     # espeak-ng's "weight decay" often comes back as "wait the case": a looser bound for it
     assert wer(reference, answer.text) <= (0.6 if language == "en" else 0.4), answer.text
     last_word = normalise(reference).split()[-1]
