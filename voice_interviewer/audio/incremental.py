@@ -134,12 +134,15 @@ class IncrementalTranscriber:
         """Everything before sample ``upto`` of ``audio`` (the recording so far) is final.
 
         Ignored while less than ``min_s`` seconds are pending (short chunks lose context).
-        A tentative chunk that ends at ``upto`` is kept as it is.
+        A tentative chunk that ends at ``upto`` is kept as it is; one shorter than ``min_s``
+        stays tentative: it is the answer's last piece if the answer ends here (``finish()``),
+        and dropped if speech goes on.
         """
         with self._cv:
             if self._provisional is not None:
                 if upto == self._settled:
-                    self._confirm()
+                    if upto - self._provisional >= min_s * SAMPLE_RATE:
+                        self._confirm()
                     return
                 self._retract()
             self._audio = audio

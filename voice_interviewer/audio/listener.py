@@ -24,6 +24,7 @@ from .endpoint import EndpointConfig, Endpointer, SileroVAD, TurnModel, load_end
 from .incremental import IncrementalTranscriber, quietest_point
 
 GAP_CHUNK_S = 6.0  # a short gap inside speech settles a chunk once this much is pending
+PAUSE_CHUNK_S = 2.0  # a pause settles a chunk once this much is pending (shorter ones lose context)
 ADVANCE_S = 4.0  # speech running this long past the settled point is transcribed as it goes on
 FORCE_CHUNK_S = 10.0  # speech with no gap at all is cut at its quietest point past this
 QUIET_SEARCH_S = 2.0  # ... searched for in this much audio before the newest 0.3 s
@@ -87,7 +88,7 @@ def settle_on(events, ep: Endpointer, inc: IncrementalTranscriber) -> None:
         if ev.kind == "speech_start":
             inc.skip_to(max(0, ev.sample - int(0.3 * SAMPLE_RATE)))
         elif ev.kind == "pause":  # cut just after the last voiced block
-            inc.settle(ep.all_audio(), ev.sample + CUT_PAD)
+            inc.settle(ep.all_audio(), ev.sample + CUT_PAD, min_s=PAUSE_CHUNK_S)
         elif ev.kind == "gap":  # a chunk if enough is pending, else maybe the answer's end
             inc.settle(ep.all_audio(), ev.sample + CUT_PAD, min_s=GAP_CHUNK_S)
             inc.tentative(ep.all_audio(), ev.sample + CUT_PAD)
