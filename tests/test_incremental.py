@@ -288,6 +288,26 @@ def test_partial_text_is_reported_while_speaking_and_the_final_text_only_by_fini
     assert full.text == "w0 w1 w2 w3 w4 w5"
 
 
+def test_a_tentative_chunk_too_short_for_the_pause_stays_tentative():
+    stt = Gated(SCRIPT)
+    stt.gate.set()
+    inc = IncrementalTranscriber(stt, "en")
+    audio = np.zeros(5 * RATE, np.float32)
+    inc.tentative(audio, int(1.75 * RATE))  # 1.75 s: after w2
+    inc.settle(audio, int(1.75 * RATE), min_s=2.0)  # the pause: too short to be a chunk
+    wait_for(lambda: len(stt.calls) == 1, "the tentative chunk was not decoded")
+    threading.Event().wait(0.05)
+    assert inc.text == ""  # not kept yet
+    inc.retract()  # speech goes on: it joins the next chunk
+    inc.settle(audio, int(3.25 * RATE), min_s=2.0)
+    wait_for(lambda: inc.text, "the next chunk was not decoded")
+    assert inc.text.split() == [f"w{i}" for i in range(6)] and stt.calls[-1] == (0.0, 3.25)
+    inc.tentative(audio, int(4.75 * RATE))  # the last words, 1.5 s
+    inc.settle(audio, int(4.75 * RATE), min_s=2.0)  # stays tentative ...
+    full = inc.finish(audio, int(4.9 * RATE))  # ... and is the last piece when the answer ends
+    assert full.text.split() == [w for w, _, _ in SCRIPT] and stt.calls[-1] == (3.25, 4.75)
+
+
 def test_no_tentative_chunk_before_the_language_is_known():
     stt = Gated(SCRIPT)
     stt.gate.set()
