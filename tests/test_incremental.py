@@ -47,6 +47,31 @@ def wait_idle(inc: IncrementalTranscriber) -> None:
     raise AssertionError("the transcriber never became idle")
 
 
+class FirstCallSlow(ScriptedTranscriber):
+    """The first decode waits for ``gate``."""
+
+    def __init__(self, words):
+        super().__init__(words)
+        self.gate, self.started = threading.Event(), threading.Event()
+
+    def transcribe(self, audio, language="auto", *, offset=0.0, **kw):
+        if not self.started.is_set():
+            self.started.set()
+            self.gate.wait(10)
+        return super().transcribe(audio, language, offset=offset, **kw)
+
+
+def advance_in_flight():
+    """12 words over 7 s, an advance() of the first 4.5 s being decoded (until stt.gate is set)."""
+    script = [(f"w{i}", 0.3 + i * 0.5, 0.7 + i * 0.5) for i in range(12)]
+    stt = FirstCallSlow(script)
+    inc = IncrementalTranscriber(stt, "en")
+    audio = np.zeros(7 * RATE, np.float32)
+    inc.advance(audio, int(4.5 * RATE))
+    assert stt.started.wait(3)
+    return script, stt, inc, audio
+
+
 def test_advance_keeps_the_words_heard_before_the_holdback_and_cuts_between_words():
     script = [(f"w{i}", 0.3 + i * 0.5, 0.7 + i * 0.5) for i in range(12)]  # word, start, end
     stt = ScriptedTranscriber(script)
@@ -131,21 +156,8 @@ def test_finish_does_not_wait_for_an_advance_still_running():
 
 
 def test_a_pause_during_an_advance_is_transcribed_at_once():
-    script = [(f"w{i}", 0.3 + i * 0.5, 0.7 + i * 0.5) for i in range(12)]
-    gate, started = threading.Event(), threading.Event()
-
-    class FirstCallSlow(ScriptedTranscriber):
-        def transcribe(self, audio, language="auto", *, offset=0.0, **kw):
-            if not started.is_set():
-                started.set()
-                gate.wait(10)
-            return super().transcribe(audio, language, offset=offset, **kw)
-
-    stt = FirstCallSlow(script)
-    inc = IncrementalTranscriber(stt, "en")
-    audio = np.zeros(7 * RATE, np.float32)
-    inc.advance(audio, int(4.5 * RATE))
-    assert started.wait(3)
+    script, stt, inc, audio = advance_in_flight()
+    gate = stt.gate
     inc.settle(audio, int(5.3 * RATE))  # the speaker pauses after w9 (ends 5.2 s)
     for _ in range(150):
         if inc.text:
@@ -249,21 +261,8 @@ def test_an_answer_ended_at_the_gap_keeps_the_tentative_chunk():
 
 
 def test_a_gap_during_an_advance_starts_the_tentative_chunk_at_once():
-    script = [(f"w{i}", 0.3 + i * 0.5, 0.7 + i * 0.5) for i in range(12)]
-    gate, started = threading.Event(), threading.Event()
-
-    class FirstCallSlow(ScriptedTranscriber):
-        def transcribe(self, audio, language="auto", *, offset=0.0, **kw):
-            if not started.is_set():
-                started.set()
-                gate.wait(10)
-            return super().transcribe(audio, language, offset=offset, **kw)
-
-    stt = FirstCallSlow(script)
-    inc = IncrementalTranscriber(stt, "en")
-    audio = np.zeros(7 * RATE, np.float32)
-    inc.advance(audio, int(4.5 * RATE))
-    assert started.wait(3)
+    script, stt, inc, audio = advance_in_flight()
+    gate = stt.gate
     inc.tentative(audio, int(5.3 * RATE))  # a gap after w9 while the advance is decoded
     wait_for(lambda: len(stt.calls) == 1, "the tentative chunk waited for the advance")
     assert stt.calls == [(0.0, 5.3)]
