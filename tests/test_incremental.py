@@ -273,20 +273,6 @@ def test_a_gap_during_an_advance_starts_the_tentative_chunk_at_once():
     assert full.text.split() == [w for w, _, _ in script]
 
 
-def test_partial_text_is_reported_while_speaking_and_the_final_text_only_by_finish():
-    seen: list[str] = []
-    stt = Gated(SCRIPT)
-    stt.gate.set()
-    inc = IncrementalTranscriber(stt, "en", on_text=seen.append)
-    audio = np.zeros(5 * RATE, np.float32)
-    inc.settle(audio, int(1.75 * RATE))  # a pause after w2
-    wait_for(lambda: seen, "the partial text was not reported")
-    inc.tentative(audio, int(3.25 * RATE))  # the answer's last words, decoded as it ends
-    full = inc.finish(audio, int(3.4 * RATE))
-    assert seen == ["w0 w1 w2"]  # a prefetch on the final text would only delay the judge
-    assert full.text == "w0 w1 w2 w3 w4 w5"
-
-
 def test_a_tentative_chunk_too_short_for_the_pause_stays_tentative():
     stt = Gated(SCRIPT)
     stt.gate.set()

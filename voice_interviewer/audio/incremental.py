@@ -61,7 +61,6 @@ class IncrementalTranscriber:
         self._provisional: int | None = None  # settled point before a tentative chunk
         self._held: Transcript | None = None  # a tentative chunk decoded before it was kept
         self._orphans: list[threading.Thread] = []  # abandoned threads, maybe still decoding
-        self._finishing = False  # finish() was called: the next text is the final one
         self.chunks = 0
         self.clock: Callable[[], float] | None = None
         self.last_chunk: tuple[float, float] | None = None  # (clock at start, seconds of audio)
@@ -270,9 +269,7 @@ class IncrementalTranscriber:
         part = drop_repeated_start(part, self.text)
         self._parts.append(part)
         self.chunks += 1
-        # partial text only: work started on the final text (a judge's prefetch) would only
-        # delay the work that the caller of finish() is about to do with it
-        if self.on_text and not self._finishing:
+        if self.on_text:
             self.on_text(self.text)
 
     def _prompt(self) -> str | None:
@@ -290,7 +287,6 @@ class IncrementalTranscriber:
         decoded here at once (on the transcriber's second worker, the other CPU core)."""
         end = len(audio) if end is None else min(end, len(audio))
         with self._cv:
-            self._finishing = True
             if self._provisional is not None and self._settled <= end:
                 self._confirm()  # the answer did end at the gap
             self._retract()  # (no-op once confirmed)
