@@ -13,12 +13,18 @@ import contextlib
 import os
 import pathlib
 import shlex
+import signal
 import subprocess
 import sys
 import threading
 import time
 
 import pytest
+
+# A suite started in the background (``nohup make test &``) inherits an ignored SIGINT, and so
+# would every program it starts: the Ctrl-C tests could never interrupt them. A handled signal
+# is reset to its default in a child, so the children start able to take Ctrl-C.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 VIRTUAL_MIC = os.environ.get(
     "VIRTUAL_MIC", str(pathlib.Path(__file__).resolve().parents[2] / "shared" / "audio" / "virtual-mic")
