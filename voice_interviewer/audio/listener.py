@@ -90,8 +90,9 @@ def settle_on(events, ep: Endpointer, inc: IncrementalTranscriber) -> None:
         elif ev.kind == "pause":  # cut just after the last voiced block
             inc.settle(ep.all_audio(), ev.sample + CUT_PAD, min_s=PAUSE_CHUNK_S)
         elif ev.kind == "gap":  # a chunk if enough is pending, else maybe the answer's end
-            inc.settle(ep.all_audio(), ev.sample + CUT_PAD, min_s=GAP_CHUNK_S)
-            inc.tentative(ep.all_audio(), ev.sample + CUT_PAD)
+            audio = ep.all_audio()
+            inc.settle(audio, ev.sample + CUT_PAD, min_s=GAP_CHUNK_S)
+            inc.tentative(audio, ev.sample + CUT_PAD)
         elif ev.kind == "resume":
             inc.retract()
     if ep.speaking and ep.samples - inc.settled >= ADVANCE_S * SAMPLE_RATE and inc.idle:
