@@ -327,3 +327,22 @@ def test_a_part_cut_down_to_some_words_rewrites_only_the_segments_that_lost_word
     tail = with_words(part, ws[1:])
     assert [s.text for s in tail.segments] == ["b c", "D e f."] and tail.segments[0].start == ws[1].start
     assert with_words(part, ws[4:]).segments == [Segment(start=2.0, end=3.0, text="e f")]
+
+
+def test_the_listener_starts_a_tentative_chunk_at_a_gap_and_drops_it_when_speech_resumes():
+    from types import SimpleNamespace
+
+    from voice_interviewer.audio.endpoint import Event
+    from voice_interviewer.audio.listener import CUT_PAD, settle_on
+
+    stt = Gated(SCRIPT)
+    inc = IncrementalTranscriber(stt, "en")
+    audio = np.zeros(5 * RATE, np.float32)
+    ep = SimpleNamespace(all_audio=lambda: audio, speaking=False, samples=int(3.4 * RATE))
+    gap = int(3.2 * RATE)  # 0.1 s after w5
+    settle_on([Event("gap", gap)], ep, inc)
+    assert stt.started.wait(3) and inc.settled == gap + CUT_PAD  # decoding before the pause
+    ep.speaking = True
+    settle_on([Event("resume", int(3.3 * RATE))], ep, inc)
+    assert inc.settled == 0  # speech went on: not a chunk
+    stt.gate.set()
