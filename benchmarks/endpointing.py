@@ -10,18 +10,24 @@ audio is fed block by block through the real ``Endpointer`` (silero VAD + Smart 
 listener does, and each policy is scored:
 
 - delay: seconds from the last voiced block to the decision (audio time), plus the time the
-  decision's model calls took on this CPU; only over answers that were not cut early;
-- cut rate: answers ended before the speech after the pause (or a finished clip's last word).
+  decision's model calls took on this CPU; over the answers not cut early that end where a
+  sentence ends (four English clips stop mid-sentence in their source, where waiting is right:
+  benchmarks/data/clip_endings.json; the last column counts how many of those waited);
+- cut rate: answers ended before the speech after the pause (or a finished clip's last word);
+- text ready: when the answer's transcript is ready (the decision, or the decode of its last
+  piece if later), for the policies that transcribe.
 
 Policies: silence-only at 0.3 / 1.0 / 3.0 s, and the turn model (end after 0.3 s when it says
-complete, 3.0 s otherwise) at thresholds 0.5–0.95, at 0.95 with 0.2–0.5 s end silence (the
-listener's default: 0.95 and 0.4 s) and at 0.5 with a 0.8 s end silence, and
-"turn + text" (off in the listener), where the incremental transcript up to the pause must
-also read as finished (real Whisper base chunks; the time the decision waits for the chunk's
-transcription, less the 0.1 s of silence it runs in, is added to the delay). ``--through-mic`` is left to transcript_latency.py; this script
-needs no audio device and runs in a few minutes.
+complete, 3.0 s otherwise) at thresholds 0.5–0.95, at 0.95 with 0.2–0.5 s end silence and at
+0.5 with a 0.8 s end silence, and "+ text" (the listener's default: 0.95, 0.4 s and text),
+where the transcript up to the pause must also read as finished: real Whisper base chunks cut
+as the listener cuts them, the last one started at the 0.1 s gap; the decision waits for it,
+and the time its decode took on this CPU (transcription is done between blocks here, as if it
+kept pace) is counted from the silence it started in. ``--through-mic`` is left to
+transcript_latency.py; this script needs no audio device and runs in ~15 minutes.
+``--report out.json`` prints the summary of a saved run again.
 
-    .venv/bin/python benchmarks/endpointing.py [--json out.json]
+    .venv/bin/python benchmarks/endpointing.py [--json out.json] [--only TEXT] [--report out.json]
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SHARED", ROOT.parent / "shared"))
 RATE = 16000
 BLOCK = 512
+ENDINGS = json.loads((ROOT / "benchmarks" / "data" / "clip_endings.json").read_text())["clips"]
 
 
 def clips() -> list[tuple[str, str, np.ndarray]]:
@@ -75,16 +82,20 @@ def mid_clause_cut(stt, x: np.ndarray, language: str) -> int | None:
     return int(max(gaps)[1] * RATE)
 
 
-def run(vad, turn, config, audio: np.ndarray, lead: int, stt=None, language: str = "en"):
+def run(vad, turn, config, audio: np.ndarray, lead: int, stt=None, language: str = "en",
+        text: bool = False):
+    """Feed the answer block by block; returns the endpointer, the seconds the decision waited
+    for model calls, and the silence (s) at which the transcript of the answer up to the end
+    would be ready in real time (None without ``stt``)."""
     from voice_interviewer.audio.endpoint import Endpointer
     from voice_interviewer.audio.incremental import IncrementalTranscriber
     from voice_interviewer.audio.listener import settle_on
 
     inc = IncrementalTranscriber(stt, language) if stt is not None else None
-    ep = Endpointer(vad, turn, config, text_check=inc.sounds_finished if inc else None)
+    ep = Endpointer(vad, turn, config, text_check=inc.sounds_finished if inc and text else None)
     model_time = 0.0
     x = np.concatenate([np.zeros(lead, np.float32), audio, np.zeros(4 * RATE, np.float32)])
-    pause_wait = 0.0
+    ready_at = None
     for i in range(0, len(x) - BLOCK + 1, BLOCK):
         t, predicted = time.perf_counter(), len(ep.turn_probabilities)
         events = ep.feed(x[i:i + BLOCK])
@@ -95,22 +106,66 @@ def run(vad, turn, config, audio: np.ndarray, lead: int, stt=None, language: str
             t = time.perf_counter()
             while inc.working:  # as if transcription kept pace
                 time.sleep(0.005)
-            if any(e.kind == "pause" for e in events):
-                pause_wait = time.perf_counter() - t
+            waited = time.perf_counter() - t
+            if any(e.kind == "resume" for e in events):
+                ready_at = None
+            if any(e.kind in ("gap", "pause") for e in events):  # a decode started in this silence
+                ready_at = max(ready_at or 0.0, ep.silence_s() + waited)
         if ep.done:
             break
     if inc is not None:
         inc.close()
-        if ep.done and ep.done.reason == "complete":
-            model_time += max(0.0, pause_wait - (config.end_silence_s - config.check_after_s))
-    return ep, model_time
+    return ep, model_time, ready_at
+
+
+KINDS = ("pause", "mid-clause")
+
+
+def ends_sentence(answer: str) -> bool:
+    clip = answer.split("+")[0]
+    return ENDINGS.get(clip, {"ends_sentence": True})["ends_sentence"]  # espeak: whole sentences
+
+
+def report(rows: list[dict]) -> None:
+    """Delay over the answers not cut that end where a sentence ends (a clip stopped
+    mid-sentence is not a finished answer: waiting there is right, see clip_endings.json); cut
+    rates over every answer of the kind."""
+    policies = list(dict.fromkeys(r["policy"] for r in rows))
+    first = [r for r in rows if r["policy"] == policies[0]]
+    clips = {r["answer"].split("+")[0] for r in first}
+    print(f"{len(first)} answers: " + ", ".join(
+        f"{sum(r['kind'] == k for r in first)} {k}" for k in ("finished", *KINDS))
+        + f" ({len(clips)} clips, {sum(not ends_sentence(c) for c in clips)} of them stop mid-sentence)\n")
+    print(f"{'policy':<30} {'delay mean':>10} {'delay p50':>9} {'cut (quietest)':>15} "
+          f"{'cut (mid-clause)':>17} {'cut (finished)':>15} {'text ready p50':>15} {'mid-sentence ends':>18}")
+    for label in policies:
+        sel = [r for r in rows if r["policy"] == label]
+        kept = [r for r in sel if not r["cut"] and r["delay_s"] is not None]
+        ok = [r["delay_s"] for r in kept if ends_sentence(r["answer"])]
+        ready = [r["text_ready_s"] for r in kept if ends_sentence(r["answer"]) and r.get("text_ready_s") is not None]
+        waited = [r for r in sel if r["kind"] == "finished" and not ends_sentence(r["answer"])]
+        rate = {k: [r["cut"] for r in sel if r["kind"] == k] for k in ("finished", *KINDS)}
+        print(f"{label:<30} {np.mean(ok):>9.2f}s {np.median(ok):>8.2f}s "
+              f"{np.mean(rate['pause']):>14.0%} {np.mean(rate['mid-clause']):>16.0%} "
+              f"{np.mean(rate['finished']):>14.0%} "
+              + (f"{np.median(ready):>14.2f}s" if ready else f"{'–':>15}")
+              + f" {sum(r['reason'] == 'pause_limit' for r in waited):>10}/{len(waited)} wait")
+        for language in ("en", "es"):
+            parts = []
+            for k in KINDS:
+                lp = [r for r in sel if r["kind"] == k and r["language"] == language]
+                parts.append(f"{k} {sum(r['cut'] for r in lp)}/{len(lp)}")
+            print(f"{'':<4}{language}: cut at " + ", ".join(parts))
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--json", type=Path)
     ap.add_argument("--only", help="run only the policies whose label contains this text")
+    ap.add_argument("--report", type=Path, help="print the summary of a saved --json run")
     args = ap.parse_args()
+    if args.report:
+        return report(json.loads(args.report.read_text()))
     sys.path.insert(0, str(ROOT))
     from voice_interviewer.audio.endpoint import EndpointConfig, load_endpointer_models
 
@@ -128,10 +183,13 @@ def main() -> None:
         "turn p>=0.9 0.3/3.0 s": (EndpointConfig(turn_threshold=0.9, end_silence_s=0.3), turn),
         "turn p>=0.95 0.3/3.0 s": (EndpointConfig(turn_threshold=0.95, end_silence_s=0.3), turn),
         "turn p>=0.95 0.2/3.0 s": (EndpointConfig(turn_threshold=0.95, end_silence_s=0.2), turn),
-        "turn p>=0.95 0.4/3.0 s": (EndpointConfig(turn_threshold=0.95, end_silence_s=0.4), turn),
+        "turn p>=0.95 0.4/3.0 s": (EndpointConfig(turn_threshold=0.95, end_silence_s=0.4), turn, stt),
         "turn p>=0.95 0.5/3.0 s": (EndpointConfig(turn_threshold=0.95, end_silence_s=0.5), turn),
         "turn p>=0.5 0.8/3.0 s": (EndpointConfig(turn_threshold=0.5, end_silence_s=0.8), turn),
-        "turn + text 0.3/3.0 s": (EndpointConfig(turn_threshold=0.5, end_silence_s=0.3), turn, stt),
+        "turn p>=0.95 0.4/3.0 s + text": (EndpointConfig(turn_threshold=0.95), turn, stt, True),
+        "turn p>=0.9 0.4/3.0 s + text": (EndpointConfig(turn_threshold=0.9), turn, stt, True),
+        "turn p>=0.8 0.4/3.0 s + text": (EndpointConfig(turn_threshold=0.8), turn, stt, True),
+        "turn p>=0.5 0.4/3.0 s + text": (EndpointConfig(turn_threshold=0.5), turn, stt, True),
     }
     if args.only:
         policies = {k: v for k, v in policies.items() if args.only in k}
@@ -151,7 +209,7 @@ def main() -> None:
     rows = []
     for label, (config, model, *text) in policies.items():
         for name, lang, kind, audio, must_hear in answers:
-            ep, model_time = run(vad, model, config, audio, lead, text[0] if text else None, lang)
+            ep, model_time, ready_at = run(vad, model, config, audio, lead, *text[:1], lang, *text[1:])
             heard_until = (ep.last_voiced_end or 0) - lead
             # cut: the answer ended before speech that was still to come
             if kind != "finished":
@@ -160,30 +218,18 @@ def main() -> None:
                 rest = audio[max(0, heard_until + RATE // 10):]
                 cut = len(rest) > RATE // 2 and float(np.abs(rest).max()) > 0.05
             delay = (ep.done.sample - ep.last_voiced_end) / RATE + model_time if ep.done else None
+            if delay is not None and text[1:] and ep.done.reason == "complete" and ready_at is not None:
+                # the decision waited for the transcript up to the pause, at most text_wait_s
+                delay = max(delay, min(ready_at, config.text_wait_s))
+            # the answer's transcript is ready when both the decision and its last piece are
+            text_ready = None if delay is None or ready_at is None else max(delay, ready_at)
             rows.append({"policy": label, "answer": name, "language": lang, "kind": kind,
                          "cut": bool(cut), "delay_s": None if delay is None else round(delay, 3),
                          "reason": ep.done.reason if ep.done else None,
+                         "text_ready_s": None if text_ready is None else round(text_ready, 3),
                          "turn_probabilities": [round(p, 3) for p in ep.turn_probabilities],
                          "text_verdicts": ep.text_verdicts})
-    kinds = ("pause", "mid-clause")
-    print(f"{len(answers)} answers: "
-          + ", ".join(f"{sum(a[2] == k for a in answers)} {k}" for k in ("finished", *kinds))
-          + f" ({len({a[0].split('+')[0] for a in answers})} clips)\n")
-    print(f"{'policy':<22} {'delay mean':>10} {'delay p50':>9} {'cut (quietest)':>15} "
-          f"{'cut (mid-clause)':>17} {'cut (finished)':>15}")
-    for label in policies:
-        sel = [r for r in rows if r["policy"] == label]
-        ok = [r["delay_s"] for r in sel if not r["cut"] and r["delay_s"] is not None]
-        rate = {k: [r["cut"] for r in sel if r["kind"] == k] for k in ("finished", *kinds)}
-        print(f"{label:<22} {np.mean(ok):>9.2f}s {np.median(ok):>8.2f}s "
-              f"{np.mean(rate['pause']):>14.0%} {np.mean(rate['mid-clause']):>16.0%} "
-              f"{np.mean(rate['finished']):>14.0%}")
-        for language in ("en", "es"):
-            parts = []
-            for k in kinds:
-                lp = [r for r in sel if r["kind"] == k and r["language"] == language]
-                parts.append(f"{k} {sum(r['cut'] for r in lp)}/{len(lp)}")
-            print(f"{'':<4}{language}: cut at " + ", ".join(parts))
+    report(rows)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
 

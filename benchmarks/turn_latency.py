@@ -13,8 +13,10 @@ question 1) and the peak RSS of the interview process and of its speech worker.
 
 ``--voice human`` plays real recorded speech instead: the clips of ../shared/speech in the
 session language, 0.3 s apart, in a different order for each answer (so answers end on
-different clips), repeated when one language has fewer seconds than asked. The turn model
-hears a human's final cadence there; espeak-ng's flat voice rarely sounds finished to it.
+different clips), repeated when one language has fewer seconds than asked, and going on past
+the length until a clip that ends a sentence (benchmarks/data/clip_endings.json: four English
+clips stop mid-sentence in their source). The turn model hears a human's final cadence there;
+espeak-ng's flat voice rarely sounds finished to it.
 
 Needs the virtual microphone (``../shared/audio/virtual-mic``) and the prepared models.
 Uses its own VIRTUAL_MIC_DIR so it does not disturb other runs.
@@ -80,8 +82,7 @@ def make_wav(text: str, language: str, path: Path) -> float:
     subprocess.run(["espeak-ng", "-v", voice, "-s", str(WPM), "-w", str(raw), text], check=True)
     subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(path)], check=True)
     raw.unlink()
-    out = subprocess.run(["soxi", "-D", str(path)], capture_output=True, text=True, check=True)
-    return float(out.stdout)
+    return speech_span(path)
 
 
 def human_answer(language: str, seconds: float, rotate: int, path: Path) -> float:
@@ -93,13 +94,26 @@ def human_answer(language: str, seconds: float, rotate: int, path: Path) -> floa
     subprocess.run(["sox", "-n", "-r", "16000", "-c", "1", "-b", "16", str(gap), "trim", "0", "0.3"], check=True)
     files: list[str] = []
     total, i = 0.0, 0
-    while total < seconds:
+    endings = json.loads((ROOT / "benchmarks" / "data" / "clip_endings.json").read_text())["clips"]
+    last_ends = False
+    while total < seconds or not last_ends:  # an answer ends where a sentence ends
         clip = clips[i % len(clips)]
+        last_ends = endings[clip["file"]]["ends_sentence"]
         files += [str(speech / clip["file"]), str(gap)]
         total += clip["seconds"] + 0.3
         i += 1
     subprocess.run(["sox", *files[:-1], "-r", "16000", "-c", "1", "-b", "16", str(path)], check=True)
-    return total - 0.3
+    return speech_span(path)
+
+
+def speech_span(path: Path) -> float:
+    """Seconds from the first to the last loud sample of a WAV: the speech that was played."""
+    import numpy as np
+    import soundfile as sf
+
+    x, rate = sf.read(str(path), dtype="float32")
+    loud = np.flatnonzero(np.abs(x) > 0.05)
+    return float(loud[-1] - loud[0]) / rate if len(loud) else 0.0
 
 
 def rss_kb(pid: int, field: str = "VmHWM") -> int:
@@ -173,6 +187,15 @@ def run_session(qids, wavs, language, stt_model, work: Path, env: dict) -> dict 
     }
 
 
+def ended_early(turn: dict) -> bool:
+    """The answer was declared over more than a second before the played speech ended (the
+    clips' own silence at their ends is well under that)."""
+    tm = turn["timings"]
+    if tm.get("speech_start") is None or tm.get("speech_end") is None or "played_s" not in turn:
+        return False
+    return tm["speech_end"] - tm["speech_start"] < turn["played_s"] - 1.0
+
+
 def pct(values: list[float], q: float) -> float | None:
     if not values:
         return None
@@ -209,19 +232,21 @@ def main() -> None:
             for length in lengths:
                 work = Path(tmp) / f"{int(length)}s"
                 work.mkdir()
-                wavs = []
+                wavs, played = [], []
                 for i, qid in enumerate(qids):
                     wavs.append(work / f"answer-{i + 1}.wav")
                     if args.voice == "human":
-                        human_answer(args.language, length, i * 2 + 1, wavs[-1])
+                        played.append(human_answer(args.language, length, i * 2 + 1, wavs[-1]))
                         continue
                     text = answer_text(bank.get(qid).model_answer.get(args.language), length)
-                    make_wav(text, args.language, wavs[-1])
+                    played.append(make_wav(text, args.language, wavs[-1]))
                 print(f"answers of ~{length:.0f} s: running {len(qids)} turns …", file=sys.stderr, flush=True)
                 res = run_session(qids, wavs, args.language, args.stt_model, work, env)
                 if res is None:
                     continue
                 res["length_s"] = length
+                for t, seconds in zip(res["turns"], played):
+                    t["played_s"] = round(seconds, 2)
                 results.append(res)
     finally:
         vm("stop")
@@ -247,6 +272,10 @@ def main() -> None:
     if all_waits:
         print(f"all answers: wait p50 {pct(all_waits, 50):.2f} s, p95 {pct(all_waits, 95):.2f} s "
               f"(n={len(all_waits)}); RSS is interview process + speech worker")  # fmt: skip
+        whole = [t["timings"]["wait"] for r in results for t in r["turns"]
+                 if t["timings"].get("wait") is not None and not ended_early(t)]
+        print(f"answers heard to their end: {len(whole)} of {len(all_waits)}"
+              + (f", their wait p50 {pct(whole, 50):.2f} s, p95 {pct(whole, 95):.2f} s" if whole else ""))
     for res in results:
         for t in res["turns"]:
             tm = t["timings"]
@@ -254,7 +283,9 @@ def main() -> None:
             if tm.get("last_chunk_start") is not None and tm.get("speech_end") is not None:
                 last = (f", last piece {tm['last_chunk_s']:.1f} s of audio begun "
                         f"{tm['last_chunk_start'] - tm['speech_end']:+.2f} s after speech end")
-            print(f"  {res['length_s']:.0f}s turn {t['index']}: heard {len(t['answer'].split())} words, "
+            heard = (tm["speech_end"] - tm["speech_start"]) if tm.get("speech_start") is not None else 0.0
+            print(f"  {res['length_s']:.0f}s turn {t['index']}: heard {len(t['answer'].split())} words "
+                  f"({heard:.1f} of {t.get('played_s', 0):.1f} s{', ended early' if ended_early(t) else ''}), "
                   f"score {t['score']}, wait {tm.get('wait')}{last}", file=sys.stderr)  # fmt: skip
     if args.json:
         args.json.write_text(json.dumps(results, indent=1, default=str))

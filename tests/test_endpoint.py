@@ -163,7 +163,7 @@ def test_voice_again_after_a_pause_never_ends_the_answer():
     ([True], "complete", 0.4),  # text reads finished: the quick end stands
     ([False], "pause_limit", 3.0),  # text trails off: wait for the long limit
     ([None] * 15 + [True], "complete", 0.9),  # text late: waited for while it is coming
-    ([None] * 1000, "complete", 1.0),  # text never ready: not awaited past text_wait_s
+    ([None] * 1000, "complete", EndpointConfig().text_wait_s),  # never ready: not awaited past text_wait_s
 ])
 def test_text_check_confirms_or_vetoes_the_quick_end(verdicts, reason, silence_s):
     asked = []
@@ -186,7 +186,9 @@ def test_text_check_confirms_or_vetoes_the_quick_end(verdicts, reason, silence_s
     ("First, we split the data,", "en", False),
     ("It depends on the.", "en", False),
     ("Usaría validación cruzada para elegirlo.", "es", True),
-    ("Su llamada es la primera en línea y será.", "es", False),
+    ("Su llamada es la primera en línea y la.", "es", False),
+    ("Had he married, he might have been more respectable than he was.", "en", True),
+    ("Por eso.", "es", True),
     ("Primero dividimos los datos en", "es", False),
     ("", "en", None),
 ])

@@ -293,6 +293,23 @@ def test_a_tentative_chunk_too_short_for_the_pause_stays_tentative():
     assert full.text.split() == [w for w, _, _ in SCRIPT] and stt.calls[-1] == (3.25, 4.75)
 
 
+def test_the_text_check_reads_the_tentative_chunk_once_it_is_decoded():
+    words = ["Overfitting", "is", "memorising", "noise.", "And", "the"]
+    stt = Gated([(w, 0.3 + i * 0.5, 0.7 + i * 0.5) for i, w in enumerate(words)])
+    inc = IncrementalTranscriber(stt, "en")
+    audio = np.zeros(4 * RATE, np.float32)
+    inc.tentative(audio, int(2.25 * RATE))  # a gap after "noise."
+    assert stt.started.wait(3)
+    assert inc.sounds_finished(int(2.2 * RATE)) is None  # still being decoded
+    stt.gate.set()
+    wait_for(lambda: inc.sounds_finished(int(2.2 * RATE)) is not None, "the verdict never came")
+    assert inc.sounds_finished(int(2.2 * RATE)) is True and inc.text == ""  # read, not kept
+    inc.retract()  # speech went on
+    inc.tentative(audio, int(3.25 * RATE))  # a gap after "the"
+    wait_for(lambda: inc.sounds_finished(int(3.2 * RATE)) is not None, "the verdict never came")
+    assert inc.sounds_finished(int(3.2 * RATE)) is False  # "... And the" trails off
+
+
 def test_no_tentative_chunk_before_the_language_is_known():
     stt = Gated(SCRIPT)
     stt.gate.set()

@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     end_silence_s: float = 0.4  # silence that ends an answer the turn model calls complete
     max_pause_s: float = 3.0  # longest thinking pause when the turn model says incomplete
     turn_threshold: float = Field(0.95, ge=0.0, le=1.0)  # turn-model probability for a quick end
+    # a quick end also needs the transcript up to the pause to read as finished (no trailing
+    # comma or "and"); it waits for the last piece's text, which the reply needs anyway
+    end_text_check: bool = True
     min_answer_s: float = 1.0
     max_answer_s: float = 180.0
     no_speech_timeout_s: float = 8.0

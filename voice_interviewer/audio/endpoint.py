@@ -9,8 +9,9 @@ last ≤ 8 s of the answer and says whether the speaker sounds finished.
 
 Policy (all durations from settings): once speech has started, a pause of ``check_after_s``
 triggers one turn-model prediction. If it says complete (and the answer is at least
-``min_answer_s`` long) the answer ends when the silence reaches ``end_silence_s``; otherwise it
-ends only after ``max_pause_s`` of silence. ``max_answer_s`` caps the answer; no speech within
+``min_answer_s`` long) the answer ends when the silence reaches ``end_silence_s`` and, with a
+``text_check``, the transcript up to the pause reads as finished (waited for up to
+``text_wait_s``); otherwise it ends only after ``max_pause_s`` of silence. ``max_answer_s`` caps the answer; no speech within
 ``no_speech_timeout_s`` ends it as "no speech".
 """
 
@@ -94,7 +95,7 @@ class EndpointConfig(BaseModel):
     turn_threshold: float = 0.95
     pre_speech_s: float = 0.5  # audio before speech start given to the turn model
     use_turn_model: bool = True
-    text_wait_s: float = 1.0  # silence after which a transcript still not ready is not awaited
+    text_wait_s: float = 1.5  # silence after which a transcript still not ready is not awaited
 
     @classmethod
     def from_settings(cls, settings, **overrides) -> EndpointConfig:

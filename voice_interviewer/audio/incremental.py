@@ -98,11 +98,14 @@ class IncrementalTranscriber:
     def sounds_finished(self, upto: int) -> bool | None:
         """Whether the transcript up to sample ``upto`` reads as a finished thought; None while
         audio settled up to there is still being transcribed. Audio after the last settled
-        point (too short to be a chunk) is not waited for."""
+        point (too short to be a chunk) is not waited for. A tentative chunk counts once it is
+        decoded: it is the answer's last piece if the answer ends there."""
         with self._cv:
-            if self._done < min(upto, self._settled):
-                return None
             text = self.text
+            if self._held is not None:
+                text = f"{text} {self._held.text}".strip()
+            elif self._done < min(upto, self._settled):
+                return None
         verdict = sounds_finished(text, self.language)
         return True if verdict is None else verdict  # nothing said yet: no evidence either way
 

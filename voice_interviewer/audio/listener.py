@@ -115,7 +115,7 @@ class Listener:
         turn_model: TurnModel | None = None,
         use_turn_model: bool = True,
         incremental: bool = True,
-        text_cue: bool = False,
+        text_cue: bool | None = None,
         live: bool = True,
         console=None,
         wait_enter: Callable[[], None] = _stdin_enter,
@@ -144,9 +144,8 @@ class Listener:
         self.config = EndpointConfig.from_settings(settings, use_turn_model=use_turn_model)
         self.push_to_talk = bool(getattr(settings, "push_to_talk", False))
         self.incremental = incremental
-        # the transcript so far must also read as finished to end quickly; off by default:
-        # benchmarks/endpointing.py shows it adds more delay than it saves cut answers
-        self.text_cue = text_cue
+        # the transcript up to the pause must also read as finished to end quickly
+        self.text_cue = bool(getattr(settings, "end_text_check", False)) if text_cue is None else text_cue
         self.live = live
         self.console = console
         self.wait_enter = wait_enter

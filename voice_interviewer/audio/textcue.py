@@ -11,17 +11,15 @@ from __future__ import annotations
 import re
 
 OPEN_ENDINGS = ("...", "…", ",", "-", ":", ";")
-# words an answer does not end on: articles, prepositions, conjunctions, auxiliaries
+# words a sentence does not end on: articles, prepositions, conjunctions, possessives, fillers
+# (not verbs, pronouns or adverbs: "than he was.", "I think so.", "por eso." end sentences)
 OPEN_WORDS = {
-    "en": set("""a an the and or but because so that which who whose where when while if than
-        as of to in on at by for with from into about like um uh is are was were be been being
-        has have had do does did will would can could should must may might my your our their
-        its this these those then also very more most such either neither both not""".split()),
+    "en": set("""a an the and or but because that's whose while if than as of to in on at by
+        for with from into about like um uh my your our their very""".split()),
     "es": set("""el la los las un una unos unas y e o u pero porque que cual cuales quien donde
         cuando mientras si como de del al a en con por para sin sobre entre hacia desde hasta
-        mi mis tu tus su sus nuestro nuestra esta estos estas ese esa eso es son fue era
-        ha han he hay ser estar está están muy más menos tan también ni eh este pues o sea
-        sea será serán""".split()),
+        mi mis tu tus su sus nuestro nuestra nuestros nuestras ha han he muy tan ni eh este
+        pues""".split()),
 }
 _WORD = re.compile(r"[\w']+")
 
