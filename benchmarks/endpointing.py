@@ -209,7 +209,8 @@ def main() -> None:
     rows = []
     for label, (config, model, *text) in policies.items():
         for name, lang, kind, audio, must_hear in answers:
-            ep, model_time, ready_at = run(vad, model, config, audio, lead, *text[:1], lang, *text[1:])
+            ep, model_time, ready_at = run(vad, model, config, audio, lead, stt=text[0] if text else None,
+                                           language=lang, text=bool(text[1:]))
             heard_until = (ep.last_voiced_end or 0) - lead
             # cut: the answer ended before speech that was still to come
             if kind != "finished":
