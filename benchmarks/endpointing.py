@@ -92,7 +92,16 @@ def run(vad, turn, config, audio: np.ndarray, lead: int, stt=None, language: str
     from voice_interviewer.audio.listener import settle_on
 
     inc = IncrementalTranscriber(stt, language) if stt is not None else None
-    ep = Endpointer(vad, turn, config, text_check=inc.sounds_finished if inc and text else None)
+    read: list[str] = []  # the transcript each text check read
+
+    def check(sample: int) -> bool | None:
+        verdict = inc.sounds_finished(sample)
+        if verdict is not None:
+            read.append(inc.text_with_tentative)
+        return verdict
+
+    ep = Endpointer(vad, turn, config, text_check=check if inc and text else None)
+    ep.texts_read = read
     model_time = 0.0
     x = np.concatenate([np.zeros(lead, np.float32), audio, np.zeros(4 * RATE, np.float32)])
     ready_at = None
@@ -229,7 +238,8 @@ def main() -> None:
                          "reason": ep.done.reason if ep.done else None,
                          "text_ready_s": None if text_ready is None else round(text_ready, 3),
                          "turn_probabilities": [round(p, 3) for p in ep.turn_probabilities],
-                         "text_verdicts": ep.text_verdicts})
+                         "text_verdicts": ep.text_verdicts,
+                         "texts_read": [t[-60:] for t in getattr(ep, "texts_read", [])]})
     report(rows)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))

@@ -310,6 +310,31 @@ def test_the_text_check_reads_the_tentative_chunk_once_it_is_decoded():
     assert inc.sounds_finished(int(3.2 * RATE)) is False  # "... And the" trails off
 
 
+def test_a_sentence_said_again_beyond_the_prompt_is_kept():
+    first = "Regularization adds a penalty on the weights to the loss."
+    filler = " ".join(f"then I tuned parameter number {i} on the validation set." for i in range(6))
+
+    class Chunks(ScriptedTranscriber):
+        texts = [first, filler, first, filler[-80:]]
+
+        def transcribe(self, audio, language="auto", *, offset=0.0, **kw):
+            text = self.texts[len(self.calls)]
+            self.calls.append((offset, offset + len(audio) / RATE))
+            return Transcript(text=text, language=language,
+                              segments=[Segment(start=offset, end=offset + 1, text=text)])
+
+    inc = IncrementalTranscriber(Chunks([]), "en")
+    audio = np.zeros(12 * RATE, np.float32)
+    for upto in (3, 6, 9):
+        inc.settle(audio, upto * RATE)
+        wait_idle(inc)
+    assert inc.text.count(first) == 2  # said again after more than the prompt: speech, kept
+    inc.settle(audio, 12 * RATE)
+    wait_idle(inc)
+    assert inc.text.count(filler[-80:]) == 1  # the prompt's own words again: a copy, dropped
+    inc.close()
+
+
 def test_no_tentative_chunk_before_the_language_is_known():
     stt = Gated(SCRIPT)
     stt.gate.set()

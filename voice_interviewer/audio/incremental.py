@@ -84,6 +84,12 @@ class IncrementalTranscriber:
     def text(self) -> str:
         return " ".join(p.text for p in self._parts if p.text).strip()
 
+    @property
+    def text_with_tentative(self) -> str:
+        """The text so far and a decoded tentative chunk after it, if any."""
+        held = self._held
+        return f"{self.text} {held.text}".strip() if held is not None else self.text
+
     def skip_to(self, sample: int) -> None:
         """Audio before ``sample`` holds no speech: never transcribe it."""
         with self._cv:
@@ -101,11 +107,9 @@ class IncrementalTranscriber:
         point (too short to be a chunk) is not waited for. A tentative chunk counts once it is
         decoded: it is the answer's last piece if the answer ends there."""
         with self._cv:
-            text = self.text
-            if self._held is not None:
-                text = f"{text} {self._held.text}".strip()
-            elif self._done < min(upto, self._settled):
+            if self._held is None and self._done < min(upto, self._settled):
                 return None
+            text = self.text_with_tentative
         verdict = sounds_finished(text, self.language)
         return True if verdict is None else verdict  # nothing said yet: no evidence either way
 
@@ -268,7 +272,9 @@ class IncrementalTranscriber:
                                            beam_size=LIVE_BEAM)
 
     def _add(self, part: Transcript) -> None:
-        part = drop_copied_segments(part, f"{self.context or ''} {self.text}")
+        # only what Whisper was shown can be copied: a sentence said again later in a long
+        # answer, beyond the prompt, is speech
+        part = drop_copied_segments(part, f"{self.context or ''} {self._prompt() or ''}")
         part = drop_repeated_start(part, self.text)
         self._parts.append(part)
         self.chunks += 1
