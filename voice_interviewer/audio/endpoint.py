@@ -11,8 +11,8 @@ Policy (all durations from settings): once speech has started, a pause of ``chec
 triggers one turn-model prediction. If it says complete (and the answer is at least
 ``min_answer_s`` long) the answer ends when the silence reaches ``end_silence_s`` and, with a
 ``text_check``, the transcript up to the pause reads as finished (waited for up to
-``text_wait_s``); otherwise it ends only after ``max_pause_s`` of silence. ``max_answer_s`` caps the answer; no speech within
-``no_speech_timeout_s`` ends it as "no speech".
+``text_wait_s``); otherwise it ends only after ``max_pause_s`` of silence. ``max_answer_s``
+caps the answer; no speech within ``no_speech_timeout_s`` ends it as "no speech".
 """
 
 from __future__ import annotations
