@@ -85,8 +85,8 @@ def mid_clause_cut(stt, x: np.ndarray, language: str) -> int | None:
 def run(vad, turn, config, audio: np.ndarray, lead: int, stt=None, language: str = "en",
         text: bool = False):
     """Feed the answer block by block; returns the endpointer, the seconds the decision waited
-    for model calls, and the silence (s) at which the transcript of the answer up to the end
-    would be ready in real time (None without ``stt``)."""
+    for model calls, the silence (s) at which the transcript of the answer up to the end would
+    be ready in real time (None without ``stt``) and the transcripts the text checks read."""
     from voice_interviewer.audio.endpoint import Endpointer
     from voice_interviewer.audio.incremental import IncrementalTranscriber
     from voice_interviewer.audio.listener import settle_on
@@ -101,7 +101,6 @@ def run(vad, turn, config, audio: np.ndarray, lead: int, stt=None, language: str
         return verdict
 
     ep = Endpointer(vad, turn, config, text_check=check if inc and text else None)
-    ep.texts_read = read
     model_time = 0.0
     x = np.concatenate([np.zeros(lead, np.float32), audio, np.zeros(4 * RATE, np.float32)])
     ready_at = None
@@ -124,7 +123,7 @@ def run(vad, turn, config, audio: np.ndarray, lead: int, stt=None, language: str
             break
     if inc is not None:
         inc.close()
-    return ep, model_time, ready_at
+    return ep, model_time, ready_at, read
 
 
 KINDS = ("pause", "mid-clause")
@@ -218,8 +217,9 @@ def main() -> None:
     rows = []
     for label, (config, model, *text) in policies.items():
         for name, lang, kind, audio, must_hear in answers:
-            ep, model_time, ready_at = run(vad, model, config, audio, lead, stt=text[0] if text else None,
-                                           language=lang, text=bool(text[1:]))
+            ep, model_time, ready_at, read = run(vad, model, config, audio, lead,
+                                                 stt=text[0] if text else None, language=lang,
+                                                 text=bool(text[1:]))
             heard_until = (ep.last_voiced_end or 0) - lead
             # cut: the answer ended before speech that was still to come
             if kind != "finished":
@@ -239,7 +239,7 @@ def main() -> None:
                          "text_ready_s": None if text_ready is None else round(text_ready, 3),
                          "turn_probabilities": [round(p, 3) for p in ep.turn_probabilities],
                          "text_verdicts": ep.text_verdicts,
-                         "texts_read": [t[-60:] for t in getattr(ep, "texts_read", [])]})
+                         "texts_read": [t[-60:] for t in read]})
     report(rows)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
