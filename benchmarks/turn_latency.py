@@ -42,6 +42,9 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
+import soundfile as sf
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -108,9 +111,6 @@ def human_answer(language: str, seconds: float, rotate: int, path: Path) -> floa
 
 def speech_span(path: Path) -> float:
     """Seconds from the first to the last loud sample of a WAV: the speech that was played."""
-    import numpy as np
-    import soundfile as sf
-
     x, rate = sf.read(str(path), dtype="float32")
     loud = np.flatnonzero(np.abs(x) > 0.05)
     return float(loud[-1] - loud[0]) / rate if len(loud) else 0.0
