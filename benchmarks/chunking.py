@@ -43,7 +43,7 @@ def normalise(text: str) -> str:
 
 
 def answers(n: int, seed: int = 3) -> list[tuple[str, np.ndarray, str]]:
-    from voice_interviewer.stt import load_audio
+    from voice_interviewer.hearing.whisper import load_audio
 
     rows = [json.loads(line) for line in (SPEECH / "manifest.jsonl").read_text().splitlines() if line]
     by_lang: dict[str, list] = {}
@@ -69,9 +69,9 @@ def run(stt, vad, audio: np.ndarray, language: str, force_s: float, gap_s: float
     """Feed ``audio`` (a finished answer); returns the transcript, the last piece's seconds,
     the wall time from the end of speech to the transcript, the number of chunks and when the
     last piece began decoding (seconds after the end of speech)."""
-    from voice_interviewer.audio import incremental, listener
-    from voice_interviewer.audio.endpoint import EndpointConfig, Endpointer
-    from voice_interviewer.audio.incremental import IncrementalTranscriber
+    from voice_interviewer.hearing import incremental, listener
+    from voice_interviewer.hearing.endpoint import EndpointConfig, Endpointer
+    from voice_interviewer.hearing.incremental import IncrementalTranscriber
 
     listener.FORCE_CHUNK_S, listener.GAP_CHUNK_S, incremental.LIVE_BEAM = force_s, gap_s, beam
     listener.ADVANCE_S, incremental.HOLDBACK_S = advance_s, holdback_s
@@ -120,8 +120,8 @@ def main() -> None:
     args = ap.parse_args()
     import jiwer
 
-    from voice_interviewer.audio.endpoint import load_endpointer_models
-    from voice_interviewer.stt import WhisperTranscriber
+    from voice_interviewer.hearing.endpoint import load_endpointer_models
+    from voice_interviewer.hearing.whisper import WhisperTranscriber
 
     stt = WhisperTranscriber("base", progress=False)
     vad, _ = load_endpointer_models(turn=False, progress=False)

@@ -87,9 +87,9 @@ def run(vad, turn, config, audio: np.ndarray, lead: int, stt=None, language: str
     """Feed the answer block by block; returns the endpointer, the seconds the decision waited
     for model calls, the silence (s) at which the transcript of the answer up to the end would
     be ready in real time (None without ``stt``) and the transcripts the text checks read."""
-    from voice_interviewer.audio.endpoint import Endpointer
-    from voice_interviewer.audio.incremental import IncrementalTranscriber
-    from voice_interviewer.audio.listener import settle_on
+    from voice_interviewer.hearing.endpoint import Endpointer
+    from voice_interviewer.hearing.incremental import IncrementalTranscriber
+    from voice_interviewer.hearing.listener import settle_on
 
     inc = IncrementalTranscriber(stt, language) if stt is not None else None
     read: list[str] = []  # the transcript each text check read
@@ -175,9 +175,9 @@ def main() -> None:
     if args.report:
         return report(json.loads(args.report.read_text()))
     sys.path.insert(0, str(ROOT))
-    from voice_interviewer.audio.endpoint import EndpointConfig, load_endpointer_models
+    from voice_interviewer.hearing.endpoint import EndpointConfig, load_endpointer_models
 
-    from voice_interviewer.stt import WhisperTranscriber
+    from voice_interviewer.hearing.whisper import WhisperTranscriber
 
     vad, turn = load_endpointer_models(progress=False)
     stt = WhisperTranscriber("base", threads=1, progress=False)

@@ -38,7 +38,7 @@ from voice_interviewer.judging.llm import FUSION_WEIGHT, LLMJudge  # noqa: E402
 from voice_interviewer.judging.llm_client import Endpoint  # noqa: E402
 from voice_interviewer.judging.offline import OfflineJudge  # noqa: E402
 from voice_interviewer.judging.reference import question_from_reference  # noqa: E402
-from voice_interviewer.llm_server import LocalLLMServer, choose_threads, resolve_gguf  # noqa: E402
+from voice_interviewer.judging.llm_server import LocalLLMServer, choose_threads, resolve_gguf  # noqa: E402
 
 
 class TimedJudge:

@@ -27,7 +27,7 @@ from voice_interviewer.config import Settings  # noqa: E402
 from voice_interviewer.judging.llm import LLMJudge  # noqa: E402
 from voice_interviewer.judging.llm_client import Endpoint  # noqa: E402
 from voice_interviewer.judging.offline import OfflineJudge  # noqa: E402
-from voice_interviewer.llm_server import LocalLLMServer, choose_threads, resolve_gguf  # noqa: E402
+from voice_interviewer.judging.llm_server import LocalLLMServer, choose_threads, resolve_gguf  # noqa: E402
 
 
 def weak_answer(question, lang: str) -> str:

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SPEECH = ROOT.parent / "shared" / "speech" / "jfk.wav"
 sys.path.insert(0, str(ROOT))
 
-from voice_interviewer.models import DeliveryMetrics, KeyPointResult, Session, Turn  # noqa: E402
+from voice_interviewer.schema import DeliveryMetrics, KeyPointResult, Session, Turn  # noqa: E402
 from voice_interviewer.review.report import write_report  # noqa: E402
 from voice_interviewer.store import SessionStore  # noqa: E402
 

@@ -55,7 +55,7 @@ def worker(model: str, threads: int, max_clips: int | None, options: list[str]) 
     sys.path.insert(0, str(ROOT))
     import jiwer
 
-    from voice_interviewer.stt import WhisperTranscriber, load_audio
+    from voice_interviewer.hearing.whisper import WhisperTranscriber, load_audio
 
     rows = [json.loads(line) for line in (SHARED / "speech" / "manifest.jsonl").read_text().splitlines() if line]
     started = time.perf_counter()

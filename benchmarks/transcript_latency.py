@@ -108,10 +108,10 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     import jiwer
 
-    from voice_interviewer.audio.listener import Listener
+    from voice_interviewer.hearing.listener import Listener
     from voice_interviewer.config import Settings
     from voice_interviewer.ports import AnswerRequest
-    from voice_interviewer.stt import WhisperTranscriber
+    from voice_interviewer.hearing.whisper import WhisperTranscriber
 
     settings = Settings(stt_model=args.stt_model, stt_threads=args.threads, max_pause_s=1.5,
                         no_speech_timeout_s=10)

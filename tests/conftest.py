@@ -109,7 +109,7 @@ STT_DATA = pathlib.Path(__file__).resolve().parent / "data" / "stt"
 @pytest.fixture(scope="session")
 def whisper_transcriber():
     """Whisper base (multilingual), int8, 1 thread (the default), from the prepared model cache."""
-    from voice_interviewer.stt import WhisperTranscriber
+    from voice_interviewer.hearing.whisper import WhisperTranscriber
 
     return WhisperTranscriber("base", threads=1, progress=False)
 
@@ -117,7 +117,7 @@ def whisper_transcriber():
 @pytest.fixture(scope="session")
 def listening_models():
     """(silero VAD, Smart Turn v3) from the prepared model cache."""
-    from voice_interviewer.audio.endpoint import load_endpointer_models
+    from voice_interviewer.hearing.endpoint import load_endpointer_models
 
     return load_endpointer_models(progress=False)
 
@@ -126,7 +126,7 @@ def listening_models():
 def local_llm_server(tmp_path_factory):
     """SmolLM2-135M (from the prepared model cache) behind a llama.cpp server on 127.0.0.1."""
     from voice_interviewer.config import Settings
-    from voice_interviewer.llm_server import LocalLLMServer, resolve_gguf
+    from voice_interviewer.judging.llm_server import LocalLLMServer, resolve_gguf
 
     gguf = resolve_gguf("smollm2-135m", Settings().models_dir, progress=False)
     log = tmp_path_factory.mktemp("llm") / "server.log"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 from pathlib import Path
 
-from voice_interviewer.models import Answer, Judgement, Question, Timings
+from voice_interviewer.schema import Answer, Judgement, Question, Timings
 from voice_interviewer.ports import AnswerRequest
 
 

@@ -11,7 +11,7 @@ import subprocess
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from voice_interviewer.models import (
+from voice_interviewer.schema import (
     DeliveryMetrics,
     FollowUp,
     Judgement,

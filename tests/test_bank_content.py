@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 
 from voice_interviewer.bank import QuestionBank, bank_files, default_bank_dir, load_file
-from voice_interviewer.models import CATEGORIES, Question
+from voice_interviewer.schema import CATEGORIES, Question
 
 ARTICLE_IDS = (
     "bias-variance",

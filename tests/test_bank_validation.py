@@ -11,7 +11,7 @@ import pytest
 
 from voice_interviewer.bank import QuestionBank, load_file
 from voice_interviewer.errors import BankError, InterviewerError
-from voice_interviewer.models import FollowUp, KeyPoint, Localized, LocalizedTerms, Question
+from voice_interviewer.schema import FollowUp, KeyPoint, Localized, LocalizedTerms, Question
 
 
 def question_yaml(qid: str, category: str = "fundamentals", kp_ids: tuple[str, ...] = ("a", "b")) -> str:

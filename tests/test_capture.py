@@ -55,7 +55,7 @@ def envelope_correlation(ref: np.ndarray, rec: np.ndarray, frame: int = 160) -> 
 
 @pytest.fixture
 def make_listener(mic, whisper_transcriber, listening_models):
-    from voice_interviewer.audio.listener import Listener
+    from voice_interviewer.hearing.listener import Listener
 
     vad, turn = listening_models
 
@@ -199,7 +199,7 @@ def test_push_to_talk_ends_on_enter_not_on_a_pause(make_listener, mic, tmp_path)
 
 
 def test_unknown_input_device_is_one_clear_error(virtual_audio, whisper_transcriber):
-    from voice_interviewer.audio.listener import Listener
+    from voice_interviewer.hearing.listener import Listener
 
     with pytest.raises(DeviceError) as err:
         Listener(Settings(input_device="no-such-microphone"), transcriber=whisper_transcriber)

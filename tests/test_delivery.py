@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from voice_interviewer.delivery import LONG_PAUSE_S, measure
+from voice_interviewer.judging.delivery import LONG_PAUSE_S, measure
 
 
 def timed(text: str, step: float = 0.4, word_s: float = 0.3, gaps: dict[int, float] | None = None):

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from voice_interviewer.audio.endpoint import EndpointConfig, Endpointer
-from voice_interviewer.audio.features import fit_last_seconds, log_mel
-from voice_interviewer.modelfiles import package_dir
+from voice_interviewer.hearing.endpoint import EndpointConfig, Endpointer
+from voice_interviewer.hearing.features import fit_last_seconds, log_mel
+from voice_interviewer.weights import package_dir
 
 from stt_paths import SPEECH_DIR, STT_DATA, spanish_pause_clip
 
@@ -106,8 +106,8 @@ def test_features_match_the_reference_implementation():
 
 
 def test_incremental_drops_a_chunk_segment_copied_from_the_prompt():
-    from voice_interviewer.audio.incremental import drop_copied_segments
-    from voice_interviewer.stt import Segment, Transcript, Word
+    from voice_interviewer.hearing.incremental import drop_copied_segments
+    from voice_interviewer.hearing.whisper import Segment, Transcript, Word
 
     said = "He was not an ill disposed young man unless to be rather selfish is to be ill disposed."
     segs = [Segment(start=10, end=12, text="He might be rather selfish, is to be ill-disposed."),
@@ -193,13 +193,13 @@ def test_text_check_confirms_or_vetoes_the_quick_end(verdicts, reason, silence_s
     ("", "en", None),
 ])
 def test_text_cue_reads_trailing_clauses(text, language, expected):
-    from voice_interviewer.audio.textcue import sounds_finished
+    from voice_interviewer.hearing.textcue import sounds_finished
 
     assert sounds_finished(text, language) is expected
 
 
 def test_speech_without_pauses_is_cut_at_its_quietest_point():
-    from voice_interviewer.audio.listener import quietest_point
+    from voice_interviewer.hearing.listener import quietest_point
 
     rng = np.random.default_rng(1)
     audio = (rng.standard_normal(5 * RATE) * 0.3).astype(np.float32)
@@ -212,8 +212,8 @@ def test_speech_without_pauses_is_cut_at_its_quietest_point():
 def test_incremental_text_check_waits_for_the_settled_chunk():
     import threading
 
-    from voice_interviewer.audio.incremental import IncrementalTranscriber
-    from voice_interviewer.stt import Transcript
+    from voice_interviewer.hearing.incremental import IncrementalTranscriber
+    from voice_interviewer.hearing.whisper import Transcript
 
     release = threading.Event()
 
@@ -242,7 +242,7 @@ def test_incremental_text_check_waits_for_the_settled_chunk():
 
 
 def test_speech_without_a_gap_is_handed_over_after_ten_seconds():
-    from voice_interviewer.audio.listener import FORCE_CHUNK_S, settle_on
+    from voice_interviewer.hearing.listener import FORCE_CHUNK_S, settle_on
 
     class Recording:
         settled = 0

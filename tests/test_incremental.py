@@ -7,8 +7,8 @@ import threading
 import numpy as np
 import pytest
 
-from voice_interviewer.audio.incremental import HOLDBACK_S, IncrementalTranscriber, drop_repeated_start, with_words
-from voice_interviewer.stt import Segment, Transcript, Word, load_audio
+from voice_interviewer.hearing.incremental import HOLDBACK_S, IncrementalTranscriber, drop_repeated_start, with_words
+from voice_interviewer.hearing.whisper import Segment, Transcript, Word, load_audio
 
 from stt_paths import SPEECH_DIR
 
@@ -374,8 +374,8 @@ def test_a_part_cut_down_to_some_words_rewrites_only_the_segments_that_lost_word
 def test_the_listener_starts_a_tentative_chunk_at_a_gap_and_drops_it_when_speech_resumes():
     from types import SimpleNamespace
 
-    from voice_interviewer.audio.endpoint import Event
-    from voice_interviewer.audio.listener import CUT_PAD, settle_on
+    from voice_interviewer.hearing.endpoint import Event
+    from voice_interviewer.hearing.listener import CUT_PAD, settle_on
 
     stt = Gated(SCRIPT)
     inc = IncrementalTranscriber(stt, "en")

@@ -6,7 +6,7 @@ import pytest
 from voice_interviewer.bank import QuestionBank
 from voice_interviewer.interview import Interview, reaction_text
 from voice_interviewer.judging.offline import OfflineJudge
-from voice_interviewer.models import Answer, Judgement, KeyPointResult, Session
+from voice_interviewer.schema import Answer, Judgement, KeyPointResult, Session
 from voice_interviewer.store import SessionStore
 
 from fakes import FakeClock, FakeJudge, FakeSpeaker, ScriptedAnswers

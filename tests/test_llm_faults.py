@@ -18,8 +18,8 @@ import pytest
 
 from voice_interviewer.config import Settings
 from voice_interviewer.judging.llm import LLMJudge
-from voice_interviewer.llm_server import free_port
-from voice_interviewer.models import FollowUp, Judgement, KeyPoint, KeyPointResult, Localized, LocalizedTerms, Question
+from voice_interviewer.judging.llm_server import free_port
+from voice_interviewer.schema import FollowUp, Judgement, KeyPoint, KeyPointResult, Localized, LocalizedTerms, Question
 
 from llm_fault_server import FaultServer
 

@@ -20,7 +20,7 @@ from voice_interviewer.judging.llm_parse import (
     parse_grade,
     redact,
 )
-from voice_interviewer.llm_server import LocalLLMServer, choose_threads, resolve_gguf
+from voice_interviewer.judging.llm_server import LocalLLMServer, choose_threads, resolve_gguf
 from voice_interviewer.prompts import fence_answer, render
 
 IDS = ["bias", "variance"]

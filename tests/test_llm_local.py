@@ -176,10 +176,10 @@ def test_score_batch_with_llm_scorer_gives_valid_lines(local_llm_server, tmp_pat
 
 def test_server_child_exits_when_its_parent_is_killed(tmp_path):
     from voice_interviewer.config import Settings as _S
-    from voice_interviewer.llm_server import resolve_gguf
+    from voice_interviewer.judging.llm_server import resolve_gguf
 
     gguf = resolve_gguf("smollm2-135m", _S().models_dir, progress=False)
-    code = ("import sys, time; from pathlib import Path; from voice_interviewer.llm_server import LocalLLMServer\n"
+    code = ("import sys, time; from pathlib import Path; from voice_interviewer.judging.llm_server import LocalLLMServer\n"
             f"s = LocalLLMServer(Path({str(gguf)!r}), threads=1); s.start(); print(s.proc.pid, flush=True); time.sleep(600)")
     parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
                               env={**os.environ, "PYTHONPATH": str(ROOT)})

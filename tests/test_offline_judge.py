@@ -25,7 +25,7 @@ from voice_interviewer.judging.calibration import (
 from voice_interviewer.judging.guards import find_injections, remove_spans
 from voice_interviewer.judging.offline import OfflineJudge, Signals, combine
 from voice_interviewer.judging.reference import question_from_reference
-from voice_interviewer.models import Judgement
+from voice_interviewer.schema import Judgement
 
 MINI_BANK = Path(__file__).parent / "data" / "mini-bank.yaml"
 

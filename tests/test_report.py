@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from review_fixture import build_session
-from voice_interviewer.review.audio import duration_s
+from voice_interviewer.review.clips import duration_s
 from voice_interviewer.store import SessionStore
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"

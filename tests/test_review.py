@@ -16,7 +16,7 @@ import pytest
 from review_fixture import build_session
 from voice_interviewer.bank import QuestionBank
 from voice_interviewer.errors import AudioError, DeviceError, SessionError
-from voice_interviewer.models import KeyPointResult, Session, Turn
+from voice_interviewer.schema import KeyPointResult, Session, Turn
 from voice_interviewer.review import charts, export, highlight, progress, schedule, stats
 from voice_interviewer.review.replay import Replayer
 from voice_interviewer.store import SessionStore
@@ -239,7 +239,7 @@ def test_replay_walks_and_steers(recorded):
 
 
 def test_missing_portaudio_is_a_device_error(monkeypatch):
-    from voice_interviewer.review.audio import SoundDevicePlayer
+    from voice_interviewer.review.clips import SoundDevicePlayer
 
     monkeypatch.setitem(sys.modules, "sounddevice", None)
     with pytest.raises(DeviceError, match="cannot play audio"):
@@ -247,7 +247,7 @@ def test_missing_portaudio_is_a_device_error(monkeypatch):
 
 
 def test_audio_paths_stay_inside_the_session(tmp_path):
-    from voice_interviewer.review.audio import audio_path, read_audio
+    from voice_interviewer.review.clips import audio_path, read_audio
 
     (tmp_path / "s").mkdir()
     assert audio_path(tmp_path / "s", "turn-01.wav") is None  # not recorded: no player, no error

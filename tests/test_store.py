@@ -4,7 +4,7 @@ import os
 import pytest
 
 from voice_interviewer.errors import SessionError
-from voice_interviewer.models import Session, Turn
+from voice_interviewer.schema import Session, Turn
 from voice_interviewer.store import SessionStore, atomic_write_text, validate_id
 
 

@@ -11,7 +11,7 @@ import pytest
 import soundfile as sf
 
 from voice_interviewer.errors import ModelError, TranscriptionError
-from voice_interviewer.stt import SAMPLE_RATE, load_audio, resolve_model
+from voice_interviewer.hearing.whisper import SAMPLE_RATE, load_audio, resolve_model
 
 from stt_paths import SPEECH_DIR, STT_DATA, retry_once
 
@@ -110,7 +110,7 @@ def encoder_spy(whisper_transcriber, monkeypatch):
 
 
 def test_encoder_sees_the_audio_plus_one_second_not_30_s(whisper_transcriber, encoder_spy):
-    from voice_interviewer.stt import fitted_frames
+    from voice_interviewer.hearing.whisper import fitted_frames
 
     audio = load_audio(STT_DATA / "en_sentence.wav")
     fitted = whisper_transcriber.transcribe(audio, "en")
@@ -197,7 +197,7 @@ def test_unknown_model_spec(tmp_path):
 
 
 def test_tiny_en_is_english_only():
-    from voice_interviewer.stt import WhisperTranscriber
+    from voice_interviewer.hearing.whisper import WhisperTranscriber
 
     tiny = WhisperTranscriber("tiny.en", threads=1, progress=False)
     assert tiny.english_only
@@ -212,7 +212,7 @@ def test_tiny_en_is_english_only():
 def test_decoding_loops_and_invented_tails_are_recognised():
     from types import SimpleNamespace as NS
 
-    from voice_interviewer.transcript_cleanup import looks_hallucinated
+    from voice_interviewer.hearing.cleanup import looks_hallucinated
 
     def seg(text, p=0.9, logprob=-0.2, step=0.3):
         words = [NS(word=w, probability=p, start=i * step, end=i * step + step * 0.9) for i, w in enumerate(text.split())]
@@ -228,7 +228,7 @@ def test_decoding_loops_and_invented_tails_are_recognised():
 
 
 def test_loops_are_cut_after_the_first_saying_and_copies_are_found():
-    from voice_interviewer.transcript_cleanup import is_copy, loop_start
+    from voice_interviewer.hearing.cleanup import is_copy, loop_start
 
     tokens = "lo siento pero no sé quién no sé quién no sé quién no sé quién".split()
     assert loop_start(tokens) == 6  # "lo siento pero no sé quién" kept
@@ -242,7 +242,7 @@ def test_loops_are_cut_after_the_first_saying_and_copies_are_found():
 def test_an_unheard_tail_is_a_run_of_zero_length_words_at_the_end():
     from types import SimpleNamespace as NS
 
-    from voice_interviewer.transcript_cleanup import unheard_tail
+    from voice_interviewer.hearing.cleanup import unheard_tail
 
     def words(*spans):
         return [NS(start=a, end=b) for a, b in spans]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from voice_interviewer.errors import ConfigError
-from voice_interviewer.tts import EspeakSpeaker, VoiceInfo, list_voices, pick_voice, split_sentences
+from voice_interviewer.speaking.tts import EspeakSpeaker, VoiceInfo, list_voices, pick_voice, split_sentences
 from voice_interviewer.textio import ConsoleSpeaker
 
 from voice_helpers import process_gone, read_wav, voiced_seconds, voiced_segments
@@ -112,7 +112,7 @@ def test_saved_question_wav_is_speech_in_each_language(speaker, tmp_path):
 CHILD = textwrap.dedent(
     """
     import sys, time
-    from voice_interviewer.tts import EspeakSpeaker
+    from voice_interviewer.speaking.tts import EspeakSpeaker
     sp = EspeakSpeaker("en").start()
     print(sp.worker.pid, flush=True)
     try:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from voice_interviewer.commands import detect_command
-from voice_interviewer.models import Answer, Timings
+from voice_interviewer.hearing.commands import detect_command
+from voice_interviewer.schema import Answer, Timings
 from voice_interviewer.ports import AnswerRequest
-from voice_interviewer.voice import MOVE_ON, NO_SPEECH, VoiceAnswers
+from voice_interviewer.cli.voice_mode import MOVE_ON, NO_SPEECH, VoiceAnswers
 
 from fakes import FakeSpeaker
 

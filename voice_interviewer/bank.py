@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .errors import BankError
-from .models import Question
+from .schema import Question
 
 BUILTIN_BANK_DIR = Path(__file__).resolve().parent.parent / "questions"
 PACKAGED_BANK_DIR = Path(__file__).resolve().parent / "questions"

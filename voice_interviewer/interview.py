@@ -12,8 +12,8 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import delivery
-from .models import Answer, Judgement, Localized, Question, Session, Summary, Turn, utcnow
+from .judging import delivery
+from .schema import Answer, Judgement, Localized, Question, Session, Summary, Turn, utcnow
 from .prefetch import prefetcher_for
 from .ports import AnswerRequest, AnswerSource, Clock, Judge, MonotonicClock, Speaker
 from .store import SessionStore

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from .models import Answer, Judgement, Question
+from .schema import Answer, Judgement, Question
 
 
 class Clock(Protocol):

@@ -19,7 +19,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from .errors import SessionError
-from .models import Session
+from .schema import Session
 
 SESSION_FILE = "session.json"
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")

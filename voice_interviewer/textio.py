@@ -12,7 +12,7 @@ from typing import TextIO
 
 from rich.console import Console
 
-from .models import Answer, Timings
+from .schema import Answer, Timings
 from .ports import AnswerRequest, Clock, MonotonicClock
 
 STYLES = {

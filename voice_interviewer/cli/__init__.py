@@ -17,8 +17,8 @@ from . import sessions as _sessions  # noqa: E402,F401
 from . import score as _score  # noqa: E402,F401
 from . import review as _review  # noqa: E402,F401
 from . import llm as _llm  # noqa: E402,F401
-from . import voice as _voice  # noqa: E402,F401
-from . import audio as _audio, models as _models  # noqa: E402,F401
+from . import voices as _voice  # noqa: E402,F401
+from . import devices as _audio, weights as _models  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> None:

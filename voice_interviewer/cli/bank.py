@@ -26,7 +26,7 @@ def bank_list(
 ) -> None:
     """List the questions in the bank."""
     from ..bank import QuestionBank
-    from ..models import CATEGORIES
+    from ..schema import CATEGORIES
 
     if category and category not in CATEGORIES:
         raise BankError(f"unknown category '{category}' (one of: {', '.join(CATEGORIES)})")

@@ -7,7 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ..models import KeyPointResult, Session, Turn
+from ..schema import KeyPointResult, Session, Turn
 
 MARKS = {"covered": ("✔", "green"), "partly": ("◐", "yellow"), "missing": ("✘", "red")}
 

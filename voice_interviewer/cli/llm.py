@@ -26,7 +26,7 @@ def serve(
 ) -> None:
     """Serve a GGUF model until Ctrl-C; prints the OPENAI_BASE_URL to use on stdout."""
     from ..config import load_settings
-    from ..llm_server import LocalLLMServer, choose_threads, resolve_gguf
+    from ..judging.llm_server import LocalLLMServer, choose_threads, resolve_gguf
 
     settings = load_settings(llm_model=llm_model, llm_threads=threads)
     gguf = resolve_gguf(settings.llm_model, settings.models_dir)
@@ -61,7 +61,7 @@ def models(
     from rich.table import Table
 
     from ..config import load_settings
-    from ..modelfiles import RECIPES, ModelFiles
+    from ..weights import RECIPES, ModelFiles
 
     files = ModelFiles(load_settings().models_dir)
     rows = []

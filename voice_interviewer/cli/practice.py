@@ -107,20 +107,20 @@ def run_interview(settings, questions, store) -> None:
 
     from ..interview import Interview
     from ..judging import make_judge
-    from ..models import Session
+    from ..schema import Session
     from ..textio import ConsoleSpeaker, TypedAnswers
     from .display import print_turn, summary_table
 
     with ExitStack() as stack:
         if settings.local_llm and settings.effective_scorer() == "llm":
-            from ..llm_server import local_server_for
+            from ..judging.llm_server import local_server_for
 
             settings = stack.enter_context(local_server_for(settings, err_console))
         judge = make_judge(settings)
         mode = "text" if settings.text else "voice"
         if mode == "voice":
             try:
-                from ..voice import build_voice_io
+                from .voice_mode import build_voice_io
             except ImportError:
                 err_console.print("[yellow]note:[/] voice support is not available; using typed answers")
                 mode = "text"

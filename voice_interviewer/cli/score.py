@@ -83,7 +83,7 @@ def _load_bank_quietly(paths):
 
 def _show(question, answer: str, judgement, language: str) -> None:
     from ..judging.lexical import guess_language
-    from ..models import Turn
+    from ..schema import Turn
     from .display import print_turn
 
     lang = guess_language(answer, default=language if language in ("es", "en") else "en")

@@ -101,7 +101,7 @@ def replay(
 
     On a terminal: n/Enter next, s skip the recording, r repeat, b back, q quit.
     """
-    from ..review.audio import SoundDevicePlayer
+    from ..review.clips import SoundDevicePlayer
     from ..review.replay import NoKeys, Replayer, TerminalKeys
 
     store = store_for(recordings_dir)

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import InterviewerError, JudgeError
-from ..models import Judgement, Question
+from ..schema import Judgement, Question
 from ..ports import Judge
 from .reference import question_from_reference
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..models import KeyPointResult
+from ..schema import KeyPointResult
 
 _TEXT = {
     "en": {

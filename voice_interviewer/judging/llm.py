@@ -34,7 +34,7 @@ import json
 import statistics
 
 from ..config import Settings
-from ..models import Judgement, KeyPointResult, Question
+from ..schema import Judgement, KeyPointResult, Question
 from ..ports import Judge
 from ..prompts import fence_answer, render
 from .llm_client import Endpoint, LLMFault

@@ -86,7 +86,7 @@ class Endpoint:
         base_url = settings.openai_base_url
         model = settings.model
         if settings.local_llm:
-            from ..llm_server import LocalLLMServer, choose_threads, resolve_gguf
+            from .llm_server import LocalLLMServer, choose_threads, resolve_gguf
 
             gguf = resolve_gguf(settings.llm_model, settings.models_dir, progress=progress)
             server = LocalLLMServer(gguf, threads=choose_threads(settings.llm_threads))

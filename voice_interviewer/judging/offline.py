@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from ..models import Judgement, KeyPointResult, Question
+from ..schema import Judgement, KeyPointResult, Question
 from . import lexical as lx
 from .calibration import DEFAULT, Calibration, ramp
 from .embeddings import Embedder, get_embedder

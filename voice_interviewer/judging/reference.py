@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 
 from ..errors import InterviewerError
-from ..models import KeyPoint, Localized, LocalizedTerms, Question
+from ..schema import KeyPoint, Localized, LocalizedTerms, Question
 from .lexical import content_stems, key_ideas
 
 ADHOC_TAG = "adhoc-reference"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from ..models import Session
+from ..schema import Session
 from .highlight import evidence_display
 from .i18n import strings
 from .stats import fmt_duration, fmt_score, fmt_seconds, session_stats

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from ..models import KeyPointResult
+from ..schema import KeyPointResult
 
 
 def _fold(text: str) -> tuple[str, list[int]]:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from ..models import CATEGORIES
+from ..schema import CATEGORIES
 from ..store import SessionStore
 from .charts import line_chart
 from .i18n import strings

@@ -22,8 +22,8 @@ from rich.rule import Rule
 from rich.text import Text
 
 from ..errors import SessionError
-from ..models import Session, Turn
-from . import audio
+from ..schema import Session, Turn
+from . import clips as audio
 
 HELP = "keys: [bold]n[/]/Enter next · [bold]s[/] skip audio · [bold]r[/] repeat · [bold]b[/] back · [bold]q[/] quit"
 

@@ -16,9 +16,9 @@ from urllib.parse import quote
 from pydantic import BaseModel
 
 from ..errors import SessionError
-from ..models import KeyPointResult, Session, Turn
+from ..schema import KeyPointResult, Session, Turn
 from ..store import SessionStore
-from . import audio
+from . import clips as audio
 from .charts import Bar, bar_chart
 from .highlight import evidence_display, highlight
 from .i18n import strings

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
 
-from ..models import Session, Turn
+from ..schema import Session, Turn
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..models import Answer, Timings
+from ..schema import Answer, Timings
 from ..ports import AnswerRequest
-from ..stt import Transcriber, Transcript
+from .whisper import Transcriber, Transcript
 from .capture import SAMPLE_RATE, Recorder, check_input_device, level_dbfs
 from .endpoint import EndpointConfig, Endpointer, SileroVAD, TurnModel, load_endpointer_models
 from .incremental import IncrementalTranscriber, quietest_point
@@ -129,7 +129,7 @@ class Listener:
         self.device = settings.input_device
         check_input_device(self.device)  # fail before the first question, not after it
         if transcriber is None:
-            from ..stt import WhisperTranscriber
+            from .whisper import WhisperTranscriber
 
             transcriber = WhisperTranscriber(settings.stt_model, threads=settings.stt_threads,
                                              models_dir=settings.models_dir)

@@ -104,7 +104,7 @@ class SoundDevicePlayer:
     """Plays through the default output device with sounddevice (PortAudio)."""
 
     def __init__(self, device: str | int | None = None):
-        from ..playback import quiet_alsa
+        from ..speaking.playback import quiet_alsa
 
         quiet_alsa()  # alsa-lib's harmless "underrun occurred" chatter stays off the terminal
         try:

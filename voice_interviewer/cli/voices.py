@@ -19,7 +19,7 @@ def voices(
     """List the interviewer's voices (pyttsx3 + espeak-ng); pick one with --voice."""
     from rich.table import Table
 
-    from ..tts import list_voices, pick_voice
+    from ..speaking.tts import list_voices, pick_voice
 
     found = list_voices()
     defaults = {pick_voice(found, lang).id: lang for lang in ("en", "es")}
@@ -47,7 +47,7 @@ def say(
     """Say a sentence with the interviewer's voice (checks speech output)."""
     from ..config import load_settings
     from ..errors import ConfigError
-    from ..tts import EspeakSpeaker
+    from ..speaking.tts import EspeakSpeaker
 
     if language not in ("es", "en"):
         raise ConfigError(f"invalid language {language!r}: use es or en")

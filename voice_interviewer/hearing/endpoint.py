@@ -245,7 +245,7 @@ class Endpointer:
 
 def load_endpointer_models(models_dir: Path | str | None = None, *, turn: bool = True,
                            progress: bool = True) -> tuple[SileroVAD, SmartTurn | None]:
-    from ..modelfiles import ModelFiles
+    from ..weights import ModelFiles
 
     files = ModelFiles(models_dir)
     vad = SileroVAD(files.path("silero-vad", progress=progress))

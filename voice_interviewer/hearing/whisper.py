@@ -1,7 +1,7 @@
 """Speech to text with faster-whisper (CTranslate2), int8 on the CPU, fully offline.
 
 ``WhisperTranscriber`` loads the model once and transcribes whole files or in-memory audio
-(16 kHz mono float32). Models come from :mod:`voice_interviewer.modelfiles` ("base",
+(16 kHz mono float32). Models come from :mod:`voice_interviewer.weights` ("base",
 "tiny.en") or from a local CTranslate2 directory. Language ``auto`` picks Spanish or English
 per answer from Whisper's language detector. A short prompt written with fillers ("um",
 "eh, bueno…") keeps Whisper from cleaning filler words away, which the delivery metrics count.
@@ -17,8 +17,8 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 from pydantic import BaseModel, Field
 
-from .errors import ModelError, TranscriptionError
-from .transcript_cleanup import barely_heard, is_copy, loop_start, looks_hallucinated, token, unheard_tail
+from ..errors import ModelError, TranscriptionError
+from .cleanup import barely_heard, is_copy, loop_start, looks_hallucinated, token, unheard_tail
 
 SAMPLE_RATE = 16000
 LANGUAGES = ("es", "en")
@@ -82,7 +82,7 @@ class Transcriber(Protocol):
 def resolve_model(spec: str, models_dir: Path | str | None = None, *, progress: bool = True) -> Path:
     """``base`` / ``tiny.en`` (packaged, prepared on first use) or a CTranslate2 directory."""
     if spec in MODEL_ALIASES:
-        from .modelfiles import model_path
+        from ..weights import model_path
 
         return model_path(MODEL_ALIASES[spec], models_dir, progress=progress)
     path = Path(spec).expanduser()

@@ -25,10 +25,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import ModelError
+from ..errors import ModelError
 
 if TYPE_CHECKING:
-    from .config import Settings
+    from ..config import Settings
 
 # Runs in the child: load the model, serve until SIGTERM, then free it.
 _CHILD = r"""
@@ -202,7 +202,7 @@ class LocalLLMServer:
 
 def resolve_gguf(name_or_path: str, models_dir: Path, *, progress: bool = True) -> Path:
     """A GGUF file: an existing path, or a known recipe prepared (and verified) by the model manager."""
-    from .modelfiles import ModelFiles, get_recipe
+    from ..weights import ModelFiles, get_recipe
 
     path = Path(name_or_path).expanduser()
     if path.suffix.lower() == ".gguf" or path.is_file():

@@ -28,7 +28,7 @@ def transcribe(
     """Transcribe an audio file with the local Whisper model."""
     from ..config import load_settings
     from ..errors import TranscriptionError
-    from ..stt import WhisperTranscriber, load_audio
+    from ..hearing.whisper import WhisperTranscriber, load_audio
 
     if language not in ("es", "en", "auto"):
         raise TranscriptionError(f"unsupported language {language!r} (use es, en or auto)")
@@ -58,7 +58,7 @@ def devices(
     """List audio input and output devices (pick a microphone with --input-device)."""
     from rich.table import Table
 
-    from ..audio.capture import list_devices
+    from ..hearing.capture import list_devices
 
     found = list_devices()
     if as_json:
@@ -100,7 +100,7 @@ def check(
     """Check the microphone (records and shows the level), the speaker, and the models."""
     import numpy as np
 
-    from ..audio.capture import check_input_device, level_dbfs, record_seconds
+    from ..hearing.capture import check_input_device, level_dbfs, record_seconds
     from ..config import load_settings
 
     settings = load_settings(input_device=input_device, stt_model=stt_model)
@@ -119,14 +119,14 @@ def check(
         return f"{info['name']}: level {level:.1f} dBFS, peak {peak:.1f} dBFS ({verdict})"
 
     def speaker() -> str:
-        from ..tts import EspeakSpeaker
+        from ..speaking.tts import EspeakSpeaker
 
         with EspeakSpeaker("en", voice=settings.voice, rate=settings.rate) as sp:
             sp.say("This is the interviewer's voice.", kind="info", language="en")
             return f"spoke with voice {sp.voice_for('en').id}"
 
     def stt() -> str:
-        from ..stt import WhisperTranscriber
+        from ..hearing.whisper import WhisperTranscriber
 
         started = time.monotonic()
         model = WhisperTranscriber(settings.stt_model, threads=settings.stt_threads,
@@ -134,7 +134,7 @@ def check(
         return f"Whisper {settings.stt_model} loaded in {time.monotonic() - started:.1f} s from {model.path}"
 
     def endpointing() -> str:
-        from ..audio.endpoint import load_endpointer_models
+        from ..hearing.endpoint import load_endpointer_models
 
         load_endpointer_models(settings.models_dir)
         return "silero VAD and Smart Turn v3.2 loaded"

@@ -23,7 +23,7 @@ ModelsDir = Annotated[
 
 def _files(models_dir: Path | None):
     from ..config import load_settings
-    from ..modelfiles import ModelFiles
+    from ..weights import ModelFiles
 
     return ModelFiles(load_settings(models_dir=models_dir).models_dir)
 
@@ -36,7 +36,7 @@ def models_list(
     """Every known model: installed (its packages), prepared (joined + verified), size, licence."""
     from rich.table import Table
 
-    from ..modelfiles import RECIPES
+    from ..weights import RECIPES
 
     files = _files(models_dir)
     statuses = [files.status(name) for name in RECIPES]
@@ -63,7 +63,7 @@ def models_prepare(
 ) -> None:
     """Join packaged parts into the cache and verify their sha256 (once; later starts skip it)."""
     from ..errors import ModelError
-    from ..modelfiles import RECIPES
+    from ..weights import RECIPES
 
     files = _files(models_dir)
     if names:

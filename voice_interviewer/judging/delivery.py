@@ -13,7 +13,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
-from .models import DeliveryMetrics
+from ..schema import DeliveryMetrics
 
 LONG_PAUSE_S = 2.5
 COMFORTABLE_WPM = (130.0, 170.0)
@@ -176,7 +176,7 @@ def measure(
     last word's end (leading/trailing silence excluded); otherwise ``duration_s``.
     """
     if language not in ("es", "en"):  # "auto": tell from the words
-        from .judging.lexical import guess_language
+        from .lexical import guess_language
 
         language = guess_language(text or " ".join(str(w.get("word", "")) for w in words or []))
     lang = "es" if language == "es" else "en"

@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
-from .errors import DeviceError
-from .ports import Clock, MonotonicClock
+from ..errors import DeviceError
+from ..ports import Clock, MonotonicClock
 
 NO_TTS_HINT = "use --no-tts to read the questions instead"
 _alsa_handler = None

@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from voice_interviewer import modelfiles
+from voice_interviewer import weights as modelfiles
 from voice_interviewer.errors import ModelError
-from voice_interviewer.modelfiles import ModelFiles, PackagedFile, Recipe, join_and_verify
+from voice_interviewer.weights import ModelFiles, PackagedFile, Recipe, join_and_verify
 
 OWN_RECIPES = ["whisper-base", "whisper-tiny.en", "silero-vad", "smart-turn-v3.2"]
 

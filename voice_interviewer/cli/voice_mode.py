@@ -18,10 +18,10 @@ from typing import Any
 
 from rich.console import Console
 
-from . import delivery
-from .commands import detect_command
-from .models import Answer
-from .ports import AnswerRequest, AnswerSource, Speaker
+from ..judging import delivery
+from ..hearing.commands import detect_command
+from ..schema import Answer
+from ..ports import AnswerRequest, AnswerSource, Speaker
 
 NO_SPEECH = {
     "en": "I didn't hear anything — let's try again.",
@@ -94,7 +94,7 @@ class VoiceAnswers:
 def _warm_offline_judge(errors: list[BaseException]) -> None:
     """Load the offline judge's embedding model now, not at the first answer."""
     try:
-        from .judging.embeddings import get_embedder
+        from ..judging.embeddings import get_embedder
 
         get_embedder().encode(["warm up"], kind="query")
     except BaseException as exc:  # re-raised by the caller
@@ -116,7 +116,7 @@ def build_voice_io(
     ``stack`` (if given) closes the speech worker when the interview ends. Raises
     ``DeviceError`` (one line) when there is no microphone, audio output or espeak-ng.
     """
-    from .textio import ConsoleSpeaker
+    from ..textio import ConsoleSpeaker
 
     console = console or Console()
     printer = ConsoleSpeaker(console)
@@ -125,7 +125,7 @@ def build_voice_io(
     startup_errors: list[BaseException] = []  # start-up errors from the loading threads
     starter = None
     if not settings.no_tts:
-        from .tts import EspeakSpeaker
+        from ..speaking.tts import EspeakSpeaker
 
         speaker = EspeakSpeaker(language, voice=settings.voice, rate=settings.rate, printer=printer)
         if stack is not None:
@@ -146,7 +146,7 @@ def build_voice_io(
     try:
         try:
             if listener is None:
-                from .audio.listener import Listener
+                from ..hearing.listener import Listener
 
                 listener = Listener(settings)
         finally:

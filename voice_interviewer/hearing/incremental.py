@@ -26,8 +26,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..stt import SAMPLE_RATE, Segment, Transcriber, Transcript, Word
-from ..transcript_cleanup import is_copy, token
+from .whisper import SAMPLE_RATE, Segment, Transcriber, Transcript, Word
+from .cleanup import is_copy, token
 from .textcue import sounds_finished
 
 MIN_CHUNK_S = 1.0  # settled audio shorter than this waits for the next pause

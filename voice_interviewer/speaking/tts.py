@@ -30,9 +30,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from .errors import ConfigError, DeviceError
+from ..errors import ConfigError, DeviceError
 from .playback import NO_TTS_HINT, Player, SoundDevicePlayer, beep
-from .ports import Clock, MonotonicClock, Speaker
+from ..ports import Clock, MonotonicClock, Speaker
 
 WORKER = Path(__file__).with_name("tts_worker.py")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
