@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Language = Literal["es", "en"]
 LanguageChoice = Literal["es", "en", "auto"]
@@ -56,6 +56,30 @@ class KeyPoint(Strict):
     evidence: LocalizedTerms = Field(default_factory=LocalizedTerms)
 
 
+class LocalizedCues(Strict):
+    """How a wrong claim shows up in a transcript, per language: ordered groups of alternatives.
+
+    A cue is a list of 2–3 groups; a group is ``"term | other term"``. See ``judging/claims.py``.
+    """
+
+    en: list[list[str]] = Field(default_factory=list)
+    es: list[list[str]] = Field(default_factory=list)
+
+    def all(self) -> list[list[str]]:
+        return [*self.en, *self.es]
+
+
+class RedFlag(Strict):
+    """A common confident wrong claim about a question, and what is true instead."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    key_point: str | None = None  # the rubric key point the claim contradicts
+    claim: Localized
+    correction: Localized
+    cues: LocalizedCues = Field(default_factory=LocalizedCues)
+    rivals: list[str] = Field(default_factory=list)  # other subjects: between a cue's parts they stop it
+
+
 class FollowUp(Strict):
     text: Localized
     key_point: str | None = None  # the rubric key point this follow-up probes
@@ -69,6 +93,7 @@ class Question(Strict):
     rubric: list[KeyPoint] = Field(min_length=1)
     model_answer: Localized
     follow_ups: list[FollowUp] = Field(default_factory=list)
+    red_flags: list[RedFlag] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
 
     @field_validator("rubric")
@@ -80,13 +105,31 @@ class Question(Strict):
             raise ValueError(f"duplicate key point id(s): {', '.join(dupes)}")
         return rubric
 
+    @model_validator(mode="after")
+    def _red_flags_point_at_key_points(self) -> Question:
+        ids = [f.id for f in self.red_flags]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"duplicate red flag id(s): {', '.join(dupes)}")
+        known = {kp.id for kp in self.rubric}
+        for f in self.red_flags:
+            if f.key_point and f.key_point not in known:
+                raise ValueError(f"red flag {f.id!r} names unknown key point {f.key_point!r}")
+            for cue in f.cues.all():
+                if not 1 <= len(cue) <= 3 or not all(g.strip(" |") for g in cue):
+                    raise ValueError(f"red flag {f.id!r}: a cue is 1-3 non-empty groups, got {cue!r}")
+        return self
+
     def key_point(self, kp_id: str) -> KeyPoint | None:
         return next((kp for kp in self.rubric if kp.id == kp_id), None)
 
     def focused(self, kp_id: str | None, text: Localized) -> Question:
         """A follow-up question: same topic, judged on the probed key point only."""
         kp = self.key_point(kp_id) if kp_id else None
-        return self.model_copy(update={"text": text, "rubric": [kp] if kp else self.rubric})
+        if not kp:
+            return self.model_copy(update={"text": text})
+        flags = [f for f in self.red_flags if f.key_point in (None, kp.id)]
+        return self.model_copy(update={"text": text, "rubric": [kp], "red_flags": flags})
 
 
 class KeyPointResult(BaseModel):
@@ -96,6 +139,17 @@ class KeyPointResult(BaseModel):
     verdict: Verdict
     evidence: str | None = None  # span of the answer that supports the verdict
     similarity: float | None = None
+
+
+class WrongClaim(BaseModel):
+    """A wrong claim found in an answer: what was said, and what is true."""
+
+    id: str
+    key_point: str | None = None
+    claim: str  # the red flag's claim, in the answer's language
+    correction: str
+    said: str | None = None  # the words of the answer that made it
+    source: str = "rubric"  # rubric (a red flag's cue), negation, meaning, llm
 
 
 class DeliveryMetrics(BaseModel):
@@ -123,6 +177,7 @@ class Judgement(BaseModel):
     follow_up: str | None = None
     follow_up_key_point: str | None = None
     offline_score: float | None = None  # cross-check kept beside an LLM score
+    wrong_claims: list[WrongClaim] = Field(default_factory=list)
     details: dict = Field(default_factory=dict)
 
     @property
@@ -192,6 +247,7 @@ class Turn(BaseModel):
     scorer_notes: list[str] = Field(default_factory=list)
     confidence: float | None = None
     offline_score: float | None = None
+    wrong_claims: list[WrongClaim] = Field(default_factory=list)
     delivery: DeliveryMetrics | None = None
     timings: Timings = Field(default_factory=Timings)
 
@@ -206,6 +262,7 @@ class Turn(BaseModel):
         self.scorer_notes = list(j.notes)
         self.confidence = j.confidence
         self.offline_score = j.offline_score
+        self.wrong_claims = list(j.wrong_claims)
 
 
 class Status(BaseModel):

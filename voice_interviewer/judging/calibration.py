@@ -31,6 +31,11 @@ class Calibration(BaseModel):
     list_stop_ratio: float = 0.22
     # whole-answer relevance (calibrated) under which the answer counts as off-topic
     off_topic_below: float = 0.15
+    # wrong claims: points off for each, and the cap for an answer whose claims are mostly wrong
+    wrong_penalty: float = 3.0
+    wrong_cap: float = 2.0
+    wrong_cap_share: float = 0.25  # the cap applies when contradicted key points weigh this share or more,
+    wrong_cap_coverage: float = 0.5  # or when what is right covers less than this
 
 
 DEFAULT = Calibration()

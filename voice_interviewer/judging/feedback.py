@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..schema import KeyPointResult
+from ..schema import KeyPointResult, WrongClaim
 
 _TEXT = {
     "en": {
@@ -15,6 +15,7 @@ _TEXT = {
         "list": "It reads as a list of terms: explain how they connect, in full sentences.",
         "off_topic": "The answer does not address the question.",
         "injection": "Instructions aimed at the grader were ignored; they do not earn points.",
+        "wrong": "You said “{said}”; in fact, {correction}",
     },
     "es": {
         "empty": "No hay respuesta que evaluar: solo silencio o muletillas.",
@@ -26,6 +27,7 @@ _TEXT = {
         "list": "Suena a una lista de términos: explica cómo se relacionan, con frases completas.",
         "off_topic": "La respuesta no trata sobre la pregunta.",
         "injection": "Se ignoraron las instrucciones dirigidas al evaluador; no suman puntos.",
+        "wrong": "Dijiste “{said}”; en realidad, {correction}",
     },
 }
 
@@ -37,13 +39,32 @@ def _short(statement: str, limit: int = 90) -> str:
     return s[:1].lower() + s[1:] if len(s) > 1 and s[1].islower() else s
 
 
+def wrong_claim_text(w: WrongClaim, language: str) -> str:
+    """"You said “X”; in fact, <what is true>." in the answer's language."""
+    t = _TEXT["es" if language == "es" else "en"]
+    said = (w.said or w.claim).strip()
+    if len(said) > 120:
+        said = said[:120].rsplit(" ", 1)[0] + "…"
+    return t["wrong"].format(said=said, correction=_lower(_sentence(w.correction)))
+
+
+def _sentence(s: str) -> str:
+    s = s.strip()
+    return s if s.endswith((".", "!", "?", "…")) else s + "."
+
+
+def _lower(s: str) -> str:
+    return s[:1].lower() + s[1:] if len(s) > 1 and s[1].islower() else s
+
+
 def write_feedback(
-    results: list[KeyPointResult], language: str, flags: list[str], empty: bool = False
+    results: list[KeyPointResult], language: str, flags: list[str], empty: bool = False,
+    wrong: list[WrongClaim] = (),
 ) -> str:
     t = _TEXT["es" if language == "es" else "en"]
     if empty:
         return t["empty"]
-    parts: list[str] = []
+    parts: list[str] = [wrong_claim_text(w, language) for w in wrong[:2]]
     if "injection" in flags:
         parts.append(t["injection"])
     if "off_topic" in flags:

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 
 from ..schema import Judgement, KeyPointResult, Question
-from . import lexical as lx
+from . import claims, lexical as lx
 from .calibration import DEFAULT, Calibration, ramp
 from .embeddings import Embedder, get_embedder
 from .feedback import most_important_gap, write_feedback
@@ -25,10 +25,6 @@ LIST_MIN_WORDS = 7  # the keyword-list guard needs enough words to judge the sty
 WINDOW, STRIDE, MAX_WINDOWS = 20, 15, 12
 INJECTION_FACTOR = 0.5  # an answer that tries to instruct the grader keeps at most half its score
 OFF_TOPIC_FACTOR = 0.3
-
-
-def normalize(text: str) -> str:  # kept for callers of the first judge
-    return lx.normalize(text)
 
 
 @dataclass
@@ -42,6 +38,8 @@ class Signals:
     global_cos: float = 0.0  # whole answer to the model answer
     stop_ratio: float = 0.0
     n_content: int = 0  # content words in the answer
+    contradicted: list[bool] = field(default_factory=list)  # per key point: a wrong claim says its opposite
+    n_wrong: int = 0  # wrong claims found in the answer
 
 
 @dataclass
@@ -59,6 +57,8 @@ def combine(sig: Signals, c: Calibration, injection: bool = False) -> Scored:
     """The score from raw signals and the calibration constants (pure, so it can be tuned)."""
     sem = [ramp(x, c.sem_lo, c.sem_hi) for x in sig.cos]
     credit = [min(1.0, c.kp_sem_weight * s + c.kp_lex_weight * le) for s, le in zip(sem, sig.lex)]
+    contradicted = sig.contradicted or [False] * len(credit)
+    credit = [0.0 if bad else cr for cr, bad in zip(credit, contradicted)]
     total_w = sum(sig.weights) or 1.0
     coverage = sum(w * cr for w, cr in zip(sig.weights, credit)) / total_w
     global_sim = ramp(sig.global_cos, c.sem_lo, c.sem_hi)
@@ -74,7 +74,14 @@ def combine(sig: Signals, c: Calibration, injection: bool = False) -> Scored:
         factor *= OFF_TOPIC_FACTOR
     if injection:
         factor *= INJECTION_FACTOR
-    score = round(max(0.0, min(10.0, 10.0 * raw * factor)), 2)
+    score = max(0.0, min(10.0, 10.0 * raw * factor))
+    if sig.n_wrong:
+        flags.append("wrong_claim")
+        wrong_share = sum(w for w, bad in zip(sig.weights, contradicted) if bad) / total_w
+        score = max(0.0, score - c.wrong_penalty * sig.n_wrong)
+        if sig.n_wrong >= 2 or wrong_share >= c.wrong_cap_share or coverage < c.wrong_cap_coverage:
+            score = min(score, c.wrong_cap)
+    score = round(score, 2)
     return Scored(score, coverage, sem, credit, global_sim, relevance, flags)
 
 
@@ -103,6 +110,10 @@ class OfflineJudge:
         if len({t.stem for t in content}) < MIN_CONTENT_WORDS:
             return self._empty(question, lang, ["injection"] if injections else [], t0)
         sig = self.signals(question, clean, tokens)
+        wrong = claims.wrong_claims(clean, tokens, question, lang)
+        bad_kps = {w.key_point for w in wrong}
+        sig.contradicted = [kp.id in bad_kps for kp in question.rubric]
+        sig.n_wrong = len(wrong)
         sc = combine(sig, self.cal, injection=bool(injections))
         flags = sc.flags
         results = self._results(question, clean, tokens, lang, sig, sc)
@@ -111,12 +122,13 @@ class OfflineJudge:
         return Judgement(
             score=sc.score,
             key_points=results,
-            feedback=write_feedback(results, lang, flags),
+            feedback=write_feedback(results, lang, flags, wrong=wrong),
             confidence=self._confidence(sig, sc, len(content)),
             scorer=self.name,
             notes=[f"flag:{f}" for f in flags],
             follow_up=follow[0],
             follow_up_key_point=follow[1] or (gap.id if gap else None),
+            wrong_claims=wrong,
             details={
                 "language": lang,
                 "coverage": round(sc.coverage, 3),

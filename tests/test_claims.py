@@ -1,0 +1,149 @@
+"""Wrong claims: red-flag cues, negated key points, and what they do to the score and the feedback.
+
+The matcher tests need no model. The judge tests use the real embedding model (``model``).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from voice_interviewer.judging import lexical as lx
+from voice_interviewer.judging.claims import match_cue, negated_key_points, red_flags_in, wrong_claims
+from voice_interviewer.judging.feedback import wrong_claim_text
+from voice_interviewer.schema import Question, WrongClaim
+
+BAGGING = Question.model_validate({
+    "id": "bagging-vs-boosting", "category": "fundamentals",
+    "text": {"en": "Compare bagging and boosting.", "es": "Compara bagging y boosting."},
+    "rubric": [
+        {"id": "bagging-parallel", "weight": 3,
+         "statement": {"en": "Bagging trains models independently in parallel on bootstrap samples.",
+                       "es": "El bagging entrena modelos independientes en paralelo sobre muestras bootstrap."},
+         "evidence": {"en": ["parallel", "independently", "bootstrap"], "es": ["paralelo", "independientes"]}},
+        {"id": "boosting-sequential", "weight": 3,
+         "statement": {"en": "Boosting trains models sequentially, each fixing the previous one's errors.",
+                       "es": "El boosting entrena modelos en secuencia, cada uno corrigiendo al anterior."},
+         "evidence": {"en": ["sequentially", "previous errors"], "es": ["secuencial", "errores del anterior"]}},
+    ],
+    "model_answer": {"en": "Bagging trains in parallel; boosting trains sequentially.",
+                     "es": "El bagging entrena en paralelo; el boosting en secuencia."},
+    "red_flags": [
+        {"id": "bagging-sequential", "key_point": "bagging-parallel",
+         "claim": {"en": "Bagging trains its models sequentially.", "es": "El bagging entrena en secuencia."},
+         "correction": {"en": "Bagging trains its models independently, in parallel; boosting is sequential.",
+                        "es": "El bagging entrena sus modelos en paralelo; el secuencial es el boosting."},
+         "cues": {"en": [["bagging", "sequential | one after another | previous one"]],
+                  "es": [["bagging", "secuencial | secuencialmente | el anterior"]]},
+         "rivals": ["boosting"]},
+        {"id": "boosting-parallel", "key_point": "boosting-sequential",
+         "claim": {"en": "Boosting trains its models in parallel.", "es": "El boosting entrena en paralelo."},
+         "correction": {"en": "Boosting trains its models one after another.",
+                        "es": "El boosting entrena sus modelos uno tras otro."},
+         "cues": {"en": [["boosting", "parallel | independently"]], "es": [["boosting", "paralelo"]]},
+         "rivals": ["bagging"]},
+    ],
+})
+
+SWAPPED_EN = ("so bagging trains the models sequentially each one correcting the previous one and boosting "
+              "trains them in parallel on bootstrap samples")
+SWAPPED_ES = ("bueno el bagging entrena los modelos de forma secuencial cada uno corrigiendo al anterior y el "
+              "boosting los entrena en paralelo sobre muestras bootstrap")
+RIGHT_EN = ("bagging trains its models in parallel on bootstrap samples and boosting trains them sequentially "
+            "each fixing the previous errors")
+
+
+def fires(text: str, cue: list[str], rivals=()) -> bool:
+    return match_cue(lx.tokenize(text), cue, list(rivals)) is not None
+
+
+@pytest.mark.unit
+def test_cue_fires_on_the_claim_in_order_and_near():
+    assert fires("bagging trains the models sequentially", ["bagging", "sequential"])
+    assert fires("el bagging entrena de forma secuencial", ["bagging", "secuencial"])  # stems: secuen
+    assert not fires("sequential training is boosting not bagging", ["bagging", "sequential"])  # order
+    far = "bagging " + "word " * 12 + "sequential"
+    assert not fires(far, ["bagging", "sequential"])
+
+
+@pytest.mark.unit
+def test_a_negation_or_a_rival_subject_stops_a_cue():
+    assert not fires("bagging does not train sequentially", ["bagging", "sequential"])
+    assert not fires("it is not true that bagging is sequential", ["bagging", "sequential"])
+    assert not fires("el bagging no es secuencial", ["bagging", "secuencial"])
+    assert not fires("unlike bagging boosting trains sequentially", ["bagging", "sequential"], ["boosting"])
+    assert fires("bagging like boosting trains sequentially", ["bagging", "sequential"])  # no rival given
+
+
+@pytest.mark.unit
+def test_three_group_cue_and_phrase_alternatives():
+    cue = ["smote | oversample", "before", "split | splitting"]
+    assert fires("we oversample with smote before the train test split", cue)
+    assert not fires("we split first and only then oversample the training part", cue)
+    assert fires("the model uses one after another training", ["one after another"])
+
+
+@pytest.mark.unit
+def test_swapped_roles_fire_both_red_flags_and_a_correct_answer_none():
+    for text, lang in ((SWAPPED_EN, "en"), (SWAPPED_ES, "es")):
+        ids = [f.claim.id for f in red_flags_in(lx.tokenize(text), BAGGING, lang)]
+        assert ids == ["bagging-sequential", "boosting-parallel"], (lang, ids)
+    assert red_flags_in(lx.tokenize(RIGHT_EN), BAGGING, "en") == []
+    for lang in ("en", "es"):
+        answer = BAGGING.model_answer.get(lang)
+        assert red_flags_in(lx.tokenize(answer), BAGGING, lang) == []
+
+
+@pytest.mark.unit
+def test_key_point_said_only_under_negation_is_a_wrong_claim():
+    text = "boosting is never sequential and it does not look at previous errors"
+    found = negated_key_points(lx.tokenize(text), BAGGING, "en")
+    assert [f.claim.key_point for f in found] == ["boosting-sequential"]
+    # the same terms said positively somewhere else: not negated
+    text2 = "boosting is not parallel it is sequential"
+    assert negated_key_points(lx.tokenize(text2), BAGGING, "en") == []
+
+
+@pytest.mark.unit
+def test_wrong_claims_quote_the_answer_and_feedback_names_them():
+    claims = wrong_claims(SWAPPED_EN, lx.tokenize(SWAPPED_EN), BAGGING, "en")
+    assert claims[0].said and "sequentially" in claims[0].said
+    line = wrong_claim_text(claims[0], "en")
+    assert line.startswith("You said “") and "in fact, bagging trains its models independently" in line
+    es = wrong_claim_text(WrongClaim(id="x", claim="c", correction="El bagging es paralelo.", said="dijo"), "es")
+    assert es == "Dijiste “dijo”; en realidad, el bagging es paralelo."
+
+
+@pytest.mark.unit
+def test_a_follow_up_keeps_only_the_red_flags_of_its_key_point():
+    focused = BAGGING.focused("boosting-sequential", BAGGING.text)
+    assert [f.id for f in focused.red_flags] == ["boosting-parallel"]
+
+
+@pytest.mark.unit
+def test_red_flag_must_name_a_known_key_point():
+    bad = BAGGING.model_dump()
+    bad["red_flags"][0]["key_point"] = "nope"
+    with pytest.raises(ValueError, match="unknown key point"):
+        Question.model_validate(bad)
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("text,lang", [(SWAPPED_EN, "en"), (SWAPPED_ES, "es")])
+def test_swapped_roles_score_low_with_the_claim_named(offline_judge, text, lang):
+    j = offline_judge.judge(BAGGING, text, lang)
+    assert j.score <= 2.5, j.score
+    assert {w.id for w in j.wrong_claims} == {"bagging-sequential", "boosting-parallel"}
+    assert j.feedback.startswith("You said" if lang == "en" else "Dijiste")
+    assert "bagging-parallel" not in j.covered and "boosting-sequential" not in j.covered
+    right = offline_judge.judge(BAGGING, RIGHT_EN, "en")
+    assert right.score >= 7 and not right.wrong_claims
+
+
+@pytest.mark.model
+def test_negated_answer_scores_low_and_names_the_key_point(offline_judge):
+    text = ("bagging does not train models independently it has nothing to do with bootstrap samples "
+            "and boosting is never sequential it does not look at previous errors")
+    j = offline_judge.judge(BAGGING, text, "en")
+    assert j.score <= 2.5
+    assert {w.key_point for w in j.wrong_claims} == {"bagging-parallel", "boosting-sequential"}
+    assert "in fact" in j.feedback

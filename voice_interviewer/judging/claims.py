@@ -1,0 +1,170 @@
+"""Wrong claims in an answer: the rubric's red flags, and key points stated as their negation.
+
+A red flag (``schema.RedFlag``) carries cues: ordered groups of alternatives, such as
+``[bagging, sequential | one after another]``. A cue fires when its groups occur in order, each
+within ``CUE_GAP`` words of the previous one, with no negation between them or just before the
+first, and no rival subject between the first and the last ("boosting, unlike bagging, trains
+sequentially" names boosting after bagging, so it is not said of bagging). Words are compared
+by their stems (``lexical.stem``), so inflections and en/es cognates match.
+
+A key point whose evidence is found only under a negation ("regularization does not add a
+penalty") is said the other way round: it is a wrong claim too, named with the key point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ..schema import KeyPoint, Question, RedFlag, WrongClaim
+from . import lexical as lx
+
+CUE_GAP = 10  # words allowed between two groups of a cue
+NEGATION_BEFORE = 4  # words before a cue's first group (or an evidence term) that a negation may stand in
+NEGATIONS = frozenset(
+    """not no never without cannot neither nor nothing none isn aren wasn weren doesn don didn won
+    wouldn shouldn couldn can t nunca ni sin jamas tampoco nada ningun ninguna ninguno""".split()
+)
+# words that start a new clause: a negation before one of them is not about what follows
+CLAUSE_STARTS = frozenset("and but so because it which while whereas y pero sino porque mientras".split())
+NEGATED_TERMS_FOR_CLAIM = 2  # distinct evidence terms said only under a negation before it counts as a wrong claim
+
+
+@dataclass(frozen=True)
+class Found:
+    """Where a wrong claim was found: the flag (or key point) and the token span that says it."""
+
+    claim: WrongClaim
+    start: int
+    end: int
+
+
+def _stems(phrase: str) -> tuple[str, ...]:
+    return tuple(lx.stem(w) for w in lx.normalize(phrase).split() if w)
+
+
+@lru_cache(maxsize=4096)
+def _group(group: str) -> tuple[tuple[str, ...], ...]:
+    """A group's alternatives as stem sequences (longest first, so phrases win over words)."""
+    alts = {_stems(a) for a in group.split("|")}
+    return tuple(sorted((a for a in alts if a), key=len, reverse=True))
+
+
+def _occurrences(stems: list[str], group: tuple[tuple[str, ...], ...], lo: int, hi: int) -> list[tuple[int, int]]:
+    """(start, end) of every alternative of ``group`` starting in [lo, hi)."""
+    out = []
+    for i in range(max(0, lo), min(hi, len(stems))):
+        for alt in group:
+            if tuple(stems[i : i + len(alt)]) == alt:
+                out.append((i, i + len(alt)))
+                break
+    return out
+
+
+def _negated(norms: list[str], lo: int, hi: int) -> bool:
+    return any(w in NEGATIONS for w in norms[max(0, lo) : hi])
+
+
+def negated_at(norms: list[str], start: int) -> bool:
+    """Whether a negation stands in the few words before ``start``, in the same clause."""
+    for k in range(start - 1, max(-1, start - 1 - NEGATION_BEFORE), -1):
+        if norms[k] in NEGATIONS:
+            return True
+        if norms[k] in CLAUSE_STARTS:
+            return False
+    return False
+
+
+def _between(stems: list[str], rivals: tuple[tuple[str, ...], ...], lo: int, hi: int) -> bool:
+    return bool(rivals) and bool(_occurrences(stems, rivals, lo, hi))
+
+
+def match_cue(tokens: list[lx.Token], cue: list[str], rivals: list[str] = ()) -> tuple[int, int] | None:
+    """The token span of the first place ``cue`` fires in ``tokens``, or None."""
+    stems = [t.stem for t in tokens]
+    norms = [t.norm for t in tokens]
+    groups = [_group(g) for g in cue]
+    if not groups or not all(groups):
+        return None
+    first_alts = set(groups[0])
+    rival_alts = tuple(r for r in _group("|".join(rivals)) if r not in first_alts) if rivals else ()
+    for start, end in _occurrences(stems, groups[0], 0, len(stems)):
+        if negated_at(norms, start):
+            continue
+        span = _follow(stems, norms, groups[1:], rival_alts, start, end)
+        if span is not None:
+            return start, span
+    return None
+
+
+def _follow(stems, norms, groups, rivals, start: int, end: int) -> int | None:
+    """End of the rest of a cue after a group ending at ``end`` (nearest occurrences), or None."""
+    if not groups:
+        return end
+    for s, e in _occurrences(stems, groups[0], end, end + CUE_GAP + 1):
+        if _negated(norms, end, s) or _between(stems, rivals, end, s):
+            continue
+        rest = _follow(stems, norms, groups[1:], rivals, start, e)
+        if rest is not None:
+            return rest
+    return None
+
+
+def red_flags_in(tokens: list[lx.Token], question: Question, language: str) -> list[Found]:
+    """The red flags whose cues fire in the answer (cues of both languages: answers mix them)."""
+    found = []
+    for flag in question.red_flags:
+        for cue in flag.cues.all():
+            span = match_cue(tokens, cue, flag.rivals)
+            if span:
+                found.append(Found(_claim(flag, language), *span))
+                break
+    return found
+
+
+def _claim(flag: RedFlag, language: str, said: str | None = None) -> WrongClaim:
+    return WrongClaim(id=flag.id, key_point=flag.key_point, claim=flag.claim.get(language),
+                      correction=flag.correction.get(language), said=said, source="rubric")
+
+
+def negated_key_points(tokens: list[lx.Token], question: Question, language: str) -> list[Found]:
+    """Key points whose evidence is said, but only under negations (of two terms or more)."""
+    norms = [t.norm for t in tokens]
+    found = []
+    for kp in question.rubric:
+        hits = _evidence_hits(tokens, kp)
+        negated = [h for h in hits if negated_at(norms, h[0])]
+        if len(negated) >= NEGATED_TERMS_FOR_CLAIM and len(negated) == len(hits):
+            s, e = negated[0]
+            found.append(Found(WrongClaim(
+                id=f"not-{kp.id}", key_point=kp.id, claim=kp.statement.get(language),
+                correction=kp.statement.get(language), source="negation"), s, e))
+    return found
+
+
+def _evidence_hits(tokens: list[lx.Token], kp: KeyPoint) -> list[tuple[int, int]]:
+    stems = [t.stem for t in tokens]
+    hits = []
+    for term in kp.evidence.all():
+        alt = _stems(term)
+        if len(alt) < 2 and len(alt[0] if alt else "") < 4:
+            continue  # too short to read a negation from
+        hits += _occurrences(stems, (alt,), 0, len(stems))
+    # overlapping terms ("variance", "high variance") count once
+    out: list[tuple[int, int]] = []
+    for h in sorted(set(hits)):
+        if not out or h[0] >= out[-1][1]:
+            out.append(h)
+    return out
+
+
+def wrong_claims(text: str, tokens: list[lx.Token], question: Question, language: str) -> list[WrongClaim]:
+    """Every wrong claim found in the answer, quoting the words that made it."""
+    found = red_flags_in(tokens, question, language)
+    flagged = {f.claim.key_point for f in found if f.claim.key_point}
+    found += [f for f in negated_key_points(tokens, question, language) if f.claim.key_point not in flagged]
+    out = []
+    for f in found:
+        a, b = max(0, f.start - 2), min(len(tokens), f.end + 2)
+        out.append(f.claim.model_copy(update={"said": lx.span_text(text, tokens, a, b) or None}))
+    return out
