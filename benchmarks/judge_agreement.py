@@ -8,6 +8,9 @@ Data sets:
   graded   benchmarks/data/graded_answers.jsonl: spoken-style answers to bank questions
            (es/en; paraphrases, keyword lists, off-topic, grader instructions), graded 0–10
            against the rubric. Reported: Spearman, Pearson, mean absolute error, means by kind.
+  graded2  benchmarks/data/graded_v2/*.jsonl: the larger independent set (20 bank questions,
+           es/en, confident-wrong answers among its kinds; benchmarks/data/GRADING.md). Each row
+           carries its split ("dev" or "test"). Reported as for graded, per answer language too.
 
 Calibration split (the judge's global constants were set on these only):
   mohler assignments 1 and 2 (``--split dev``) and, in the graded set, the questions
@@ -44,11 +47,16 @@ from voice_interviewer.judging.calibration import (  # noqa: E402
 
 MOHLER = ROOT.parent / "shared" / "eval" / "mohler" / "mohler.jsonl"
 GRADED = ROOT / "benchmarks" / "data" / "graded_answers.jsonl"
+GRADED2 = ROOT / "benchmarks" / "data" / "graded_v2"
 DEV_ASSIGNMENTS = {"1", "2"}
 DEV_QUESTIONS = {"bias-variance", "regularization", "imbalanced-data"}
 
 
 def load(data: str) -> tuple[list[dict], str]:
+    if data == "graded2":
+        rows = [json.loads(line) for f in sorted(GRADED2.glob("*.jsonl"))
+                for line in f.open(encoding="utf-8") if line.strip()]
+        return rows, "graded"
     path = {"mohler": MOHLER, "graded": GRADED}.get(data, Path(data))
     if not path.is_file():
         sys.exit(f"error: {path}: no such file")
@@ -68,6 +76,8 @@ def group_of(row: dict, kind: str) -> str:
 def in_split(row: dict, kind: str, split: str) -> bool:
     if split == "all":
         return True
+    if "split" in row:
+        return row["split"] == split
     dev = group_of(row, kind) in (DEV_ASSIGNMENTS if kind == "mohler" else DEV_QUESTIONS)
     return dev if split == "dev" else not dev
 
@@ -118,9 +128,17 @@ def report(rows, results, per_answer, load_s, kind, args) -> dict:
         by_kind: dict[str, list[tuple[float, float]]] = defaultdict(list)
         for (r, s) in ok:
             by_kind[r.get("kind", "?")].append((s["score"], gold_of(r)))
-        out["by_kind"] = {k: {"n": len(v), "mean_score": round(statistics.mean(p for p, _ in v), 2),
-                              "mean_grade": round(statistics.mean(g for _, g in v), 2)}
-                          for k, v in sorted(by_kind.items())}
+        out["by_kind"] = _by(ok, lambda r: r.get("kind", "?"))
+        langs = sorted({r.get("answer_language") or r.get("language") or "?" for r, _ in ok})
+        if len(langs) > 1:
+            out["by_language"] = {}
+            for lang in langs:
+                sub = [(r, s) for r, s in ok if (r.get("answer_language") or r.get("language")) == lang]
+                g, p = [gold_of(r) for r, _ in sub], [s["score"] for _, s in sub]
+                out["by_language"][lang] = {"n": len(sub), "spearman": round(spearman(p, g), 3),
+                                            "pearson": round(pearson(p, g), 3),
+                                            "mae_0_10": round(statistics.mean(abs(a - b) for a, b in zip(p, g)), 2),
+                                            "by_kind": _by(sub, lambda r: r.get("kind", "?"))}
     total = sum(per_answer)
     out["model_load_s"] = round(load_s, 2)
     out["run_s"] = round(total, 1)
@@ -129,9 +147,17 @@ def report(rows, results, per_answer, load_s, kind, args) -> dict:
     return out
 
 
+def _by(pairs, key) -> dict:
+    groups: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for r, s in pairs:
+        groups[key(r)].append((s["score"], gold_of(r)))
+    return {k: {"n": len(v), "mean_score": round(statistics.mean(p for p, _ in v), 2),
+                "mean_grade": round(statistics.mean(g for _, g in v), 2)} for k, v in sorted(groups.items())}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", default="mohler", help="mohler, graded or a JSONL path")
+    ap.add_argument("--data", default="mohler", help="mohler, graded, graded2 or a JSONL path")
     ap.add_argument("--scorer", default="offline", choices=["offline", "llm", "fusion"])
     ap.add_argument("--language", default="auto", choices=["es", "en", "auto"])
     ap.add_argument("--split", default="all", choices=["all", "dev", "test"])
