@@ -147,3 +147,15 @@ def test_negated_answer_scores_low_and_names_the_key_point(offline_judge):
     assert j.score <= 2.5
     assert {w.key_point for w in j.wrong_claims} == {"bagging-parallel", "boosting-sequential"}
     assert "in fact" in j.feedback
+
+
+@pytest.mark.unit
+def test_spoken_reaction_names_the_wrong_claim_before_any_gap():
+    from voice_interviewer.interview import reaction_text
+    from voice_interviewer.schema import Judgement, KeyPointResult
+
+    claim = WrongClaim(id="x", claim="c", correction="Bagging trains in parallel.", said="bagging is sequential")
+    j = Judgement(score=1.5, wrong_claims=[claim], key_points=[
+        KeyPointResult(id="k", statement="Bagging trains in parallel.", verdict="missing")])
+    assert reaction_text(j, "en") == "1.5 out of 10. You said “bagging is sequential”; in fact, bagging trains in parallel."
+    assert reaction_text(j, "es").startswith("1.5 de 10. Dijiste “bagging is sequential”; en realidad,")

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .judging import delivery
+from .judging.feedback import wrong_claim_text
 from .schema import Answer, Judgement, Localized, Question, Session, Summary, Turn, utcnow
 from .prefetch import prefetcher_for
 from .ports import AnswerRequest, AnswerSource, Clock, Judge, MonotonicClock, Speaker
@@ -34,11 +35,14 @@ def category_name(category: str | None, language: str) -> str:
 
 
 def reaction_text(j: Judgement, language: str) -> str:
-    """One spoken sentence: the score and the most important missing point."""
+    """One spoken sentence: the score and the wrong claim, else the most important missing point."""
     missing = sorted(
         (k for k in j.key_points if k.verdict != "covered"), key=lambda k: -k.weight
     )
     score = f"{j.score:.1f}".rstrip("0").rstrip(".")
+    if j.wrong_claims:  # a wrong claim matters more than a gap: say it first
+        head = f"{score} de 10." if language == "es" else f"{score} out of 10."
+        return f"{head} {wrong_claim_text(j.wrong_claims[0], language)}"
     if language == "es":
         head = f"{score} de 10."
         if not j.key_points:
