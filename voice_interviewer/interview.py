@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .judging import delivery
+from .language import LANGUAGES, clamp_language
 from .judging.feedback import wrong_claim_text
 from .schema import Answer, Judgement, Localized, Question, Session, Summary, Turn, utcnow
 from .prefetch import prefetcher_for
@@ -31,7 +32,7 @@ MAX_REPEATS = 3
 
 def category_name(category: str | None, language: str) -> str:
     en, es = CATEGORY_NAMES.get(category or "", (category or "", category or ""))
-    return es if language == "es" else en
+    return es if clamp_language(language) == "es" else en
 
 
 def reaction_text(j: Judgement, language: str) -> str:
@@ -142,7 +143,7 @@ class Interview:
         # p50) than it sped up the judgement (1.0 -> 0.8 s).
         self.prefetch = prefetch
         self.requested_language = session.language
-        self.language = "en" if session.language == "auto" else session.language
+        self.language = clamp_language(session.language)
         self.dir: Path = store.session_dir(session.id)
 
     # -- state ---------------------------------------------------------------------
@@ -242,7 +243,7 @@ class Interview:
         turn.answer_language = answer.language
         turn.audio_file = answer.audio_file
         turn.timings = answer.timings.model_copy(update={"question_start": turn.timings.question_start})
-        if self.requested_language == "auto" and answer.language in ("es", "en"):
+        if self.requested_language == "auto" and answer.language in LANGUAGES:
             self.language = answer.language
         turn.delivery = answer.delivery or delivery.measure(turn.answer, self.language)
 

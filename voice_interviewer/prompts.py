@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .errors import ConfigError
+from .language import clamp_language
 
 FENCE = "candidate_answer"
 _FENCE_TAG = re.compile(r"</?\s*candidate_answer\s*>", re.IGNORECASE)
@@ -47,7 +48,7 @@ def render(name: str, language: str, **context: object) -> str:
     """Render ``<name>.<language>.j2`` (English when the language has no template)."""
     import jinja2
 
-    lang = "es" if language == "es" else "en"
+    lang = clamp_language(language)
     env = _environment(str(prompts_dir()))
     try:
         template = env.get_template(f"{name}.{lang}.j2")

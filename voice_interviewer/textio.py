@@ -12,8 +12,9 @@ from typing import TextIO
 
 from rich.console import Console
 
-from .schema import Answer, Timings
+from .language import guess_language
 from .ports import AnswerRequest, Clock, MonotonicClock
+from .schema import Answer, Timings
 
 STYLES = {
     "question": ("bold cyan", "Interviewer"),
@@ -23,17 +24,6 @@ STYLES = {
     "info": ("dim", "Interviewer"),
 }
 COMMANDS = {"/skip": "skip", "/repeat": "repeat", "/stop": "stop"}
-_ES = {"el", "la", "los", "las", "que", "de", "y", "es", "un", "una", "por", "para", "con", "se", "no", "del", "lo", "como", "más", "pero"}
-_EN = {"the", "a", "an", "and", "is", "of", "to", "that", "it", "with", "for", "on", "are", "this", "as", "but", "you", "be", "by", "when"}
-
-
-def guess_language(text: str) -> str | None:
-    """es or en from common function words (typed answers have no audio to detect from)."""
-    words = text.lower().split()
-    es, en = sum(w in _ES for w in words), sum(w in _EN for w in words)
-    if es == en:
-        return None
-    return "es" if es > en else "en"
 
 
 class ConsoleSpeaker:

@@ -20,6 +20,7 @@ from rich.console import Console
 
 from ..judging import delivery
 from ..hearing.commands import detect_command
+from ..language import clamp_language
 from ..schema import Answer
 from ..ports import AnswerRequest, AnswerSource, Speaker
 
@@ -48,11 +49,11 @@ class VoiceAnswers:
         self.listener = listener
         self.speaker = speaker
         self.console = console or Console(stderr=True)
-        self.language = language if language in ("es", "en") else "en"
+        self.language = clamp_language(language)
         self.cue = cue
 
     def _lang(self, request: AnswerRequest) -> str:
-        return request.language if request.language in ("es", "en") else self.language
+        return clamp_language(request.language, self.language)
 
     def _cue(self, language: str) -> None:
         self.console.print(f"[dim]{LISTENING[language]}[/]", highlight=False)
@@ -120,7 +121,7 @@ def build_voice_io(
 
     console = console or Console()
     printer = ConsoleSpeaker(console)
-    language = settings.language if settings.language in ("es", "en") else "en"
+    language = clamp_language(settings.language)
     speaker: Speaker = printer
     startup_errors: list[BaseException] = []  # start-up errors from the loading threads
     starter = None

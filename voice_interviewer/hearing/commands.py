@@ -8,8 +8,9 @@ answer that merely contains "stop" or "next" ("stop words are removed next") is 
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Literal
+
+from ..language import fold_accents
 
 Command = Literal["repeat", "skip", "stop"]
 MAX_WORDS = 8
@@ -72,9 +73,7 @@ PRIORITY: tuple[Command, ...] = ("stop", "skip", "repeat")
 
 
 def _normalize(text: str) -> list[str]:
-    text = unicodedata.normalize("NFKD", text.lower())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = text.replace("’", "'")
+    text = fold_accents(text.lower()).replace("’", "'")
     return re.findall(r"[a-z']+", text)
 
 

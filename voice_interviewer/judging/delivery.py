@@ -9,10 +9,10 @@ that nudges it to keep them).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
+from ..language import LANGUAGES, clamp_language, fold_accents, guess_language
 from ..schema import DeliveryMetrics
 
 LONG_PAUSE_S = 2.5
@@ -44,11 +44,6 @@ _NOT_FILLER_BEFORE = {
 _NOT_FILLER_AFTER = {"like": {"to", "this", "that", "it", "them"}}
 
 
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in text if not unicodedata.combining(c))
-
-
 @dataclass
 class _Word:
     norm: str
@@ -60,7 +55,7 @@ class _Word:
 def _words_from_text(text: str) -> list[_Word]:
     out = []
     for raw in re.findall(r"\S+", text):
-        norm = re.sub(r"[^a-z0-9']+", "", _fold(raw)).replace("'", "")
+        norm = re.sub(r"[^a-z0-9']+", "", fold_accents(raw.lower())).replace("'", "")
         if norm:
             out.append(_Word(norm, raw))
     return out
@@ -97,7 +92,7 @@ def _is_filler(phrase: str, words: list[_Word], i: int, n: int, lang: str) -> bo
 
 def _count(words: list[_Word], table: dict[str, list[str]], lang: str, filler: bool) -> Counter:
     phrases = sorted(
-        ((p, re.sub(r"[^a-z0-9 ]+", "", _fold(p)).split()) for p in table.get(lang, [])),
+        ((p, re.sub(r"[^a-z0-9 ]+", "", fold_accents(p.lower())).split()) for p in table.get(lang, [])),
         key=lambda x: -len(x[1]),
     )
     counts: Counter = Counter()
@@ -175,11 +170,9 @@ def measure(
     With timestamps, the speaking rate uses the span from the first word's start to the
     last word's end (leading/trailing silence excluded); otherwise ``duration_s``.
     """
-    if language not in ("es", "en"):  # "auto": tell from the words
-        from .lexical import guess_language
-
+    if language not in LANGUAGES:  # "auto": tell from the words
         language = guess_language(text or " ".join(str(w.get("word", "")) for w in words or []))
-    lang = "es" if language == "es" else "en"
+    lang = clamp_language(language)
     timed_words = _words_from_timestamps(words) if words else []
     timed = any(w.start is not None for w in timed_words)
     seq = timed_words if timed_words else _words_from_text(text)

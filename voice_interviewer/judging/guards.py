@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from ..language import fold_accents
+
 _NUM = r"(?:10|ten|diez|full marks|full score|full points|a perfect score|perfect score|the maximum|maximum|100)"
 _NUM_ES = r"(?:10|diez|la maxima|la nota maxima|la puntuacion maxima|un diez|un 10|todos los puntos|100)"
 
@@ -37,14 +39,7 @@ _RE = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.IGNORECASE)
 
 def _fold_keep_len(text: str) -> str:
     """Lowercase and accent-free, one character per input character (spans stay valid)."""
-    import unicodedata  # noqa: PLC0415
-
-    out = []
-    for ch in text.lower():
-        base = unicodedata.normalize("NFKD", ch)
-        base = "".join(c for c in base if not unicodedata.combining(c))
-        out.append(base[:1] if base else ch)
-    return "".join(out)
+    return "".join(fold_accents(ch)[:1] or ch for ch in text.lower())
 
 
 def find_injections(text: str) -> list[tuple[int, int]]:

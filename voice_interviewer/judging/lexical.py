@@ -8,31 +8,13 @@ also match many en/es cognates (``regularization``/``regularización`` → ``reg
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
+
+# guess_language: offline.py reads it through this module
+from ..language import STOP_EN, STOP_ES, fold_accents, guess_language  # noqa: F401
 
 STEM_LEN = 6
 
-STOP_EN = frozenset(
-    """
-    a an the and or but if then else so of to in on at by for with from into onto over under about as
-    is are was were be been being am do does did done doing have has had having will would shall should
-    can could may might must it its it's this that these those there here their they them he she him her
-    his hers we us our you your i me my mine what which who whom whose when where why how than too very
-    just also not no nor only own same such both each few more most other some any all out up down off
-    again further once don now get got gets getting make makes made thing things way ways kind lot
-    yes yeah okay ok well really actually basically like
-    """.split()
-)
-STOP_ES = frozenset(
-    """
-    el la los las un una unos unas y o u pero si sino entonces de del al a en con por para sin sobre
-    entre hasta desde es son era eran ser sido estar esta esta estan este esto estos estas ese esa eso
-    esos esas aquel que quien cual cuando donde como porque muy mas menos tambien no ni ya lo le les se
-    me mi mis te tu tus su sus nos nuestro nuestra hay ha han he hemos haber tiene tienen tener hace
-    hacen hacer cosa cosas pues bueno vale sea digamos osea tipo
-    """.split()
-)
 # sounds with no meaning: ignored when measuring how much of an answer is explanation
 FILLER_WORDS = frozenset("um umm uh uhh erm er hmm mm mmm eh ehh em emm ah oh".split())
 STOPWORDS = STOP_EN | STOP_ES | FILLER_WORDS
@@ -42,14 +24,9 @@ FILLERS_RE = re.compile(
 )
 
 
-def strip_accents(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in text if not unicodedata.combining(c))
-
-
 def normalize(text: str) -> str:
     """Lowercase, accent-free, alphanumerics separated by single spaces."""
-    return re.sub(r"[^a-z0-9²]+", " ", strip_accents(text.lower())).strip()
+    return re.sub(r"[^a-z0-9²]+", " ", fold_accents(text.lower())).strip()
 
 
 def stem(word: str) -> str:
@@ -104,16 +81,6 @@ def stopword_ratio(tokens: list[Token]) -> float:
     if not words:
         return 0.0
     return sum(1 for t in words if t.norm in STOPWORDS) / len(words)
-
-
-def guess_language(text: str, default: str = "en") -> str:
-    """'es' or 'en' from function-word counts; ``default`` when it cannot tell."""
-    words = normalize(text).split()
-    es = sum(1 for w in words if w in STOP_ES and w not in STOP_EN)
-    en = sum(1 for w in words if w in STOP_EN and w not in STOP_ES)
-    if es == en:
-        return default if default in ("es", "en") else "en"
-    return "es" if es > en else "en"
 
 
 @dataclass(frozen=True)

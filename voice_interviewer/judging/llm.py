@@ -34,6 +34,7 @@ import json
 import statistics
 
 from ..config import Settings
+from ..language import clamp_language
 from ..schema import Judgement, KeyPointResult, Question
 from ..ports import Judge
 from ..prompts import fence_answer, render
@@ -87,7 +88,7 @@ class LLMJudge:
 
     # -- judging ----------------------------------------------------------------
     def judge(self, question: Question, answer: str, language: str) -> Judgement:
-        lang = "es" if language == "es" else "en"
+        lang = clamp_language(language)
         base = self.fallback.judge(question, answer, lang)
         if not answer.strip():
             return self._offline(base, "empty answer")
@@ -251,7 +252,7 @@ class LLMJudge:
     # -- end of session -------------------------------------------------------------
     def summarize(self, turns: list[dict], mean: float | None, language: str) -> str | None:
         """A short spoken summary (``turns``: question, score, missing), or None on any fault."""
-        lang = "es" if language == "es" else "en"
+        lang = clamp_language(language)
         prompt = render("summary", lang, turns=turns, mean="–" if mean is None else f"{mean:.1f}")
         try:
             text = self.endpoint.text_call([self._system(lang), {"role": "user", "content": prompt}],

@@ -8,10 +8,11 @@ from __future__ import annotations
 import json
 import math
 import re
-import unicodedata
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..language import clamp_language, guess_language, words
 
 # A score slightly outside 0–10 is clamped with a note; further out it is a fault.
 CLAMP_TOLERANCE = 1.0
@@ -147,20 +148,6 @@ _REVEAL = re.compile(
     r"referencia|respuesta modelo|respuesta correcta|respuesta esperada|rubrica|punto clave|puntos clave)\b",
     re.IGNORECASE,
 )
-_STOP = {
-    "en": {"the", "is", "are", "what", "how", "why", "you", "your", "would", "can", "could", "do",
-           "does", "of", "and", "to", "in", "a", "an", "which", "when", "it", "this", "that", "with"},
-    "es": {"el", "la", "los", "las", "es", "son", "que", "qué", "como", "cómo", "por", "para", "de",
-           "del", "y", "en", "un", "una", "cuál", "cuando", "cuándo", "usted", "tu", "podrías", "con", "se"},
-}
-
-
-def words(text: str) -> list[str]:
-    text = unicodedata.normalize("NFKD", text.lower())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return re.findall(r"[a-z0-9]+", text)
-
-
 def _ngrams(tokens: list[str], n: int) -> set[tuple[str, ...]]:
     return {tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)}
 
@@ -172,13 +159,9 @@ def copies(text: str, source: str, n: int = COPY_NGRAM) -> bool:
 
 def looks_like_language(text: str, language: str) -> bool:
     """Rough check that a short text is in ``language`` (es/en) and not the other one."""
-    raw = text.lower()
-    toks = set(re.findall(r"[a-záéíóúñü]+", raw))
-    own = len(toks & _STOP["es" if language == "es" else "en"])
-    other = len(toks & _STOP["en" if language == "es" else "es"])
-    if language == "es" and "¿" in raw:
-        own += 1
-    return own >= other
+    if clamp_language(language) == "es" and "¿" in text:
+        return True
+    return guess_language(text, default=language) == clamp_language(language)
 
 
 def check_follow_up(text: str | None, *, language: str, secrets: list[str], question: str) -> tuple[str | None, str | None]:

@@ -8,11 +8,11 @@ boundaries and mapped back to the original text, so the page shows the words as 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from ..language import fold_accents
 from ..schema import KeyPointResult
 
 
@@ -22,9 +22,7 @@ def _fold(text: str) -> tuple[str, list[int]]:
     out: list[str] = []
     index: list[int] = []
     for i, ch in enumerate(text):
-        for c in unicodedata.normalize("NFKD", ch.lower()):
-            if unicodedata.combining(c):
-                continue
+        for c in fold_accents(ch.lower()):
             if not c.isalnum():
                 c = " "
             if c == " " and (not out or out[-1] == " "):

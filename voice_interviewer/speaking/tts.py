@@ -31,6 +31,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from ..errors import ConfigError, DeviceError
+from ..language import clamp_language
 from .playback import NO_TTS_HINT, Player, SoundDevicePlayer, beep
 from ..ports import Clock, MonotonicClock, Speaker
 
@@ -225,7 +226,7 @@ class EspeakSpeaker:
         clock: Clock | None = None,
         worker: WorkerClient | None = None,
     ):
-        self.language = language if language in ("es", "en") else "en"
+        self.language = clamp_language(language)
         self.voice_override = voice
         self.rate = rate
         self.printer = printer
@@ -268,7 +269,7 @@ class EspeakSpeaker:
         return [VoiceInfo(**v) for v in reply["voices"]]
 
     def voice_for(self, language: str) -> VoiceInfo:
-        lang = language if language in ("es", "en") else self.language
+        lang = clamp_language(language, self.language)
         if lang not in self._voices:
             self._voices[lang] = pick_voice(self.voices(), lang, self.voice_override)
         return self._voices[lang]
