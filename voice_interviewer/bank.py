@@ -13,11 +13,10 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from .datafiles import data_dir
 from .errors import BankError
 from .schema import Question
 
-BUILTIN_BANK_DIR = Path(__file__).resolve().parent.parent / "questions"
-PACKAGED_BANK_DIR = Path(__file__).resolve().parent / "questions"
 # libyaml's loader when PyYAML was built with it: about 30x faster than the pure-Python one
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -28,8 +27,8 @@ class BankFile(BaseModel):
 
 
 def default_bank_dir() -> Path:
-    """The repo's ``questions/`` in a checkout, or the copy packaged with the wheel."""
-    return BUILTIN_BANK_DIR if BUILTIN_BANK_DIR.is_dir() else PACKAGED_BANK_DIR
+    """The built-in bank: the installed package's copy, or ``questions/`` in a checkout."""
+    return data_dir("questions")
 
 
 def _node_at(node: yaml.Node, loc: Sequence[str | int]) -> yaml.Node:

@@ -2,7 +2,7 @@
 
 Templates are plain text, not HTML, so autoescaping is off; ``StrictUndefined`` turns a
 missing variable into an error instead of silently empty text. The folder is
-``VOICE_INTERVIEWER_PROMPTS_DIR`` when set, else ``prompts/`` at the project root.
+``VOICE_INTERVIEWER_PROMPTS_DIR`` when set, else the built-in templates (see ``datafiles``).
 The candidate's answer goes into templates only through :func:`fence_answer`.
 """
 
@@ -13,6 +13,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from .datafiles import data_dir
 from .errors import ConfigError
 from .language import clamp_language
 
@@ -22,7 +23,7 @@ _FENCE_TAG = re.compile(r"</?\s*candidate_answer\s*>", re.IGNORECASE)
 
 def prompts_dir() -> Path:
     explicit = os.environ.get("VOICE_INTERVIEWER_PROMPTS_DIR")
-    return Path(explicit) if explicit else Path(__file__).resolve().parent.parent / "prompts"
+    return Path(explicit) if explicit else data_dir("prompts")
 
 
 @lru_cache(maxsize=4)
