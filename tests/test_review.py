@@ -239,11 +239,11 @@ def test_replay_walks_and_steers(recorded):
 
 
 def test_missing_portaudio_is_a_device_error(monkeypatch):
-    from voice_interviewer.review.clips import SoundDevicePlayer
+    from voice_interviewer.review.clips import SoundDeviceReplayPlayer
 
     monkeypatch.setitem(sys.modules, "sounddevice", None)
     with pytest.raises(DeviceError, match="cannot play audio"):
-        SoundDevicePlayer()
+        SoundDeviceReplayPlayer()
 
 
 def test_audio_paths_stay_inside_the_session(tmp_path):

@@ -29,6 +29,7 @@ def transcribe(
     from ..config import load_settings
     from ..errors import TranscriptionError
     from ..hearing.whisper import WhisperTranscriber, load_audio
+    from ..sound import SAMPLE_RATE
 
     if language not in ("es", "en", "auto"):
         raise TranscriptionError(f"unsupported language {language!r} (use es, en or auto)")
@@ -38,7 +39,7 @@ def transcribe(
         model = WhisperTranscriber(settings.stt_model, threads=settings.stt_threads,
                                    models_dir=settings.models_dir)
     started = time.monotonic()
-    with err_console.status(f"transcribing {file.name} ({len(audio) / 16000:.1f} s)…"):
+    with err_console.status(f"transcribing {file.name} ({len(audio) / SAMPLE_RATE:.1f} s)…"):
         result = model.transcribe(audio, language)
     took = time.monotonic() - started
     if as_json:

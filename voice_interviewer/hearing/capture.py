@@ -16,17 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DeviceError
+from ..sound import SAMPLE_RATE, import_sounddevice
 
-SAMPLE_RATE = 16000
 BLOCK = 512  # 32 ms: the silero VAD window at 16 kHz
-
-
-def import_sounddevice():
-    try:
-        import sounddevice as sd
-    except OSError as exc:  # "PortAudio library not found"
-        raise DeviceError(f"audio unavailable: {exc} (install libportaudio2)") from None
-    return sd
 
 
 def _device_arg(device: str | int | None):

@@ -24,9 +24,9 @@ from typing import Callable, Literal, Protocol
 import numpy as np
 from pydantic import BaseModel
 
+from ..sound import SAMPLE_RATE as RATE
 from .features import fit_last_seconds, log_mel
 
-RATE = 16000
 VAD_BLOCK = 512
 
 

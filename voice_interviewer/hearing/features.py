@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..sound import SAMPLE_RATE as RATE
+
 N_FFT = 400
 HOP = 160
 N_MELS = 80
-RATE = 16000
 SECONDS = 8
 N_SAMPLES = RATE * SECONDS
 

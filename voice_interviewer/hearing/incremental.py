@@ -26,7 +26,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .whisper import SAMPLE_RATE, Segment, Transcriber, Transcript, Word
+from ..sound import SAMPLE_RATE
+from .whisper import Segment, Transcriber, Transcript, Word
 from .cleanup import is_copy, token
 from .textcue import sounds_finished
 

@@ -19,7 +19,8 @@ import numpy as np
 from ..schema import Answer, Timings
 from ..ports import AnswerRequest
 from .whisper import Transcriber, Transcript
-from .capture import SAMPLE_RATE, Recorder, check_input_device, level_dbfs
+from ..sound import SAMPLE_RATE
+from .capture import Recorder, check_input_device, level_dbfs
 from .endpoint import EndpointConfig, Endpointer, SileroVAD, TurnModel, load_endpointer_models
 from .incremental import IncrementalTranscriber, quietest_point
 

@@ -18,9 +18,9 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from ..errors import ModelError, TranscriptionError
+from ..sound import SAMPLE_RATE, resample
 from .cleanup import barely_heard, is_copy, loop_start, looks_hallucinated, token, unheard_tail
 
-SAMPLE_RATE = 16000
 LANGUAGES = ("es", "en")
 MODEL_ALIASES = {"base": "whisper-base", "tiny.en": "whisper-tiny.en"}
 
@@ -105,7 +105,7 @@ def load_audio(path: str | Path) -> np.ndarray:
         data, rate = sf.read(str(p), dtype="float32", always_2d=True)
         audio = data.mean(axis=1)
         if rate != SAMPLE_RATE:
-            audio = _resample(audio, rate, SAMPLE_RATE)
+            audio = resample(audio, rate, SAMPLE_RATE)
         return audio.astype(np.float32)
     except Exception:  # noqa: BLE001 - soundfile cannot read it: let PyAV try (mp3, m4a, ...)
         pass
@@ -115,18 +115,6 @@ def load_audio(path: str | Path) -> np.ndarray:
         return decode_audio(str(p), sampling_rate=SAMPLE_RATE)
     except Exception as exc:  # noqa: BLE001 - av raises many error types
         raise TranscriptionError(f"{p}: cannot read audio ({type(exc).__name__}: {exc})") from None
-
-
-def _resample(x: np.ndarray, rate: int, target: int) -> np.ndarray:
-    from math import gcd
-
-    g = gcd(rate, target)
-    up, down = target // g, rate // g
-    n_out = int(round(len(x) * up / down))
-    if n_out == 0:
-        return np.zeros(0, dtype=np.float32)
-    t_out = np.arange(n_out) * (rate / target)
-    return np.interp(t_out, np.arange(len(x)), x).astype(np.float32)
 
 
 def _windowed_model_class():

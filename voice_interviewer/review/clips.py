@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from ..errors import AudioError, DeviceError
+from ..sound import import_sounddevice, resample
 
 if TYPE_CHECKING:
     import numpy as np
@@ -50,27 +51,13 @@ def read_audio(path: Path) -> tuple[np.ndarray, int]:
     return np.ascontiguousarray(data.mean(axis=1, dtype=np.float32)), int(rate)
 
 
-def _resample(samples: np.ndarray, rate: int, target: int) -> np.ndarray:
-    import numpy as np
-
-    if rate == target:
-        return samples
-    n = int(round(len(samples) * target / rate))
-    if target < rate:  # crude low-pass before decimating: moving average over the ratio
-        k = int(np.ceil(rate / target))
-        samples = np.convolve(samples, np.ones(k, dtype=np.float32) / k, mode="same")
-    t_src = np.arange(len(samples), dtype=np.float64) / rate
-    t_dst = np.arange(n, dtype=np.float64) / target
-    return np.interp(t_dst, t_src, samples).astype(np.float32)
-
-
 def opus_bytes(path: Path) -> bytes:
     """The file re-encoded as Ogg/Opus (a few kB per second of speech)."""
     import soundfile as sf
 
     samples, rate = read_audio(path)
     target = next((r for r in OPUS_RATES if r >= rate), OPUS_RATES[-1])
-    samples = _resample(samples, rate, target)
+    samples = resample(samples, rate, target)
     buf = io.BytesIO()
     buf.name = "audio.ogg"
     try:
@@ -90,8 +77,8 @@ def duration_s(path: Path) -> float:
     return len(samples) / rate
 
 
-class Player(Protocol):
-    """Plays audio without blocking; ``active`` says whether it is still playing."""
+class ReplayPlayer(Protocol):
+    """Plays a recording without blocking; ``active`` says whether it is still playing."""
 
     def start(self, path: Path) -> float: ...  # returns the clip length in seconds
 
@@ -100,21 +87,14 @@ class Player(Protocol):
     def stop(self) -> None: ...
 
 
-class SoundDevicePlayer:
-    """Plays through the default output device with sounddevice (PortAudio)."""
+class SoundDeviceReplayPlayer:
+    """Plays recordings through the default output device with sounddevice (PortAudio).
+
+    (The interviewer's voice is played by ``speaking.playback.SoundDevicePlayer``, which
+    blocks and times the first sample; replay only starts, polls and stops.)"""
 
     def __init__(self, device: str | int | None = None):
-        from ..speaking.playback import quiet_alsa
-
-        quiet_alsa()  # alsa-lib's harmless "underrun occurred" chatter stays off the terminal
-        try:
-            import sounddevice as sd
-        except (OSError, ImportError) as exc:  # the PyPI wheel needs the system PortAudio library
-            raise DeviceError(
-                f"cannot play audio: {exc or 'sounddevice is not available'} (install libportaudio2)",
-                hint="use --no-audio",
-            ) from None
-        self._sd = sd
+        self._sd = import_sounddevice("cannot play audio", hint="use --no-audio")
         self._device = device
         self._until = 0.0
 
@@ -137,3 +117,8 @@ class SoundDevicePlayer:
     def stop(self) -> None:
         self._until = 0.0
         self._sd.stop()
+
+
+# the names replay.py and cli/sessions.py still use
+Player = ReplayPlayer
+SoundDevicePlayer = SoundDeviceReplayPlayer

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
-import os
 import threading
 import time
 from collections import deque
@@ -13,29 +11,9 @@ from typing import Any, Protocol
 
 from ..errors import DeviceError
 from ..ports import Clock, MonotonicClock
+from ..sound import import_sounddevice
 
 NO_TTS_HINT = "use --no-tts to read the questions instead"
-_alsa_handler = None
-
-
-def quiet_alsa() -> None:
-    """Stop alsa-lib printing diagnostics on stderr (through PulseAudio's ALSA plugin it
-    prints "snd_pcm_recover underrun occurred" at the end of some streams, harmlessly,
-    in the middle of the interview). Errors still reach us as PortAudio errors.
-    ``VOICE_INTERVIEWER_ALSA_DEBUG=1`` keeps the messages.
-    """
-    global _alsa_handler
-    if _alsa_handler is not None or os.environ.get("VOICE_INTERVIEWER_ALSA_DEBUG"):
-        return
-    try:
-        asound = ctypes.cdll.LoadLibrary("libasound.so.2")
-    except OSError:
-        return
-    handler_type = ctypes.CFUNCTYPE(
-        None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p
-    )
-    _alsa_handler = handler_type(lambda *args: None)  # kept alive for the process
-    asound.snd_lib_error_set_handler(_alsa_handler)
 
 
 class Player(Protocol):
@@ -61,12 +39,7 @@ class SoundDevicePlayer:
 
     def _sounddevice(self):
         if self._sd is None:
-            try:
-                import sounddevice
-            except OSError as exc:  # PortAudio missing
-                raise DeviceError(f"no audio output: {exc}", hint=NO_TTS_HINT) from None
-            quiet_alsa()
-            self._sd = sounddevice
+            self._sd = import_sounddevice("no audio output", hint=NO_TTS_HINT)
         return self._sd
 
     def check(self) -> str:
