@@ -17,7 +17,6 @@ class Prefetcher:
         self._cond = threading.Condition()
         self._pending: str | None = None
         self._closed = False
-        self.runs = 0
         self._thread = threading.Thread(target=self._loop, name="prefetch", daemon=True)
         self._thread.start()
 
@@ -37,7 +36,6 @@ class Prefetcher:
                 text, self._pending = self._pending, None
             try:
                 self._work(text)
-                self.runs += 1
             except Exception:  # a failed prefetch only costs the time it would have saved
                 pass
 

@@ -373,11 +373,6 @@ class ModelFiles:
         self._stamp(recipe).write_text(json.dumps(fp))
         return self.entry_path(recipe)
 
-    def remove(self, name: str) -> None:
-        recipe = get_recipe(name)
-        for p in [*self._files(recipe), self._stamp(recipe)]:
-            p.unlink(missing_ok=True)
-
 
 @contextlib.contextmanager
 def _progress_bar(label: str, total: int, enabled: bool):

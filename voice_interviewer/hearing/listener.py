@@ -151,7 +151,6 @@ class Listener:
         self.console = console
         self.wait_enter = wait_enter
         self.clock = clock
-        self.last_endpointer: Endpointer | None = None  # for diagnostics and benchmarks
 
     # ------------------------------------------------------------------
     def get_answer(self, request: AnswerRequest) -> Answer:
@@ -165,7 +164,6 @@ class Listener:
             inc.clock = self.clock
         ep = Endpointer(self.vad, self.turn_model, self.config,
                         text_check=inc.sounds_finished if inc is not None and self.text_cue else None)
-        self.last_endpointer = ep
         stop = threading.Event()
         if self.push_to_talk:
             self._say("Press Enter to start answering, and Enter again when you are done.")

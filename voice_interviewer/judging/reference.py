@@ -52,7 +52,3 @@ def _valid_id(qid: str) -> bool:
     import re  # noqa: PLC0415
 
     return bool(re.fullmatch(r"[a-z0-9][a-z0-9-]*", qid))
-
-
-def is_adhoc(question: Question) -> bool:
-    return ADHOC_TAG in question.tags
