@@ -17,7 +17,7 @@ from .language import LANGUAGES, clamp_language
 from .judging.feedback import wrong_claim_text
 from .schema import Answer, Judgement, Localized, Question, Session, Summary, Turn, utcnow
 from .prefetch import prefetcher_for
-from .ports import AnswerRequest, AnswerSource, Clock, Judge, MonotonicClock, Speaker
+from .ports import AnswerRequest, AnswerSource, Clock, Judge, MonotonicClock, Prefetching, Speaker, Summarizing
 from .store import SessionStore
 
 CATEGORY_NAMES = {
@@ -177,13 +177,12 @@ class Interview:
     def _summary(self) -> str:
         """The closing words: scores in code, plus the judge's own summary when it offers one."""
         text = summary_text(self.session, self.language)
-        extra = getattr(self.judge, "summarize", None)
-        if extra is not None and self.session.scored_turns():
+        if isinstance(self.judge, Summarizing) and self.session.scored_turns():
             turns = [
                 {"question": t.question_text, "score": t.score, "missing": t.missing}
                 for t in self.session.scored_turns()
             ]
-            words = extra(turns, self.session.mean_score(), self.language)
+            words = self.judge.summarize(turns, self.session.mean_score(), self.language)
             if words:
                 self.session.notes.append(f"summary: {words}")
                 self.store.save(self.session)
@@ -266,13 +265,13 @@ class Interview:
     def _warm_judge(self, question: Question) -> threading.Thread | None:
         """While the question is spoken, the judge prepares what it needs for this question
         (the offline judge embeds its key points), so none of that is left for the wait."""
-        work = getattr(self.judge, "prefetch", None)
-        if work is None:
+        judge = self.judge
+        if not isinstance(judge, Prefetching):
             return None
 
         def run() -> None:
             try:
-                work(question, "")
+                judge.prefetch(question, "")
             except Exception:  # noqa: BLE001 - warming only saves time; judging reports errors
                 pass
 

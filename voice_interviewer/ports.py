@@ -60,12 +60,31 @@ class AnswerSource(Protocol):
 
 
 class Judge(Protocol):
-    """Scores one answer against a question's rubric.
-
-    A judge may also offer ``prefetch(question, partial_answer)``: work it can do on the
-    part of an answer already heard, so the final judgement is ready sooner.
-    """
+    """Scores one answer against a question's rubric (see ``Prefetching`` and ``Summarizing``
+    for what a judge may also offer)."""
 
     name: str
 
     def judge(self, question: Question, answer: str, language: str) -> Judgement: ...
+
+
+@runtime_checkable
+class Prefetching(Protocol):
+    """A judge that can work on the part of an answer already heard (``partial_answer`` is
+    "" while the question is still being asked), so the final judgement is ready sooner."""
+
+    def prefetch(self, question: Question, partial_answer: str) -> object: ...
+
+
+@runtime_checkable
+class Summarizing(Protocol):
+    """A judge that adds its own closing words (``turns``: question, score, missing), or None."""
+
+    def summarize(self, turns: list[dict], mean: float | None, language: str) -> str | None: ...
+
+
+@runtime_checkable
+class Cueing(Protocol):
+    """A speaker that can sound a short "your turn" cue before listening."""
+
+    def cue(self) -> None: ...

@@ -10,6 +10,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from .ports import Judge, Prefetching
+from .schema import Question
+
 
 class Prefetcher:
     def __init__(self, work: Callable[[str], object]):
@@ -47,8 +50,7 @@ class Prefetcher:
         self._thread.join(timeout)
 
 
-def prefetcher_for(judge, question) -> Prefetcher | None:
-    work = getattr(judge, "prefetch", None)
-    if work is None:
+def prefetcher_for(judge: Judge, question: Question) -> Prefetcher | None:
+    if not isinstance(judge, Prefetching):
         return None
-    return Prefetcher(lambda text: work(question, text))
+    return Prefetcher(lambda text: judge.prefetch(question, text))

@@ -22,7 +22,7 @@ from ..judging import delivery
 from ..hearing.commands import detect_command
 from ..language import clamp_language
 from ..schema import Answer
-from ..ports import AnswerRequest, AnswerSource, Speaker
+from ..ports import AnswerRequest, AnswerSource, Cueing, Speaker
 
 NO_SPEECH = {
     "en": "I didn't hear anything — let's try again.",
@@ -57,9 +57,8 @@ class VoiceAnswers:
 
     def _cue(self, language: str) -> None:
         self.console.print(f"[dim]{LISTENING[language]}[/]", highlight=False)
-        play = getattr(self.speaker, "cue", None)
-        if self.cue and play is not None:
-            play()
+        if self.cue and isinstance(self.speaker, Cueing):
+            self.speaker.cue()
 
     def get_answer(self, request: AnswerRequest) -> Answer:
         language = self._lang(request)
