@@ -88,3 +88,10 @@ class Cueing(Protocol):
     """A speaker that can sound a short "your turn" cue before listening."""
 
     def cue(self) -> None: ...
+
+
+@runtime_checkable
+class Warmable(Protocol):
+    """A judge that can prepare many answers at once (one batched model call) before judging them."""
+
+    def warm(self, items: list[tuple[Question, str]]) -> None: ...

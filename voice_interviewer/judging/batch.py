@@ -8,15 +8,17 @@ benchmark and the CLI share one path (``offline``, ``llm``, ``fusion``).
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import InterviewerError, JudgeError
 from ..schema import Judgement, Question
-from ..ports import Judge
+from ..ports import Judge, Warmable
 from .reference import question_from_reference
 
 SCORERS = ("offline", "llm", "fusion")
@@ -94,9 +96,14 @@ def result_row(item_id: Any, j: Judgement) -> dict:
             {"id": k.id, "verdict": k.verdict, "evidence": k.evidence, "similarity": k.similarity}
             for k in j.key_points
         ],
+        "wrong_claims": [{"id": w.id, "key_point": w.key_point, "said": w.said, "correction": w.correction}
+                         for w in j.wrong_claims],
         "follow_up": j.follow_up,
         "notes": j.notes,
     }
+
+
+CHUNK = 32  # answers embedded together: one batched call per chunk instead of one per answer
 
 
 def score_lines(
@@ -106,28 +113,56 @@ def score_lines(
     language: str = "auto",
     on_result: Callable[[dict], None] | None = None,
 ) -> Iterator[dict]:
-    """Score JSON lines in order; a bad line gives ``{"id", "error"}`` and the rest still run."""
-    for n, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        item_id: Any = f"line-{n}"
-        try:
-            raw = json.loads(line)
-            if isinstance(raw, dict) and raw.get("id") is not None:
-                item_id = raw["id"]
-            item = BatchItem.model_validate(raw)
-            lang = item.language or language
-            lang = lang if lang in ("es", "en") else "auto"
-            question = resolve_question(item, bank, lang if lang != "auto" else "en")
-            row = result_row(item.id, judge.judge(question, item.answer, lang))
-        except json.JSONDecodeError as exc:
-            row = {"id": item_id, "error": f"line {n}: invalid JSON: {exc.msg}"}
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            where = ".".join(str(p) for p in err["loc"]) or "line"
-            row = {"id": item_id, "error": f"line {n}: {where}: {err['msg']}"}
-        except (InterviewerError, JudgeError) as exc:
-            row = {"id": item_id, "error": f"line {n}: {exc.line()}"}
-        if on_result is not None:
-            on_result(row)
-        yield row
+    """Score JSON lines in order; a bad line gives ``{"id", "error"}`` and the rest still run.
+
+    Lines are read in chunks; a judge that can warm up (``ports.Warmable``) embeds each chunk's
+    answers in one batched call before judging them one by one.
+    """
+    numbered = ((n, line) for n, line in enumerate(lines, start=1) if line.strip())
+    while chunk := list(itertools.islice(numbered, CHUNK)):
+        parsed = [_parse(n, line, bank, language) for n, line in chunk]
+        if isinstance(judge, Warmable):
+            judge.warm([(p.question, p.item.answer) for p in parsed if p.question is not None])
+        for p in parsed:
+            row = p.row if p.row is not None else _judge_row(p, judge)
+            if on_result is not None:
+                on_result(row)
+            yield row
+
+
+@dataclass
+class _Parsed:
+    n: int
+    item_id: Any
+    item: BatchItem | None = None
+    question: Question | None = None
+    language: str = "auto"
+    row: dict | None = None  # an error row, when the line could not be read
+
+
+def _parse(n: int, line: str, bank, language: str) -> _Parsed:
+    p = _Parsed(n, f"line-{n}")
+    try:
+        raw = json.loads(line)
+        if isinstance(raw, dict) and raw.get("id") is not None:
+            p.item_id = raw["id"]
+        p.item = BatchItem.model_validate(raw)
+        lang = p.item.language or language
+        p.language = lang if lang in ("es", "en") else "auto"
+        p.question = resolve_question(p.item, bank, p.language if p.language != "auto" else "en")
+    except json.JSONDecodeError as exc:
+        p.row = {"id": p.item_id, "error": f"line {n}: invalid JSON: {exc.msg}"}
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(x) for x in err["loc"]) or "line"
+        p.row = {"id": p.item_id, "error": f"line {n}: {where}: {err['msg']}"}
+    except (InterviewerError, JudgeError) as exc:
+        p.row = {"id": p.item_id, "error": f"line {n}: {exc.line()}"}
+    return p
+
+
+def _judge_row(p: _Parsed, judge: Judge) -> dict:
+    try:
+        return result_row(p.item.id, judge.judge(p.question, p.item.answer, p.language))
+    except (InterviewerError, JudgeError) as exc:
+        return {"id": p.item_id, "error": f"line {p.n}: {exc.line()}"}

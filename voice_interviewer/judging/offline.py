@@ -145,15 +145,13 @@ class OfflineJudge:
 
     def signals(self, question: Question, text: str, tokens: list[lx.Token]) -> Signals:
         """Raw signals: best cosine per key point, lexical evidence, whole-answer cosine."""
-        spans = _windows(len(tokens))
-        pieces = [lx.span_text(text, tokens, a, b) for a, b in spans]
+        pieces = _pieces(text, tokens)
         vecs = self.embedder.encode(pieces, "query", cache=True)  # windows seen by prefetch are free
         whole = vecs.mean(axis=0)
         whole = whole / max(float((whole @ whole) ** 0.5), 1e-9)
-        statements = [s for kp in question.rubric for s in (kp.statement.en, kp.statement.es)]
-        refs = [question.model_answer.en, question.model_answer.es]
-        ref_vecs = self.embedder.encode(statements + refs, "query", cache=True)
-        kp_vecs, model_vecs = ref_vecs[: len(statements)], ref_vecs[len(statements) :]
+        ref_vecs = self.embedder.encode(_references(question), "query", cache=True)
+        n_statements = 2 * len(question.rubric)
+        kp_vecs, model_vecs = ref_vecs[:n_statements], ref_vecs[n_statements:]
         sims = vecs @ kp_vecs.T  # (windows, 2 * key points)
         per_kp = sims.reshape(len(pieces), len(question.rubric), 2).max(axis=2)  # best language
         best = per_kp.argmax(axis=0)
@@ -179,10 +177,16 @@ class OfflineJudge:
         tokens = lx.tokenize(text)
         done = [(a, b) for a, b in _windows(len(tokens) + STRIDE) if b <= len(tokens) - 1 and b - a >= WINDOW]
         pieces = [lx.span_text(text, tokens, a, b) for a, b in done]
-        statements = [s for kp in question.rubric for s in (kp.statement.en, kp.statement.es)]
-        self.embedder.encode(pieces + statements + [question.model_answer.en, question.model_answer.es],
-                             "query", cache=True)
+        self.embedder.encode(pieces + _references(question), "query", cache=True)
         return len(pieces)
+
+    def warm(self, items: list[tuple[Question, str]]) -> None:
+        """Embed the windows of many answers (and their questions' references) in one batched call."""
+        texts: list[str] = []
+        for question, answer in items:
+            clean = remove_spans(answer, find_injections(answer))
+            texts += _pieces(clean, lx.tokenize(clean)) + _references(question)
+        self.embedder.encode(list(dict.fromkeys(texts)), "query", cache=True)
 
     # -- results ------------------------------------------------------------------------
 
@@ -255,6 +259,16 @@ class OfflineJudge:
             details={"language": lang, "flags": ["empty", *flags],
                      "ms": round((time.perf_counter() - t0) * 1000, 1)},
         )
+
+
+def _references(question: Question) -> list[str]:
+    """The texts an answer is compared with: key-point statements (en, es), then model answers."""
+    statements = [s for kp in question.rubric for s in (kp.statement.en, kp.statement.es)]
+    return statements + [question.model_answer.en, question.model_answer.es]
+
+
+def _pieces(text: str, tokens: list[lx.Token]) -> list[str]:
+    return [lx.span_text(text, tokens, a, b) for a, b in _windows(len(tokens))]
 
 
 def _windows(n_tokens: int) -> list[tuple[int, int]]:
