@@ -159,3 +159,39 @@ def test_spoken_reaction_names_the_wrong_claim_before_any_gap():
         KeyPointResult(id="k", statement="Bagging trains in parallel.", verdict="missing")])
     assert reaction_text(j, "en") == "1.5 out of 10. You said “bagging is sequential”; in fact, bagging trains in parallel."
     assert reaction_text(j, "es").startswith("1.5 de 10. Dijiste “bagging is sequential”; en realidad,")
+
+
+class _WrongClaimOffline:
+    """An offline judge that found a wrong claim (the LLM path is under test, not the detector)."""
+
+    name = "offline"
+
+    def judge(self, question, answer, language):
+        from voice_interviewer.schema import Judgement, KeyPointResult
+
+        claim = WrongClaim(id="bias-overfits", key_point="bias", claim="High bias means overfitting.",
+                           correction="High bias means underfitting.", said="high bias means overfitting")
+        kps = [KeyPointResult(id=k.id, statement=k.statement.en, weight=k.weight, verdict="missing")
+               for k in question.rubric]
+        return Judgement(score=1.0, key_points=kps, wrong_claims=[claim], scorer="offline",
+                         feedback="offline", details={"language": "en"})
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("scorer,method", [("llm", "structured"), ("auto", "structured"), ("auto", "probs")])
+def test_an_llm_never_lifts_a_wrong_claim(scorer, method):
+    from llm_fault_server import FaultServer
+
+    from voice_interviewer.config import Settings
+    from voice_interviewer.judging.llm import LLMJudge
+    from test_llm_faults import QUESTION
+
+    with FaultServer(mode="ok" if method == "structured" else "probs") as server:
+        settings = Settings(scorer=scorer, openai_base_url=server.base_url, openai_api_key="k",
+                            llm_method=method, model="fault", llm_retries=0)
+        j = LLMJudge.from_settings(settings, fallback=_WrongClaimOffline(), progress=False).judge(
+            QUESTION, "high bias means overfitting and high variance means underfitting", "en")
+    assert j.scorer == "llm" and j.score <= 1.0
+    assert [w.id for w in j.wrong_claims] == ["bias-overfits"]
+    assert j.feedback.startswith("You said “high bias means overfitting”; in fact, high bias means underfitting.")
+    assert next(k for k in j.key_points if k.id == "bias").verdict == "missing"

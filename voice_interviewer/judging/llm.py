@@ -38,6 +38,7 @@ from ..language import clamp_language
 from ..schema import Judgement, KeyPointResult, Question
 from ..ports import Judge
 from ..prompts import fence_answer, render
+from .feedback import wrong_claim_text
 from .llm_client import Endpoint, LLMFault
 from .llm_parse import (
     GradeError,
@@ -199,6 +200,7 @@ class LLMJudge:
         )
 
     def _cross_check(self, j: Judgement, base: Judgement, answer: str) -> None:
+        self._keep_wrong_claims(j, base)
         llm = j.details.get("llm_score", j.score)
         flagged = "injection" in (base.details.get("flags") or [])  # the offline judge's own detector
         if (flagged or looks_like_injection(answer)) and llm > base.score + 1:
@@ -208,6 +210,24 @@ class LLMJudge:
         elif abs(llm - base.score) >= DISAGREEMENT:
             j.notes.append(f"large disagreement: LLM {llm:.1f} vs offline {base.score:.1f}")
             j.details["disagreement"] = round(llm - base.score, 2)
+
+    @staticmethod
+    def _keep_wrong_claims(j: Judgement, base: Judgement) -> None:
+        """A wrong claim the offline judge found stands: the LLM can lower the score, never lift it."""
+        if not base.wrong_claims:
+            return
+        j.wrong_claims = list(base.wrong_claims)
+        if j.score > base.score:
+            j.notes.append(f"wrong claim found ({base.wrong_claims[0].id}): the LLM's {j.score:.1f} "
+                           f"was not allowed to lift the offline {base.score:.1f}")
+            j.score = base.score
+        lang = base.details.get("language", "en")
+        named = [wrong_claim_text(w, lang) for w in base.wrong_claims[:2]]
+        j.feedback = " ".join([*named, j.feedback]).strip() if named[0] not in j.feedback else j.feedback
+        bad = {w.key_point for w in base.wrong_claims}
+        for k in j.key_points:
+            if k.id in bad and k.verdict != "missing":
+                k.verdict = "missing"  # said the other way round: not covered, whatever the LLM read
 
     # -- follow-ups ---------------------------------------------------------------
     def _word_follow_up(self, j: Judgement, question: Question, lang: str, base: Judgement) -> None:
