@@ -246,3 +246,45 @@ def test_select_priority_first_and_never_repeated(small_bank):
     assert len(set(ids)) == len(ids) == 4
     # priority ids outside the category filter are ignored
     assert "s2" not in [q.id for q in small_bank.select(category="coding", priority=["s2"])]
+
+
+# -- red flags ------------------------------------------------------------------------
+
+
+def red_flag_yaml(fid: str, key_point: str, cue_en: str, cue_es: str) -> str:
+    return f"""
+    red_flags:
+      - id: {fid}
+        key_point: {key_point}
+        claim: {{en: "It is not {key_point} at all.", es: "No es {key_point} para nada."}}
+        correction: {{en: "It is {key_point}.", es: "Es {key_point}."}}
+        cues: {{en: [{cue_en}], es: [{cue_es}]}}"""
+
+
+@pytest.mark.unit
+def test_red_flag_naming_an_unknown_key_point_is_reported_with_its_line(tmp_path):
+    f = write(tmp_path / "flags.yaml", "questions:" + question_yaml("q1") + red_flag_yaml(
+        "wrong", "zzz", "[not, zzz]", "['no', zzz]"))
+    msg = error_of(f)
+    assert "unknown key point 'zzz'" in msg and str(f) in msg
+
+
+@pytest.mark.unit
+def test_bank_validate_rejects_a_cue_that_fires_on_the_model_answer(tmp_path):
+    from typer.testing import CliRunner
+
+    import voice_interviewer.cli  # noqa: F401 - importing the package registers the commands
+    from voice_interviewer.cli.app import app
+
+    good = write(tmp_path / "good.yaml", "questions:" + question_yaml("q1") + red_flag_yaml(
+        "not-a", "a", "[not, a]", "['no', a]"))
+    # "it is" occurs in the model answer "It is q1.": a cue made of it would punish the right answer
+    bad = write(tmp_path / "bad.yaml", "questions:" + question_yaml("q2") + red_flag_yaml(
+        "vague", "a", "[it, q2]", "[es, q2]"))
+    runner = CliRunner()
+    ok = runner.invoke(app, ["bank", "validate", str(good)])
+    assert ok.exit_code == 0, ok.output
+    res = runner.invoke(app, ["bank", "validate", str(bad)])
+    assert res.exit_code == 2
+    line = line_of(bad, "- id: vague")
+    assert f"{bad}:{line}: q2: red flag 'vague': cue ['it', 'q2'] fires on the model answer (en)" in res.output

@@ -91,6 +91,15 @@ def load_file(path: Path) -> list[Question]:
     return bank.questions
 
 
+def line_of(path: Path, loc: Sequence[str | int]) -> int | None:
+    """The 1-based line of the node at ``loc`` (e.g. ``("questions", 3, "red_flags", 1)``) in a bank file."""
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=_LOADER)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    return _node_at(root, loc).start_mark.line + 1 if root is not None else None
+
+
 def bank_files(paths: Iterable[Path]) -> list[Path]:
     files: list[Path] = []
     for p in paths:

@@ -72,6 +72,27 @@ def bank_validate(
             failures += 1
             err_console.print(Text.assemble(("✘ ", "red"), f"{f}: duplicate question id(s) {', '.join(dupes)}"))
             continue
-        console.print(Text.assemble(("✔ ", "green"), f"{f}: {len(questions)} questions"))
+        problems = _red_flag_problems(f, questions)
+        for line in problems:
+            err_console.print(Text.assemble(("✘ ", "red"), line), soft_wrap=True)
+        if problems:
+            failures += 1
+            continue
+        bare = [q.id for q in questions if not q.red_flags]
+        note = f" ({len(bare)} without red flags: wrong claims about them go unnoticed)" if bare else ""
+        console.print(Text.assemble(("✔ ", "green"), f"{f}: {len(questions)} questions{note}"))
     if failures:
         raise typer.Exit(2)
+
+
+def _red_flag_problems(path: Path, questions) -> list[str]:
+    """Red flags that would misfire, as "file:line: question: problem" lines."""
+    from ..bank import line_of
+    from ..judging.claims import red_flag_problems
+
+    out = []
+    for qi, q in enumerate(questions):
+        for fi, problem in red_flag_problems(q):
+            line = line_of(path, ("questions", qi, "red_flags", fi))
+            out.append(f"{path}{f':{line}' if line else ''}: {q.id}: {problem}")
+    return out

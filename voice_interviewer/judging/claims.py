@@ -168,3 +168,30 @@ def wrong_claims(text: str, tokens: list[lx.Token], question: Question, language
         a, b = max(0, f.start - 2), min(len(tokens), f.end + 2)
         out.append(f.claim.model_copy(update={"said": lx.span_text(text, tokens, a, b) or None}))
     return out
+
+
+def red_flag_problems(question: Question) -> list[tuple[int, str]]:
+    """What is wrong with a question's red flags, as (red flag index, problem) pairs.
+
+    A cue that fires on the question's own model answer or key-point statements would take
+    points from a correct answer; a red flag none of whose cues fires on its own claim would
+    never be found.
+    """
+    problems: list[tuple[int, str]] = []
+    correct = {f"the model answer ({lang})": question.model_answer.get(lang) for lang in ("en", "es")}
+    for kp in question.rubric:
+        for lang in ("en", "es"):
+            correct[f"key point {kp.id!r} ({lang})"] = kp.statement.get(lang)
+    for i, flag in enumerate(question.red_flags):
+        for what, text in correct.items():
+            tokens = lx.tokenize(text)
+            cue = next((c for c in flag.cues.all() if match_cue(tokens, c, flag.rivals)), None)
+            if cue:
+                problems.append((i, f"red flag {flag.id!r}: cue {cue} fires on {what}"))
+        for lang in ("en", "es"):
+            cues = getattr(flag.cues, lang)
+            if not cues:
+                problems.append((i, f"red flag {flag.id!r}: no cues in {lang}"))
+            elif not any(match_cue(lx.tokenize(flag.claim.get(lang)), c, flag.rivals) for c in cues):
+                problems.append((i, f"red flag {flag.id!r}: none of its {lang} cues fires on its own claim"))
+    return problems
