@@ -89,9 +89,9 @@ def test_damaged_sessions_are_listed_not_fatal(tmp_path):
     (tmp_path / "empty").mkdir()
     infos = {i.id: i for i in store.list()}
     assert infos[good.id].session is not None
-    assert infos["broken"].session is None and "corrupt" in infos["broken"].error
+    assert infos["broken"].session is None and "not valid JSON" in infos["broken"].error
     assert infos["empty"].session is None
-    with pytest.raises(SessionError, match="corrupt"):
+    with pytest.raises(SessionError, match="damaged: not valid JSON"):
         store.load("broken")
 
 

@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+MAX_ERROR_CHARS = 400  # an error line longer than this is cut (a huge id or value is not echoed)
+
+
+def clip(text: str, limit: int = MAX_ERROR_CHARS) -> str:
+    """``text`` cut to ``limit`` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… (+{len(text) - limit} chars)"
+
 
 class InterviewerError(Exception):
     """Base class: the message is shown to the user as is, without a traceback."""
@@ -13,8 +22,8 @@ class InterviewerError(Exception):
         self.hint = hint
 
     def line(self) -> str:
-        msg = str(self)
-        return f"{msg} ({self.hint})" if self.hint else msg
+        msg = clip(str(self))
+        return f"{msg} ({clip(self.hint)})" if self.hint else msg
 
 
 class ConfigError(InterviewerError):

@@ -7,18 +7,19 @@ crash at any moment leaves either the previous or the new complete session on di
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from .errors import SessionError
+from .config import MAX_SESSION_MB
+from .errors import SessionError, clip
 from .schema import Session
 
 SESSION_FILE = "session.json"
@@ -32,17 +33,42 @@ def validate_id(session_id: str) -> str:
     return session_id
 
 
-def atomic_write_text(path: Path, text: str) -> None:
+def remove_stale_temp_files(folder: Path, name: str, older_than_s: float = 0.0) -> int:
+    """Delete ``.<name>.*.tmp`` files a killed writer left behind (one process writes a session)."""
+    removed = 0
+    now = time.time()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        if entry.name.startswith(f".{name}.") and entry.name.endswith(".tmp"):
+            try:
+                if now - entry.stat(follow_symlinks=False).st_mtime >= older_than_s:
+                    os.unlink(entry.path)
+                    removed += 1
+            except OSError:
+                pass
+    return removed
+
+
+def atomic_write_text(path: Path, text: str, durable: bool = True) -> None:
+    """Write ``text`` to a temp file in ``path``'s folder and rename it over ``path``; first
+    removes temp files an earlier killed write left."""
+    remove_stale_temp_files(path.parent, path.name)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogatepass") as fh:
             fh.write(text)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    if not durable:
+        return
     try:  # make the rename itself durable
         dfd = os.open(path.parent, os.O_RDONLY)
         try:
@@ -51,6 +77,75 @@ def atomic_write_text(path: Path, text: str) -> None:
             os.close(dfd)
     except OSError:
         pass
+
+
+def _reason(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    if first["type"] == "json_invalid":
+        return f"not valid JSON ({first['msg'].removeprefix('Invalid JSON: ')})"
+    where = ".".join(str(p) for p in first["loc"])
+    more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"does not match the session format: {where + ': ' if where else ''}{first['msg']}{more}"
+
+
+def _clamped(value: float | None, hi: float = 10.0) -> float | None:
+    if value is None or value != value:  # NaN
+        return None
+    return min(max(value, 0.0), hi)
+
+
+def clamp_scores(session: Session) -> Session:
+    """Scores outside 0..10 (and confidences outside 0..1) in a file are pulled into range;
+    a time without a zone is read as UTC (so sessions always compare)."""
+    if session.started_at.tzinfo is None:
+        session.started_at = session.started_at.replace(tzinfo=timezone.utc)
+    if session.finished_at is not None and session.finished_at.tzinfo is None:
+        session.finished_at = session.finished_at.replace(tzinfo=timezone.utc)
+    for t in session.turns:
+        t.score = _clamped(t.score)
+        t.offline_score = _clamped(t.offline_score)
+        t.confidence = _clamped(t.confidence, 1.0)
+    if session.summary is not None:
+        session.summary.mean_score = _clamped(session.summary.mean_score)
+        session.summary.by_category = {
+            k: v for k, v in ((k, _clamped(v)) for k, v in session.summary.by_category.items()) if v is not None
+        }
+    return session
+
+
+def read_session(path: Path, sid: str, max_bytes: int) -> Session:
+    """One session file, checked for size, bytes, JSON and format; SessionError says what is wrong."""
+    try:
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > max_bytes:
+                raise SessionError(
+                    f"session '{sid}' is damaged: {SESSION_FILE} is too large ({size / 1e6:.1f} MB; "
+                    f"limit {max_bytes / 1e6:.1f} MB, setting max_session_mb)"
+                )
+            raw = fh.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise SessionError(f"session '{sid}' is damaged: it has no {SESSION_FILE}") from None
+    except IsADirectoryError:
+        raise SessionError(f"session '{sid}' is damaged: {SESSION_FILE} is not a file") from None
+    except OSError as exc:
+        raise SessionError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if len(raw) > max_bytes:
+        raise SessionError(f"session '{sid}' is damaged: {SESSION_FILE} is too large")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SessionError(
+            f"session '{sid}' is damaged: {SESSION_FILE} is not UTF-8 text "
+            f"(byte 0x{raw[exc.start]:02x} at offset {exc.start})"
+        ) from None
+    try:
+        session = Session.model_validate_json(text)
+    except ValidationError as exc:
+        raise SessionError(f"session '{sid}' is damaged: {clip(_reason(exc), 240)}") from None
+    except (ValueError, RecursionError) as exc:
+        raise SessionError(f"session '{sid}' is damaged: {clip(str(exc), 240)}") from None
+    return clamp_scores(session)
 
 
 @dataclass
@@ -62,8 +157,9 @@ class SessionInfo:
 
 
 class SessionStore:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, max_mb: float = MAX_SESSION_MB):
         self.root = Path(root)
+        self.max_bytes = int(max_mb * 1024 * 1024)
 
     # -- paths and ids -------------------------------------------------------------
     def session_dir(self, session_id: str) -> Path:
@@ -95,7 +191,13 @@ class SessionStore:
             folder.mkdir(parents=False, exist_ok=False)
         except FileExistsError:
             raise SessionError(f"session '{session.id}' already exists in {self.root}") from None
-        self.save(session)
+        except OSError as exc:
+            raise SessionError(f"cannot create {folder}: {exc.strerror or exc}") from None
+        try:
+            self.save(session)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)  # no empty folder after a failed start
+            raise
         return folder
 
     def save(self, session: Session) -> None:
@@ -119,10 +221,10 @@ class SessionStore:
 
     def resolve(self, session_id: str) -> str:
         if session_id == "latest":
-            infos = [i for i in self.list() if i.session is not None]
-            if not infos:
-                raise SessionError(f"no sessions in {self.root}")
-            return max(infos, key=lambda i: i.session.started_at).id
+            readable = [e.digest for e in self.digests().values() if e.digest is not None]
+            if not readable:
+                raise SessionError(f"no readable sessions in {self.root}")
+            return max(readable, key=lambda d: (d.started_at, d.id)).id
         folder = self.session_dir(session_id)
         if not folder.is_dir():
             raise SessionError(f"unknown session '{session_id}' in {self.root} (see: voice-interviewer sessions)")
@@ -130,22 +232,13 @@ class SessionStore:
 
     def load(self, session_id: str) -> Session:
         sid = self.resolve(session_id)
-        path = self.session_dir(sid) / SESSION_FILE
-        try:
-            raw = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise SessionError(f"session '{sid}' has no {SESSION_FILE} (damaged session)") from None
-        except OSError as exc:
-            raise SessionError(f"cannot read {path}: {exc.strerror or exc}") from None
-        try:
-            return Session.model_validate_json(raw)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            where = f"{where}: " if where else ""
-            raise SessionError(f"session '{sid}' is corrupt: {where}{first['msg']}") from None
-        except json.JSONDecodeError as exc:  # pragma: no cover - pydantic wraps this
-            raise SessionError(f"session '{sid}' is corrupt: {exc}") from None
+        return read_session(self.session_dir(sid) / SESSION_FILE, sid, self.max_bytes)
+
+    def digests(self):
+        """Each session folder's digest or the reason it is damaged, by id (see session_index)."""
+        from .session_index import load_entries
+
+        return load_entries(self)
 
     def list(self) -> list[SessionInfo]:
         infos: list[SessionInfo] = []

@@ -54,4 +54,5 @@ def store_for(recordings_dir: Path | None):
     from ..config import load_settings
     from ..store import SessionStore
 
-    return SessionStore(load_settings(recordings_dir=recordings_dir).recordings_dir)
+    settings = load_settings(recordings_dir=recordings_dir)
+    return SessionStore(settings.recordings_dir, max_mb=settings.max_session_mb)

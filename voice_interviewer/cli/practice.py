@@ -82,7 +82,7 @@ def practice(
         llm_threads=llm_threads,
     )
     qbank = QuestionBank.load(settings.banks or None)
-    store = SessionStore(settings.recordings_dir)
+    store = SessionStore(settings.recordings_dir, max_mb=settings.max_session_mb)
     store.ensure_writable()
     priority: list[str] = []
     if review_weak and not question:

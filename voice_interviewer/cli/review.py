@@ -53,10 +53,14 @@ def _bank_or_none():
 def progress(
     html: Annotated[Optional[Path], typer.Option("--html", help="Also write a self-contained HTML chart page.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON on stdout instead of tables.")] = False,
-    limit: Annotated[int, typer.Option(help="Rows in the weakest-questions tables.")] = 10,
+    limit: Annotated[
+        int, typer.Option(min=1, help="Rows in the weakest-questions tables and sessions in the trend table.")
+    ] = 10,
     recordings_dir: RecordingsDir = None,
 ) -> None:
     """Progress across sessions: score trends, weakest questions and key points, pace, fillers."""
+    from rich.markup import escape
+
     from ..review.progress import build_progress, progress_tables, render_progress
 
     if html is not None and html.is_dir():
@@ -64,14 +68,18 @@ def progress(
     store = store_for(recordings_dir)
     prog = build_progress(store, _bank_or_none())
     if prog.damaged:
-        err_console.print(f"[yellow]note:[/] skipped {len(prog.damaged)} damaged session(s): {', '.join(prog.damaged)}")
+        shown = ", ".join(prog.damaged[:5]) + (f" and {len(prog.damaged) - 5} more" if len(prog.damaged) > 5 else "")
+        err_console.print(f"[yellow]note:[/] skipped {len(prog.damaged)} damaged session(s): {escape(shown)}"
+                          " (see: voice-interviewer sessions)")
     if as_json:
         print(prog.model_dump_json(indent=2))
     elif not prog.sessions:
         err_console.print(f"No readable sessions in {store.root} yet.")
-    else:
+    elif html is None:
         for table in progress_tables(prog, limit=limit):
             console.print(table)
+        if len(prog.sessions) > limit:
+            err_console.print(f"[dim]score trend: the last {limit} of {len(prog.sessions)} sessions (--limit)[/]")
     if html is not None:
         try:
             html.parent.mkdir(parents=True, exist_ok=True)

@@ -7,21 +7,17 @@ import sys
 from typing import Annotated, Optional
 
 import typer
-from rich.table import Table
-
 from .app import RecordingsDir, app, console, err_console, store_for
 from .display import score_style, summary_table, turn_panel
 
 
-def _session_row(info) -> dict:
-    s = info.session
+def _session_row(sid: str, entry) -> dict:
+    s = entry.digest
     if s is None:
-        return {"id": info.id, "state": "damaged", "error": info.error}
-    from ..review.stats import session_stats
-
-    st = session_stats(s)
+        return {"id": sid, "state": "damaged", "error": entry.error}
+    st = s.stats
     return {
-        "id": info.id,
+        "id": sid,
         "started_at": s.started_at.isoformat(),
         "state": s.state,
         "language": s.language,
@@ -45,49 +41,59 @@ def sessions(
 
     Damaged or half-written sessions are listed as such.
     """
-    from ..review.stats import fmt_duration
-
     store = store_for(recordings_dir)
-    rows = [_session_row(info) for info in store.list()]
+    rows = [_session_row(sid, entry) for sid, entry in store.digests().items()]
     if as_json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     if not rows:
         err_console.print(f"No sessions in {store.root} yet (start one with: voice-interviewer practice).")
         return
-    from rich import box
+    _print_table(rows, store.root)
 
+
+def _print_table(rows: list[dict], root) -> None:
+    """Aligned columns written at once (a rich Table of thousands of rows takes seconds)."""
     from rich.markup import escape
 
-    table = Table(
-        title=f"{len(rows)} session(s) in {escape(str(store.root))}",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-    )
-    for col, justify in (("id", "left"), ("date", "left"), ("lang", "left"), ("qs", "right"),
-                         ("mean", "right"), ("state", "left"), ("time", "right")):
-        table.add_column(col, justify=justify, no_wrap=True)
-    damaged = []
+    from ..review.stats import fmt_duration
+    from ..terminal import clean
+
+    cols = ("id", "date", "lang", "qs", "mean", "state", "time")
+    right = {"qs", "mean", "time"}
+    cells, styles, damaged = [], [], []
     for r in rows:
         if r["state"] == "damaged":
-            table.add_row(r["id"], "", "", "", "", "[red]damaged[/]", "")
+            cells.append([clean(r["id"]), "", "", "", "", "damaged", ""])
+            styles.append({"state": "red"})
             damaged.append(r)
             continue
-        mean = "—" if r["mean_score"] is None else f"[{score_style(r['mean_score'])}]{r['mean_score']:.1f}[/]"
-        state = r["state"] if r["state"] != "in_progress" else "[yellow]unfinished[/]"
-        table.add_row(
-            r["id"],
-            r["started_at"][:16].replace("T", " "),
-            r["language"],
-            str(r["questions"]),
-            mean,
-            state,
-            fmt_duration(r["duration_s"]).replace(" min ", "m").replace(" s", "s").replace(" h ", "h"),
-        )
-    console.print(table)
-    for r in damaged:
-        console.print(f"[red]damaged[/] {escape(r['id'])}: {escape(r['error'] or '')}", soft_wrap=True)
+        mean = "—" if r["mean_score"] is None else f"{r['mean_score']:.1f}"
+        state = "unfinished" if r["state"] == "in_progress" else r["state"]
+        time_s = fmt_duration(r["duration_s"]).replace(" min ", "m").replace(" s", "s").replace(" h ", "h")
+        cells.append([clean(r["id"]), r["started_at"][:16].replace("T", " "), clean(r["language"])[:8],
+                      str(r["questions"]), mean, state, time_s])
+        styles.append({"mean": score_style(r["mean_score"]),
+                       "state": "yellow" if r["state"] == "in_progress" else ""})
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
+
+    def line(values: list[str], style: dict | None = None) -> str:
+        out = []
+        for name, value, width in zip(cols, values, widths):
+            padded = value.rjust(width) if name in right else value.ljust(width)
+            st = (style or {}).get(name)
+            out.append(f"[{st}]{escape(padded)}[/]" if st else escape(padded))
+        return "  ".join(out).rstrip()
+
+    text = [f"{len(rows)} session(s) in {escape(clean(str(root)))}", "",
+            f"[bold]{line(list(cols))}[/]", "  ".join("─" * w for w in widths)]
+    text += [line(row, st) for row, st in zip(cells, styles)]
+    if damaged:
+        text.append("")
+        for r in damaged:
+            reason = (r["error"] or "").removeprefix(f"session '{r['id']}' is damaged: ")
+            text.append(f"[red]damaged[/] {escape(clean(r['id']))}: {escape(clean(reason))}")
+    console.print("\n".join(text), soft_wrap=True, highlight=False)
 
 
 @app.command()

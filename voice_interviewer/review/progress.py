@@ -12,7 +12,7 @@ from ..store import SessionStore
 from .charts import line_chart
 from .i18n import strings
 from .render import render
-from .stats import mean, session_stats
+from .stats import mean
 
 
 class SessionPoint(BaseModel):
@@ -83,14 +83,14 @@ class Progress(BaseModel):
         return [c for c in CATEGORIES if c in seen] + sorted(seen - set(CATEGORIES))
 
 
-def review_rows(store: SessionStore, bank, count: int = 5) -> list[ReviewRow]:
+def review_rows(store: SessionStore, bank, count: int = 5, entries: dict | None = None) -> list[ReviewRow]:
     from datetime import timezone
 
     from .schedule import review_items
 
     now = datetime.now(timezone.utc)
     rows = []
-    for item in review_items(store, bank, now)[:count]:
+    for item in review_items(store, bank, now, entries=entries)[:count]:
         if item.due_at is None:
             due = "new"
         elif item.due(now):
@@ -104,19 +104,18 @@ def review_rows(store: SessionStore, bank, count: int = 5) -> list[ReviewRow]:
 def build_progress(store: SessionStore, bank=None) -> Progress:
     """Trends over every readable session; with a question bank, also what to review next."""
     prog = Progress()
+    entries = store.digests()
     if bank is not None:
-        prog.review_next = review_rows(store, bank)
+        prog.review_next = review_rows(store, bank, entries=entries)
     questions: dict[str, QuestionStat] = {}
     kps: dict[tuple[str, str], KeyPointStat] = {}
-    infos = store.list()
-    good = sorted((i for i in infos if i.session is not None), key=lambda i: i.session.started_at)
-    prog.damaged = [i.id for i in infos if i.session is None]
-    for info in good:
-        s = info.session
-        st = session_stats(s)
+    good = sorted((e.digest for e in entries.values() if e.digest is not None), key=lambda d: d.started_at)
+    prog.damaged = [sid for sid, e in entries.items() if e.digest is None]
+    for s in good:
+        st = s.stats
         prog.sessions.append(
             SessionPoint(
-                id=info.id,
+                id=s.id,
                 started_at=s.started_at,
                 language=s.language,
                 mean_score=st.mean_score,
@@ -126,21 +125,17 @@ def build_progress(store: SessionStore, bank=None) -> Progress:
             )
         )
         prog.language = s.language
-        for turn in s.turns:
-            if not turn.is_follow_up and (turn.skipped or turn.score is not None):
-                q = questions.setdefault(
-                    turn.question_id, QuestionStat(question_id=turn.question_id, category=turn.category, text="")
-                )
-                q.text = turn.question_text
-                q.scores.append(0.0 if turn.skipped else turn.score)
-            for kp in turn.key_points:
-                k = kps.setdefault(
-                    (turn.question_id, kp.id),
-                    KeyPointStat(question_id=turn.question_id, key_point=kp.id, statement=kp.statement),
-                )
-                k.judged += 1
-                k.missed += kp.verdict == "missing"
-                k.partly += kp.verdict == "partly"
+        for qid, category, text, score, skipped in s.answers:
+            q = questions.setdefault(qid, QuestionStat(question_id=qid, category=category, text=""))
+            q.text = text
+            q.scores.append(0.0 if skipped else score)
+        for qid, kp_id, statement, judged, missed, partly in s.key_points:
+            k = kps.get((qid, kp_id))
+            if k is None:
+                k = kps[(qid, kp_id)] = KeyPointStat(question_id=qid, key_point=kp_id, statement=statement)
+            k.judged += judged
+            k.missed += missed
+            k.partly += partly
     prog.questions = sorted(questions.values(), key=lambda q: (q.mean, q.last, -q.asked))
     prog.key_points = sorted(
         (k for k in kps.values() if k.missed or k.partly), key=lambda k: (-k.miss_rate, -k.missed, k.question_id)
@@ -173,7 +168,8 @@ def progress_tables(prog: Progress, limit: int = 10) -> list:
         trend.add_column(name, justify="right")
     trend.add_column(t["pace"], justify="right")
     trend.add_column(f"{t['fillers']}/min", justify="right")
-    for i, p in enumerate(prog.sessions):
+    first = max(0, len(prog.sessions) - limit)
+    for i, p in enumerate(prog.sessions[first:], start=first):
         row = [p.started_at.astimezone().strftime("%Y-%m-%d %H:%M"), p.id]
         row += ["–" if v[i] is None else f"{v[i]:.1f}" for v in series["scores"].values()]
         row.append("–" if p.words_per_minute is None else f"{p.words_per_minute:.0f}")

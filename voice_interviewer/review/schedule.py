@@ -41,25 +41,16 @@ def next_box(box: int, score: float) -> int:
     return 0
 
 
-def history(store: SessionStore) -> dict[str, list[tuple[datetime, float]]]:
+def history(store: SessionStore, entries: dict | None = None) -> dict[str, list[tuple[datetime, float]]]:
     """(time, score) of every main-question answer in every readable session; a skipped
     question counts as 0."""
     out: dict[str, list[tuple[datetime, float]]] = {}
-    for info in store.list():
-        s = info.session
+    for entry in (store.digests() if entries is None else entries).values():
+        s = entry.digest
         if s is None:
             continue
-        for turn in s.turns:
-            if turn.is_follow_up:
-                continue
-            if turn.skipped:
-                score = 0.0
-            elif turn.score is not None:
-                score = turn.score
-            else:
-                continue
-            at = s.started_at if s.started_at.tzinfo else s.started_at.replace(tzinfo=timezone.utc)
-            out.setdefault(turn.question_id, []).append((at, score))
+        for qid, _category, _text, score, skipped in s.answers:
+            out.setdefault(qid, []).append((s.started_at, 0.0 if skipped else score))
     for events in out.values():
         events.sort(key=lambda e: e[0])
     return out
@@ -71,10 +62,11 @@ def review_items(
     now: datetime | None = None,
     category: str | None = None,
     difficulty: str | None = None,
+    entries: dict | None = None,
 ) -> list[ReviewItem]:
     """Bank questions (optionally of one category/difficulty) with box and due time, in review order."""
     now = now or datetime.now(timezone.utc)
-    past = history(store)
+    past = history(store, entries)
     items: list[ReviewItem] = []
     for qid, question in bank.questions.items():
         if (category and question.category != category) or (difficulty and question.difficulty != difficulty):

@@ -1,0 +1,263 @@
+"""Damaged files, typos and hostile input: one clear line, never a traceback, nothing lost."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from voice_interviewer.errors import SessionError
+from voice_interviewer.schema import KeyPointResult, Session, Turn
+from voice_interviewer.session_index import INDEX_FILE
+from voice_interviewer.store import SessionStore
+
+DATA = Path(__file__).parent / "data"
+BANK = DATA / "mini-bank.yaml"
+
+
+def vi(*args, input=None, env=None, timeout=120):
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("VOICE_INTERVIEWER_RECORDINGS_DIR", None)
+    return subprocess.run(
+        [sys.executable, "-m", "voice_interviewer", *args],
+        input=input, capture_output=True, env=full_env, timeout=timeout,
+    )
+
+
+def one_line(r) -> str:
+    err = r.stderr.decode("utf-8", "replace")
+    assert "Traceback" not in err, err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+def good_session(store: SessionStore, sid: str, score: float = 6.0, started: str = "2024-01-02T10:00:00Z") -> Session:
+    s = Session.model_validate({"id": sid, "started_at": started, "state": "completed"})
+    s.turns.append(Turn(index=1, question_id="bias-variance", category="fundamentals", question_text="Explain it",
+                        answer="an answer", score=score,
+                        key_points=[KeyPointResult(id="kp", statement="A point", verdict="missing")]))
+    store.create(s)
+    return s
+
+
+def write_raw(root: Path, sid: str, data: bytes) -> None:
+    (root / sid).mkdir(parents=True, exist_ok=True)
+    (root / sid / "session.json").write_bytes(data)
+
+
+@pytest.fixture
+def damaged(tmp_path):
+    """Two good sessions and one of each kind of damage."""
+    root = tmp_path / "rec"
+    store = SessionStore(root)
+    good_session(store, "20240102-100000", 6.0)
+    good_session(store, "20240103-100000", 8.0, "2024-01-03T10:00:00Z")
+    write_raw(root, "20240104-000001", b'{"id": "20240104-000001", "language": "\xff\xfe"}')
+    write_raw(root, "20240104-000002", b'{"id": "20240104-000002", "turns": 5}')
+    write_raw(root, "20240104-000003", b'{"id": ')
+    write_raw(root, "20240104-000004", b"\x00" * 4096)
+    return root
+
+
+REASONS = {
+    "20240104-000001": "not UTF-8 text (byte 0xff at offset 39)",
+    "20240104-000002": "does not match the session format: turns",
+    "20240104-000003": "not valid JSON",
+    "20240104-000004": "not valid JSON",
+}
+
+
+def test_damaged_sessions_are_listed_with_their_reason(damaged):
+    r = vi("sessions", "--json", "--recordings-dir", str(damaged))
+    assert r.returncode == 0, r.stderr
+    rows = {row["id"]: row for row in json.loads(r.stdout)}
+    assert rows["20240103-100000"]["mean_score"] == 8.0
+    for sid, reason in REASONS.items():
+        assert rows[sid]["state"] == "damaged" and reason in rows[sid]["error"], rows[sid]
+    r = vi("sessions", "--recordings-dir", str(damaged))
+    assert r.returncode == 0 and b"Traceback" not in r.stderr
+    out = r.stdout.decode()
+    assert sum(line.startswith("damaged ") for line in out.splitlines()) == 4 and "not UTF-8" in out
+
+
+def test_many_session_commands_skip_damaged_ones(damaged, tmp_path):
+    r = vi("progress", "--json", "--recordings-dir", str(damaged))
+    assert r.returncode == 0, r.stderr
+    prog = json.loads(r.stdout)
+    assert [p["id"] for p in prog["sessions"]] == ["20240102-100000", "20240103-100000"]
+    assert sorted(prog["damaged"]) == sorted(REASONS)
+    assert "skipped 4 damaged" in r.stderr.decode()
+    r = vi("report", "latest", "-o", str(tmp_path / "r.html"), "--recordings-dir", str(damaged))
+    assert r.returncode == 0, r.stderr
+    assert "20240103-100000" in (tmp_path / "r.html").read_text()
+    r = vi("export", "latest", "--format", "json", "--recordings-dir", str(damaged))
+    assert json.loads(r.stdout)["id"] == "20240103-100000"
+
+
+@pytest.mark.parametrize("sid", sorted(REASONS))
+def test_one_damaged_session_is_one_line(damaged, sid):
+    for args in (["export", sid], ["replay", sid, "--no-audio"], ["report", sid, "-o", os.devnull]):
+        r = vi(*args, "--recordings-dir", str(damaged))
+        line = one_line(r)
+        assert r.returncode == 2 and REASONS[sid] in line and sid in line, line
+
+
+def test_session_file_size_limit(tmp_path):
+    store = SessionStore(tmp_path)
+    good_session(store, "20240102-100000")
+    r = vi("sessions", "--json", "--recordings-dir", str(tmp_path), env={"VOICE_INTERVIEWER_MAX_SESSION_MB": "0.001"})
+    row = json.loads(r.stdout)[0]
+    assert row["state"] == "damaged" and "too large" in row["error"] and "max_session_mb" in row["error"]
+    with pytest.raises(SessionError, match="too large"):
+        SessionStore(tmp_path, max_mb=0.0001).load("20240102-100000")
+    assert SessionStore(tmp_path).load("20240102-100000").id == "20240102-100000"
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["sessions", "--bogus"], "No such option: --bogus"),
+    (["replay"], "Missing argument"),
+    (["no-such-command"], "No such command"),
+    (["practice", "--text", "--count", "abc"], "Invalid value for '--count'"),
+    (["progress", "--limit", "0"], "Invalid value for '--limit'"),
+    (["score", "--bogus"], "No such option"),
+])
+def test_usage_errors_are_one_line_with_a_hint(args, expected):
+    r = vi(*args, input=b"")
+    line = one_line(r)
+    assert r.returncode == 2 and expected in line and "--help'" in line, line
+
+
+def test_unexpected_exception_is_one_line_and_a_log(tmp_path, monkeypatch, capsys):
+    from voice_interviewer.cli import main
+
+    def boom(self):
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setattr(SessionStore, "digests", boom)
+    with pytest.raises(SystemExit) as exc:
+        main(["sessions", "--recordings-dir", str(tmp_path)])
+    assert exc.value.code == 1
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "RuntimeError: simulated bug" in err
+    logs = list((tmp_path / "state" / "voice-interviewer" / "logs").glob("crash-*.log"))
+    assert len(logs) == 1 and str(logs[0]) in err
+    assert "Traceback" in logs[0].read_text() and "simulated bug" in logs[0].read_text()
+
+
+def test_long_error_values_are_cut():
+    r = vi("replay", "x" * 100_000)
+    line = one_line(r)
+    assert len(line) < 700 and "chars)" in line
+
+
+# -- the session index ------------------------------------------------------------------
+def test_index_follows_changes_made_outside_the_program(tmp_path):
+    store = SessionStore(tmp_path)
+    good_session(store, "20240102-100000", 6.0)
+    good_session(store, "20240103-100000", 8.0, "2024-01-03T10:00:00Z")
+    assert store.digests()["20240102-100000"].digest.stats.mean_score == 6.0
+    assert (tmp_path / INDEX_FILE).is_file()
+    path = tmp_path / "20240102-100000" / "session.json"
+    # an edit in place, same size: 6.0 -> 7.0
+    text = path.read_text()
+    path.write_text(text.replace('"score": 6.0', '"score": 7.0'))
+    assert store.digests()["20240102-100000"].digest.stats.mean_score == 7.0
+    # damaged, then removed, then a new one
+    path.write_bytes(b"\xff")
+    assert "not UTF-8" in store.digests()["20240102-100000"].error
+    import shutil
+
+    shutil.rmtree(tmp_path / "20240102-100000")
+    assert list(store.digests()) == ["20240103-100000"]
+    good_session(store, "20240104-100000", 2.0, "2024-01-04T10:00:00Z")
+    assert store.resolve("latest") == "20240104-100000"
+    assert store.digests()["20240104-100000"].digest.answers[0][3] == 2.0
+
+
+@pytest.mark.parametrize("garbage", [b"", b"\xff\xfe", b"{}\n{}", b'{"version": 2}\n[1,2]', b"x" * 10000])
+def test_a_damaged_index_is_rebuilt(tmp_path, garbage):
+    store = SessionStore(tmp_path)
+    good_session(store, "20240102-100000", 6.0)
+    store.digests()
+    (tmp_path / INDEX_FILE).write_bytes(garbage)
+    assert store.digests()["20240102-100000"].digest.stats.mean_score == 6.0
+
+
+def test_a_tampered_index_is_not_trusted(tmp_path):
+    store = SessionStore(tmp_path)
+    good_session(store, "20240102-100000", 6.0)
+    store.digests()
+    index = tmp_path / INDEX_FILE
+    index.write_text(index.read_text().replace("6.0", "9.0"))
+    assert store.digests()["20240102-100000"].digest.stats.mean_score == 6.0
+
+
+def test_read_only_folder_works_without_an_index(tmp_path):
+    store = SessionStore(tmp_path)
+    good_session(store, "20240102-100000", 6.0)
+    os.chmod(tmp_path, 0o555)
+    try:
+        assert store.digests()["20240102-100000"].digest.stats.mean_score == 6.0
+    finally:
+        os.chmod(tmp_path, 0o755)
+
+
+# -- what is stored --------------------------------------------------------------------
+def test_scores_outside_the_range_are_clamped_on_read(tmp_path):
+    raw = {"id": "20240102-100000", "turns": [
+        {"index": 1, "question_id": "q", "question_text": "Q", "score": 15, "confidence": 3},
+        {"index": 2, "question_id": "q", "question_text": "Q", "score": -4, "offline_score": 11},
+    ], "summary": {"mean_score": 55, "by_category": {"x": -1}}}
+    write_raw(tmp_path, "20240102-100000", json.dumps(raw).encode())
+    s = SessionStore(tmp_path).load("20240102-100000")
+    assert [t.score for t in s.turns] == [10.0, 0.0] and s.turns[0].confidence == 1.0
+    assert s.turns[1].offline_score == 10.0 and s.summary.mean_score == 10.0 and s.summary.by_category == {"x": 0.0}
+    r = vi("sessions", "--json", "--recordings-dir", str(tmp_path))
+    assert json.loads(r.stdout)[0]["mean_score"] == 5.0
+
+
+def test_stale_temp_files_are_removed_on_the_next_save(tmp_path):
+    store = SessionStore(tmp_path)
+    s = good_session(store, "20240102-100000")
+    folder = tmp_path / s.id
+    stale = folder / ".session.json.abc123.tmp"
+    stale.write_text("half a session")
+    other = folder / "notes.tmp"
+    other.write_text("not ours")
+    store.save(s)
+    assert not stale.exists() and other.exists()
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.tmp", "session.json"]
+
+
+def test_a_failed_start_leaves_no_empty_folder(tmp_path, monkeypatch):
+    import voice_interviewer.store as store_mod
+
+    def disk_full(path, text, durable=True):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    store = SessionStore(tmp_path)
+    store.ensure_writable()
+    monkeypatch.setattr(store_mod, "atomic_write_text", disk_full)
+    with pytest.raises(SessionError, match="No space left"):
+        store.create(Session(id="20240102-100000"))
+    assert not (tmp_path / "20240102-100000").exists()
+
+
+def test_credentials_in_the_base_url_are_not_saved(tmp_path):
+    from voice_interviewer.config import Settings, redact_url
+
+    settings = Settings(openai_base_url="http://user:sk-secret@llm.local:8080/v1")
+    assert settings.public_dict()["openai_base_url"] == "http://***@llm.local:8080/v1"
+    assert redact_url("https://a:b@c@host/x?u=v@w") == "https://***@host/x?u=v@w"
+    assert redact_url("http://host/v1") == "http://host/v1"
+    store = SessionStore(tmp_path)
+    s = Session(id="20240102-100000", settings=settings.public_dict())
+    store.create(s)
+    assert "sk-secret" not in (tmp_path / s.id / "session.json").read_text()
