@@ -111,12 +111,14 @@ def main() -> None:
     from voice_interviewer.hearing.listener import Listener
     from voice_interviewer.config import Settings
     from voice_interviewer.ports import AnswerRequest
+    from voice_interviewer.hearing.endpoint import load_endpointer_models
     from voice_interviewer.hearing.whisper import WhisperTranscriber
 
     settings = Settings(stt_model=args.stt_model, stt_threads=args.threads, max_pause_s=1.5,
                         no_speech_timeout_s=10)
     transcriber = WhisperTranscriber(args.stt_model, threads=args.threads, progress=False)
-    listeners = {mode: Listener(settings, transcriber=transcriber, use_turn_model=False,
+    vad, _ = load_endpointer_models(settings.models_dir, turn=False, progress=False)
+    listeners = {mode: Listener(settings, transcriber=transcriber, vad=vad, turn_model=None,
                                 incremental=(mode == "incremental"), live=False)
                  for mode in ("incremental", "whole")}
     tmp = Path(tempfile.mkdtemp(prefix="latency-"))

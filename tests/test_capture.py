@@ -126,7 +126,7 @@ def test_a_pause_after_a_trailing_clause_ends_the_answer_only_without_the_text_c
         make_listener, mic, tmp_path, text_check):
     """JFK's "And so, my fellow Americans," is followed by a ~1 s pause that the turn model
     calls a finished turn (0.98); Whisper writes it "Americans..." or "Americans,", which trails off."""
-    play = Playback(mic, SPEECH_DIR / "jfk.wav")
+    play = Playback(mic, SPEECH_DIR / "jfk.flac")
     answer = make_listener(end_text_check=text_check).get_answer(request(tmp_path, play, "en"))
     play.thread.join(timeout=30)
     if text_check:
@@ -198,9 +198,11 @@ def test_push_to_talk_ends_on_enter_not_on_a_pause(make_listener, mic, tmp_path)
     assert wer(EN_PAUSE_TEXT, answer.text) <= 0.9, answer.text
 
 
-def test_unknown_input_device_is_one_clear_error(virtual_audio, whisper_transcriber):
+def test_unknown_input_device_is_one_clear_error(virtual_audio, whisper_transcriber, listening_models):
     from voice_interviewer.hearing.listener import Listener
 
+    vad, turn = listening_models
     with pytest.raises(DeviceError) as err:
-        Listener(Settings(input_device="no-such-microphone"), transcriber=whisper_transcriber)
+        Listener(Settings(input_device="no-such-microphone"), transcriber=whisper_transcriber, vad=vad,
+                 turn_model=turn)
     assert "--text" in err.value.line()

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import threading
 from contextlib import ExitStack
-from typing import Any
 
 from rich.console import Console
 
 from ..judging import delivery
+from ..config import Settings
 from ..hearing.commands import detect_command
 from ..language import clamp_language
 from ..schema import Answer
@@ -101,8 +101,23 @@ def _warm_offline_judge(errors: list[BaseException]) -> None:
         errors.append(exc)
 
 
+def build_listener(settings: Settings) -> AnswerSource:
+    """The microphone answer source and the models it hears with: Whisper, silero VAD and
+    Smart Turn, loaded here, once, before the first question."""
+    from ..hearing.capture import check_input_device
+    from ..hearing.endpoint import load_endpointer_models
+    from ..hearing.listener import Listener
+    from ..hearing.whisper import WhisperTranscriber
+
+    check_input_device(settings.input_device)  # no microphone: say so before the models load
+    transcriber = WhisperTranscriber(settings.stt_model, threads=settings.stt_threads,
+                                     models_dir=settings.models_dir)
+    vad, turn = load_endpointer_models(settings.models_dir)
+    return Listener(settings, transcriber=transcriber, vad=vad, turn_model=turn)
+
+
 def build_voice_io(
-    settings: Any,
+    settings: Settings,
     *,
     console: Console | None = None,
     stack: ExitStack | None = None,
@@ -146,9 +161,7 @@ def build_voice_io(
     try:
         try:
             if listener is None:
-                from ..hearing.listener import Listener
-
-                listener = Listener(settings)
+                listener = build_listener(settings)
         finally:
             for thread in (starter, judge_warm):
                 if thread is not None:

@@ -24,6 +24,7 @@ from typing import Callable, Literal, Protocol
 import numpy as np
 from pydantic import BaseModel
 
+from ..config import Settings
 from ..sound import SAMPLE_RATE as RATE
 from .features import fit_last_seconds, log_mel
 
@@ -79,12 +80,22 @@ class SmartTurn:
         return float(np.asarray(out[0]).reshape(-1)[0])
 
 
+def _setting(name: str):
+    """The default of a ``Settings`` field: the user-facing timings are set there only."""
+    return Settings.model_fields[name].default
+
+
+# the settings an EndpointConfig takes from Settings
+FROM_SETTINGS = ("end_silence_s", "max_pause_s", "min_answer_s", "max_answer_s",
+                 "no_speech_timeout_s", "turn_threshold")
+
+
 class EndpointConfig(BaseModel):
-    end_silence_s: float = 0.4
-    max_pause_s: float = 3.0
-    min_answer_s: float = 1.0
-    max_answer_s: float = 180.0
-    no_speech_timeout_s: float = 8.0
+    end_silence_s: float = _setting("end_silence_s")
+    max_pause_s: float = _setting("max_pause_s")
+    min_answer_s: float = _setting("min_answer_s")
+    max_answer_s: float = _setting("max_answer_s")
+    no_speech_timeout_s: float = _setting("no_speech_timeout_s")
     check_after_s: float = 0.2  # silence before asking the turn model
     gap_s: float = 0.1  # a short silence inside speech (a "gap" event: a safe place to cut)
     vad_threshold: float = 0.5
@@ -92,16 +103,14 @@ class EndpointConfig(BaseModel):
     min_speech_s: float = 0.1  # voiced run that counts as the start of speech
     # 0.95 rather than 0.5: answers cut at a mid-clause thinking pause 58% -> 16%
     # for 0.06 s more median delay (benchmarks/endpointing.py)
-    turn_threshold: float = 0.95
+    turn_threshold: float = _setting("turn_threshold")
     pre_speech_s: float = 0.5  # audio before speech start given to the turn model
     use_turn_model: bool = True
     text_wait_s: float = 1.5  # silence after which a transcript still not ready is not awaited
 
     @classmethod
-    def from_settings(cls, settings, **overrides) -> EndpointConfig:
-        keys = ("end_silence_s", "max_pause_s", "min_answer_s", "max_answer_s",
-                "no_speech_timeout_s", "turn_threshold")
-        data = {k: getattr(settings, k) for k in keys if hasattr(settings, k)}
+    def from_settings(cls, settings: Settings, **overrides) -> EndpointConfig:
+        data = {k: getattr(settings, k) for k in FROM_SETTINGS}
         return cls(**{**data, **overrides})
 
 

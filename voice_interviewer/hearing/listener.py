@@ -1,7 +1,7 @@
 """The microphone answer source: record, detect the end of the answer, transcribe.
 
-``Listener`` implements ``ports.AnswerSource``. Every model (Whisper, silero VAD, Smart Turn)
-loads in the constructor, before the first question. The microphone is open only inside
+``Listener`` implements ``ports.AnswerSource``. Its models (Whisper, silero VAD, Smart Turn) are
+loaded before the first question by the CLI (``cli/voice_mode.py``) and handed in. The microphone is open only inside
 ``get_answer`` (half duplex: the interviewer's own voice is never recorded). All timings are
 ``time.monotonic()`` seconds, the session clock.
 """
@@ -16,12 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
+from ..config import Settings
 from ..schema import Answer, Timings
 from ..ports import AnswerRequest
 from .whisper import Transcriber, Transcript
 from ..sound import SAMPLE_RATE
 from .capture import Recorder, check_input_device, level_dbfs
-from .endpoint import EndpointConfig, Endpointer, SileroVAD, TurnModel, load_endpointer_models
+from .endpoint import EndpointConfig, Endpointer, SileroVAD, TurnModel
 from .incremental import IncrementalTranscriber, quietest_point
 
 GAP_CHUNK_S = 6.0  # a short gap inside speech settles a chunk once this much is pending
@@ -109,12 +110,11 @@ class Listener:
 
     def __init__(
         self,
-        settings=None,
+        settings: Settings,
         *,
-        transcriber: Transcriber | None = None,
-        vad: SileroVAD | None = None,
-        turn_model: TurnModel | None = None,
-        use_turn_model: bool = True,
+        transcriber: Transcriber,
+        vad: SileroVAD,
+        turn_model: TurnModel | None,
         incremental: bool = True,
         text_cue: bool | None = None,
         live: bool = True,
@@ -122,31 +122,18 @@ class Listener:
         wait_enter: Callable[[], None] = _stdin_enter,
         clock: Callable[[], float] = time.monotonic,
     ):
-        if settings is None:
-            from ..config import Settings
-
-            settings = Settings()
+        """``turn_model`` None: an answer ends on silence alone (``max_pause_s``)."""
         self.settings = settings
         self.device = settings.input_device
         check_input_device(self.device)  # fail before the first question, not after it
-        if transcriber is None:
-            from .whisper import WhisperTranscriber
-
-            transcriber = WhisperTranscriber(settings.stt_model, threads=settings.stt_threads,
-                                             models_dir=settings.models_dir)
         self.transcriber = transcriber
-        if vad is None or (turn_model is None and use_turn_model):
-            loaded_vad, loaded_turn = load_endpointer_models(settings.models_dir,
-                                                             turn=use_turn_model and turn_model is None)
-            vad = vad or loaded_vad
-            turn_model = turn_model or loaded_turn
         self.vad = vad
-        self.turn_model = turn_model if use_turn_model else None
-        self.config = EndpointConfig.from_settings(settings, use_turn_model=use_turn_model)
-        self.push_to_talk = bool(getattr(settings, "push_to_talk", False))
+        self.turn_model = turn_model
+        self.config = EndpointConfig.from_settings(settings, use_turn_model=turn_model is not None)
+        self.push_to_talk = settings.push_to_talk
         self.incremental = incremental
         # the transcript up to the pause must also read as finished to end quickly
-        self.text_cue = bool(getattr(settings, "end_text_check", False)) if text_cue is None else text_cue
+        self.text_cue = settings.end_text_check if text_cue is None else text_cue
         self.live = live
         self.console = console
         self.wait_enter = wait_enter
