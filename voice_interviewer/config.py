@@ -9,6 +9,7 @@ plus ``OPENAI_API_KEY`` and ``OPENAI_BASE_URL``. Secrets never appear in ``publi
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,6 +24,10 @@ from pydantic_settings import (
 from .errors import ConfigError
 
 CONFIG_NAME = "voice-interviewer.toml"
+# limits on what the program reads; Settings fields of the same names (lower case) change them
+MAX_ANSWER_WORDS = 1500
+MAX_SESSION_MB = 10.0
+MAX_BANK_MB = 5.0
 
 
 def user_config_dir() -> Path:
@@ -33,6 +38,20 @@ def user_config_dir() -> Path:
 def user_cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "voice-interviewer"
+
+
+def user_state_dir() -> Path:
+    """Where logs of unexpected errors go (``$XDG_STATE_HOME/voice-interviewer``)."""
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "voice-interviewer"
+
+
+_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s]*@")
+
+
+def redact_url(text: str) -> str:
+    """``scheme://user:key@host`` -> ``scheme://***@host``: credentials never leave memory."""
+    return _URL_USERINFO.sub(r"\1***@", text)
 
 
 def config_file() -> Path | None:
@@ -100,6 +119,11 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "openai_base_url")
     )
 
+    # limits on what the program reads (see README "Limits")
+    max_answer_words: int = Field(MAX_ANSWER_WORDS, ge=10)  # an answer is judged on its first N words
+    max_session_mb: float = Field(MAX_SESSION_MB, gt=0)  # a larger session.json is listed as damaged
+    max_bank_mb: float = Field(MAX_BANK_MB, gt=0)  # a larger question bank file is refused
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -127,6 +151,8 @@ class Settings(BaseSettings):
         """Settings safe to store in a session: no secrets, paths as strings."""
         data = self.model_dump(mode="json", exclude={"openai_api_key"})
         data["openai_api_key_set"] = self.openai_api_key is not None
+        if data.get("openai_base_url"):
+            data["openai_base_url"] = redact_url(data["openai_base_url"])
         return data
 
 
