@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from ..schema import Judgement, KeyPointResult, Question
+from ..schema import Judgement, KeyPointResult, Question, WrongClaim
 from . import claims, lexical as lx
 from .calibration import DEFAULT, Calibration, ramp
 from .embeddings import Embedder, get_embedder
@@ -40,6 +40,18 @@ class Signals:
     n_content: int = 0  # content words in the answer
     contradicted: list[bool] = field(default_factory=list)  # per key point: a wrong claim says its opposite
     n_wrong: int = 0  # wrong claims found in the answer
+
+
+@dataclass
+class Analysis:
+    """An answer read for judging: its language, cleaned text and tokens, signals and wrong claims."""
+
+    language: str
+    text: str
+    tokens: list[lx.Token]
+    injection: bool
+    signals: Signals | None = None
+    wrong: list[WrongClaim] = field(default_factory=list)
 
 
 @dataclass
@@ -102,19 +114,12 @@ class OfflineJudge:
 
     def judge(self, question: Question, answer: str, language: str) -> Judgement:
         t0 = time.perf_counter()
-        lang = lx.guess_language(answer, default=language if language in ("es", "en") else "en")
-        injections = find_injections(answer)
-        clean = remove_spans(answer, injections)
-        tokens = lx.tokenize(clean)
-        content = [t for t in tokens if t.content]
-        if len({t.stem for t in content}) < MIN_CONTENT_WORDS:
-            return self._empty(question, lang, ["injection"] if injections else [], t0)
-        sig = self.signals(question, clean, tokens)
-        wrong = claims.wrong_claims(clean, tokens, question, lang)
-        bad_kps = {w.key_point for w in wrong}
-        sig.contradicted = [kp.id in bad_kps for kp in question.rubric]
-        sig.n_wrong = len(wrong)
-        sc = combine(sig, self.cal, injection=bool(injections))
+        a = self.analyse(question, answer, language)
+        lang, clean, tokens, sig = a.language, a.text, a.tokens, a.signals
+        if sig is None:
+            return self._empty(question, lang, ["injection"] if a.injection else [], t0)
+        wrong = a.wrong
+        sc = combine(sig, self.cal, injection=a.injection)
         flags = sc.flags
         results = self._results(question, clean, tokens, lang, sig, sc)
         gap = most_important_gap(results)
@@ -123,7 +128,7 @@ class OfflineJudge:
             score=sc.score,
             key_points=results,
             feedback=write_feedback(results, lang, flags, wrong=wrong),
-            confidence=self._confidence(sig, sc, len(content)),
+            confidence=self._confidence(sig, sc, sig.n_content),
             scorer=self.name,
             notes=[f"flag:{f}" for f in flags],
             follow_up=follow[0],
@@ -142,6 +147,22 @@ class OfflineJudge:
         )
 
     # -- signals ------------------------------------------------------------------------
+
+    def analyse(self, question: Question, answer: str, language: str) -> Analysis:
+        """Everything the score is computed from (``signals`` is None for an empty answer)."""
+        lang = lx.guess_language(answer, default=language if language in ("es", "en") else "en")
+        injections = find_injections(answer)
+        clean = remove_spans(answer, injections)
+        tokens = lx.tokenize(clean)
+        a = Analysis(lang, clean, tokens, bool(injections))
+        if len({t.stem for t in tokens if t.content}) < MIN_CONTENT_WORDS:
+            return a
+        a.signals = self.signals(question, clean, tokens)
+        a.wrong = claims.wrong_claims(clean, tokens, question, lang)
+        bad_kps = {w.key_point for w in a.wrong}
+        a.signals.contradicted = [kp.id in bad_kps for kp in question.rubric]
+        a.signals.n_wrong = len(a.wrong)
+        return a
 
     def signals(self, question: Question, text: str, tokens: list[lx.Token]) -> Signals:
         """Raw signals: best cosine per key point, lexical evidence, whole-answer cosine."""
