@@ -1,10 +1,14 @@
-"""Shared fixtures.
+"""Shared fixtures, and the rule that no test is skipped.
 
-Virtual audio (``../shared/audio/virtual-mic``, see its README): ``virtual_audio`` starts a
-private PulseAudio server with a virtual microphone and speaker for the test session and
-exports its environment (before sounddevice scans devices); ``mic.playing(wav)`` feeds
+Virtual audio (``tests/audio/virtual-audio``, the project's own harness): ``virtual_audio``
+starts a private PulseAudio server with a virtual microphone and speaker for the test session
+and exports its environment (before sounddevice scans devices); ``mic.playing(wav)`` feeds
 the microphone while the code under test records, ``mic.record_speaker(s, out)`` captures
-what the code played. Set ``VIRTUAL_MIC_DIR`` to keep parallel runs apart.
+what the code played, ``mic.echo()`` loops the speaker into the microphone. Set
+``VIRTUAL_MIC_DIR`` to keep parallel runs apart.
+
+A skipped test fails (with the reason it gave), unless it is marked ``real_audio``: a missing
+fixture, device, package or model is a broken setup, not a pass.
 """
 
 from __future__ import annotations
@@ -26,27 +30,44 @@ import pytest
 # is reset to its default in a child, so the children start able to take Ctrl-C.
 signal.signal(signal.SIGINT, signal.default_int_handler)
 
-VIRTUAL_MIC = os.environ.get(
-    "VIRTUAL_MIC", str(pathlib.Path(__file__).resolve().parents[2] / "shared" / "audio" / "virtual-mic")
-)
+VIRTUAL_AUDIO = str(pathlib.Path(__file__).resolve().parent / "audio" / "virtual-audio")
+ALLOWED_SKIP = "real_audio"  # the only marker under which a test may be skipped (README, Tests)
 
 if os.environ.get("PYTEST_XDIST_WORKER"):  # one server per worker, or parallel tests hear each other
     os.environ["VIRTUAL_MIC_DIR"] = (
-        os.environ.get("VIRTUAL_MIC_DIR", "/tmp/virtual-mic") + "-" + os.environ["PYTEST_XDIST_WORKER"]
+        os.environ.get("VIRTUAL_MIC_DIR", f"/tmp/virtual-audio-{os.getuid()}") + "-" + os.environ["PYTEST_XDIST_WORKER"]
     )
 
 
+def _skip_reason(longrepr) -> str:
+    return longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = (yield).get_result()
+    if report.skipped and not hasattr(report, "wasxfail") and item.get_closest_marker(ALLOWED_SKIP) is None:
+        report.outcome = "failed"
+        report.longrepr = f"skipped, and only '{ALLOWED_SKIP}' tests may be: {_skip_reason(report.longrepr)}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    report = (yield).get_result()
+    if report.skipped:  # a whole module skipped at import (pytest.importorskip, a module-level skip)
+        report.outcome = "failed"
+        report.longrepr = f"{collector.nodeid} skipped at collection: {_skip_reason(report.longrepr)}"
+
+
 def _vm(*args: str) -> str:
-    r = subprocess.run([VIRTUAL_MIC, *args], stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    r = subprocess.run([VIRTUAL_AUDIO, *args], stdin=subprocess.DEVNULL, capture_output=True, text=True)
     if r.returncode:
-        raise RuntimeError(f"virtual-mic {' '.join(args)} failed: {r.stderr.strip()}")
+        raise RuntimeError(f"virtual-audio {' '.join(args)} failed: {r.stderr.strip()}")
     return r.stdout
 
 
 @pytest.fixture(scope="session")
 def virtual_audio():
-    if not os.path.exists(VIRTUAL_MIC):
-        pytest.skip(f"virtual-mic not found at {VIRTUAL_MIC} (set VIRTUAL_MIC)")
     _vm("start")
     env = {}
     for line in _vm("env").splitlines():
@@ -70,7 +91,7 @@ class Mic:
         def run():
             time.sleep(delay)
             r = subprocess.run(
-                [VIRTUAL_MIC, "play", str(wav)], stdin=subprocess.DEVNULL, capture_output=True, text=True
+                [VIRTUAL_AUDIO, "play", str(wav)], stdin=subprocess.DEVNULL, capture_output=True, text=True
             )
             if r.returncode:
                 errors.append(r.stderr)
@@ -85,13 +106,26 @@ class Mic:
 
     def play(self, wav) -> None:
         """Play ``wav`` into the microphone now; returns when it has been played."""
-        subprocess.run([VIRTUAL_MIC, "play", str(wav)], stdin=subprocess.DEVNULL, check=True, capture_output=True)
+        _vm("play", str(wav))
+
+    def play_speaker(self, wav) -> None:
+        """Play ``wav`` to the speaker, as the program would; returns when it has been played."""
+        _vm("play-speaker", str(wav))
 
     def record_speaker(self, seconds, out):
         """Start capturing the speaker for ``seconds``; returns the Popen (call ``.wait()``)."""
         return subprocess.Popen(
-            [VIRTUAL_MIC, "record-speaker", str(seconds), str(out)], stdin=subprocess.DEVNULL
+            [VIRTUAL_AUDIO, "record-speaker", str(seconds), str(out)], stdin=subprocess.DEVNULL
         )
+
+    @contextlib.contextmanager
+    def echo(self):
+        """Inside the block the speaker is looped into the microphone: the program hears itself."""
+        _vm("echo", "on")
+        try:
+            yield
+        finally:
+            _vm("echo", "off")
 
 
 @pytest.fixture
@@ -100,10 +134,6 @@ def mic(virtual_audio):
 
 
 # --- speech to text and listening models (loaded once per test run) ---------------------
-
-SPEECH_DIR = pathlib.Path(os.environ.get(
-    "SHARED_SPEECH", str(pathlib.Path(__file__).resolve().parents[2] / "shared" / "speech")))
-STT_DATA = pathlib.Path(__file__).resolve().parent / "data" / "stt"
 
 
 @pytest.fixture(scope="session")

@@ -1,13 +1,12 @@
-"""Where the speech fixtures live: shared real speech clips and the espeak-ng clips in tests/data/stt."""
+"""Where the speech fixtures live: real human speech in tests/data/speech (FLAC, origin and licence
+in tests/data/SOURCES.md) and the espeak-ng clips in tests/data/stt."""
 
 from __future__ import annotations
 
 import functools
-import os
 import pathlib
 
-SPEECH_DIR = pathlib.Path(os.environ.get(
-    "SHARED_SPEECH", str(pathlib.Path(__file__).resolve().parents[2] / "shared" / "speech")))
+SPEECH_DIR = pathlib.Path(__file__).resolve().parent / "data" / "speech"
 STT_DATA = pathlib.Path(__file__).resolve().parent / "data" / "stt"
 
 
@@ -24,14 +23,14 @@ def spanish_pause_clip(out: pathlib.Path, pause_s: float = 2.0) -> tuple[pathlib
     import numpy as np
     import soundfile as sf
 
-    x, rate = sf.read(str(SPEECH_DIR / "es-asterisk-1.wav"), dtype="float32")
+    x, rate = sf.read(str(SPEECH_DIR / "es-asterisk-1.flac"), dtype="float32")
     cut = 92153  # sample index of the quietest 10 ms near 5.72 s
     end = SENTENCE_END
     y = np.concatenate([x[:cut], np.zeros(int(pause_s * rate), np.float32), x[cut:end],
                         np.zeros(rate // 2, np.float32)])
     sf.write(str(out), y, rate, subtype="PCM_16")
     rows = [json.loads(line) for line in (SPEECH_DIR / "manifest.jsonl").read_text().splitlines() if line]
-    text = next(r["text"] for r in rows if r["file"] == "es-asterisk-1.wav")
+    text = next(r["text"] for r in rows if r["file"] == "es-asterisk-1.flac")
     return out, text.split(". ")[0]
 
 

@@ -33,7 +33,7 @@ def run(models, wav, *, lead_s=0.5, trail_s=4.0, **config):
 
 
 @pytest.mark.model
-@pytest.mark.parametrize("clip", ["sense_and_sensibility_01_austen_64kb-0870.wav", "es-asterisk-5.wav"])
+@pytest.mark.parametrize("clip", ["sense_and_sensibility_01_austen_64kb-0870.flac", "es-asterisk-5.flac"])
 def test_finished_answer_ends_after_short_silence(listening_models, clip):
     wav = SPEECH_DIR / clip  # real speech, a finished sentence
     ep, events = run(listening_models, wav)
@@ -84,7 +84,7 @@ def test_no_speech_timeout_and_length_cap(listening_models):
     for _ in range(40):
         ep.feed(np.zeros(512, np.float32))
     assert ep.done.kind == "no_speech" and ep.speech_start is None
-    ep, _ = run(listening_models, SPEECH_DIR / "jfk.wav", max_answer_s=2.0, use_turn_model=False)
+    ep, _ = run(listening_models, SPEECH_DIR / "jfk.flac", max_answer_s=2.0, use_turn_model=False)
     assert ep.done.reason == "max_length"
     assert (ep.done.sample - ep.speech_start) / RATE == pytest.approx(2.0, abs=0.05)
 
@@ -106,8 +106,8 @@ def test_features_match_the_reference_implementation():
 
 
 def test_incremental_drops_a_chunk_segment_copied_from_the_prompt():
-    from voice_interviewer.hearing.incremental import drop_copied_segments
-    from voice_interviewer.hearing.whisper import Segment, Transcript, Word
+    from voice_interviewer.hearing.cleanup import drop_copied_segments
+    from voice_interviewer.hearing.transcript import Segment, Transcript, Word
 
     said = "He was not an ill disposed young man unless to be rather selfish is to be ill disposed."
     segs = [Segment(start=10, end=12, text="He might be rather selfish, is to be ill-disposed."),
@@ -213,7 +213,7 @@ def test_incremental_text_check_waits_for_the_settled_chunk():
     import threading
 
     from voice_interviewer.hearing.incremental import IncrementalTranscriber
-    from voice_interviewer.hearing.whisper import Transcript
+    from voice_interviewer.hearing.transcript import Transcript
 
     release = threading.Event()
 

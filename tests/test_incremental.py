@@ -7,8 +7,10 @@ import threading
 import numpy as np
 import pytest
 
-from voice_interviewer.hearing.incremental import HOLDBACK_S, IncrementalTranscriber, drop_repeated_start, with_words
-from voice_interviewer.hearing.whisper import Segment, Transcript, Word, load_audio
+from voice_interviewer.hearing.cleanup import drop_repeated_start
+from voice_interviewer.hearing.incremental import HOLDBACK_S, IncrementalTranscriber
+from voice_interviewer.hearing.transcript import Segment, Transcript, Word, with_words
+from voice_interviewer.hearing.whisper import load_audio
 
 from stt_paths import SPEECH_DIR
 
@@ -116,7 +118,7 @@ def test_every_chunk_hears_the_question_and_a_restated_question_is_not_the_answe
 def test_advance_on_real_speech_loses_no_words(whisper_transcriber):
     from test_stt import manifest, wer
 
-    clip = "sense_and_sensibility_01_austen_64kb-0870.wav"  # 7.1 s, no pause longer than 0.1 s
+    clip = "sense_and_sensibility_01_austen_64kb-0870.flac"  # 7.1 s, no pause longer than 0.1 s
     audio = load_audio(SPEECH_DIR / clip)
     ref = manifest()[clip]["text"]
     inc = IncrementalTranscriber(whisper_transcriber, "en")

@@ -1,5 +1,5 @@
 """``replay`` really plays the recordings: run as a subprocess with the virtual speaker
-(../shared/audio/virtual-mic) capturing what it played, and find each saved clip in that
+(tests/audio/virtual-audio) capturing what it played, and find each saved clip in that
 capture by cross-correlation."""
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ import pytest
 import soundfile as sf
 
 from review_fixture import build_session
+from voice_helpers import correlate
 
 pytestmark = [pytest.mark.audio, pytest.mark.slow]
-RATE = 16000  # virtual-mic record-speaker writes 16 kHz mono
+RATE = 16000  # virtual-audio record-speaker writes 16 kHz mono
 
 
 def at_16k(path: Path, tmp: Path) -> np.ndarray:
@@ -26,17 +27,6 @@ def at_16k(path: Path, tmp: Path) -> np.ndarray:
     data, rate = sf.read(str(out), dtype="float32")
     assert rate == RATE
     return data
-
-
-def correlate(ref: np.ndarray, rec: np.ndarray) -> tuple[float, float]:
-    """Peak normalised cross-correlation of ``ref`` inside ``rec`` and where (seconds)."""
-    n = 1 << (len(ref) + len(rec)).bit_length()
-    num = np.fft.irfft(np.fft.rfft(rec, n) * np.conj(np.fft.rfft(ref, n)), n)[: len(rec) - len(ref) + 1]
-    c = np.concatenate([[0.0], np.cumsum(rec.astype(np.float64) ** 2)])
-    win = c[len(ref):] - c[: len(rec) - len(ref) + 1]
-    k = num / np.sqrt(np.maximum(win, 1e-12) * np.sum(ref.astype(np.float64) ** 2))
-    i = int(np.argmax(k))
-    return float(k[i]), i / RATE
 
 
 def found_in(ref: np.ndarray, rec: np.ndarray, chunk_s: float = 0.5) -> tuple[float, float]:

@@ -1,4 +1,5 @@
-"""Helpers for tests that check real audio: reading WAVs, voiced time, process state."""
+"""Helpers for tests that check real audio: reading WAVs, finding a clip in a recording, voiced time,
+process state."""
 
 from __future__ import annotations
 
@@ -14,6 +15,18 @@ def read_wav(path: Path) -> tuple[np.ndarray, int]:
 
     data, rate = sf.read(str(path), dtype="float32", always_2d=True)
     return data.mean(axis=1), rate
+
+
+def correlate(ref: np.ndarray, rec: np.ndarray, rate: int = 16000) -> tuple[float, float]:
+    """Peak normalised cross-correlation of ``ref`` inside ``rec`` (1.0: an exact copy, at any
+    level) and where it is (seconds into ``rec``)."""
+    n = 1 << (len(ref) + len(rec)).bit_length()
+    num = np.fft.irfft(np.fft.rfft(rec, n) * np.conj(np.fft.rfft(ref, n)), n)[: len(rec) - len(ref) + 1]
+    c = np.concatenate([[0.0], np.cumsum(rec.astype(np.float64) ** 2)])
+    win = c[len(ref):] - c[: len(rec) - len(ref) + 1]
+    k = num / np.sqrt(np.maximum(win, 1e-12) * np.sum(ref.astype(np.float64) ** 2))
+    i = int(np.argmax(k))
+    return float(k[i]), i / rate
 
 
 def voiced_mask(audio: np.ndarray, rate: int, frame_s: float = 0.02, threshold: float = 0.02) -> np.ndarray:
