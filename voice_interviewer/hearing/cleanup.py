@@ -4,11 +4,17 @@ Greedy decoding (deterministic and fast) slips in three ways on interview answer
 phrase over trailing silence, it loops ("no sé quién, no sé quién, …" until the token limit),
 and after a short window it copies a sentence it already wrote. Each is recognised from the
 segment's words and their probabilities; nothing here needs the audio.
+
+``clean_segment`` applies all of it to each segment Whisper decodes (``whisper.py``);
+``clean_chunk`` to each chunk of an answer transcribed piece by piece (``incremental.py``),
+where Whisper may also copy its prompt or begin by saying the last words of it again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+from .transcript import Segment, Transcript, Word, with_words
 
 LOOP_REPEATS = {1: 4, 2: 3, 3: 3}  # n-gram length -> consecutive repeats that make a loop
 LONG_PHRASE_REPEATS = 2  # a phrase of 4+ words said twice in a row is a copy, not speech
@@ -92,3 +98,66 @@ def unheard_tail(words, min_run: int = 2, blink: float = 0.02) -> int:
     if i < len(words) and any(abs(w.end - words[-1].end) > blink for w in words[i:]):
         return len(words)
     return i
+
+
+def clean_segment(segment, said: str, offset: float = 0.0) -> tuple[Segment | None, list[Word], bool]:
+    """One segment as faster-whisper decoded it (``offset`` s added to its times), as kept: None
+    when it was invented over silence, is a loop with nothing before it, was said again over no
+    audio, or copies ``said`` (the text kept before it); a loop or an unheard tail cut off.
+    Also whether it was a loop."""
+    reason = looks_hallucinated(segment)
+    if reason == "silence":
+        return None, [], False
+    looped = reason == "loop"
+    kept = list(segment.words or [])
+    text = segment.text.strip()
+    cut = len(kept)
+    if looped:
+        cut = loop_start([token(w.word) for w in kept])
+        if cut is None or barely_heard(kept[:cut]):
+            return None, [], looped
+    cut = unheard_tail(kept[:cut])  # a sentence said again over no audio
+    if cut < len(kept):
+        if cut == 0:
+            return None, [], looped
+        kept = kept[:cut]
+        text = " ".join(w.word.strip() for w in kept)
+    if is_copy(text, said):
+        return None, [], looped
+    end = kept[-1].end if kept and len(kept) < len(segment.words or []) else segment.end
+    seg = Segment(start=round(segment.start + offset, 3), end=round(end + offset, 3), text=text,
+                  avg_logprob=segment.avg_logprob, no_speech_prob=segment.no_speech_prob)
+    words = [Word(word=w.word.strip(), start=round(w.start + offset, 3), end=round(w.end + offset, 3),
+                  probability=round(w.probability, 4)) for w in kept]
+    return seg, words, looped
+
+
+def clean_chunk(part: Transcript, shown: str, said: str) -> Transcript:
+    """A chunk of an answer decoded with ``shown`` as Whisper's prompt, after ``said``: its
+    segments that copy the prompt dropped, and a start that repeats the last words said."""
+    return drop_repeated_start(drop_copied_segments(part, shown), said)
+
+
+def drop_copied_segments(part: Transcript, previous: str, share: float = 0.6) -> Transcript:
+    """Whisper sometimes re-emits its prompt over a pause: drop segments of a chunk whose
+    word trigrams mostly already occur in the text said before it."""
+    kept = [seg for seg in part.segments if not is_copy(seg.text, previous, share)]
+    if len(kept) == len(part.segments):
+        return part
+    spans = [(s.start, s.end) for s in kept]
+    words = [w for w in part.words if any(a - 0.01 <= w.start <= b + 0.01 for a, b in spans)]
+    text = " ".join(s.text for s in kept if s.text).strip()
+    return part.model_copy(update={"segments": kept, "words": words, "text": text})
+
+
+def drop_repeated_start(part: Transcript, previous: str, least: int = 3, most: int = 12) -> Transcript:
+    """Whisper may begin a chunk by saying the end of its prompt again ("… a dropout, and wave" /
+    "A dropout, and wave… the case of a network"): leading words (3 or more) that repeat the
+    last words said before the chunk are dropped."""
+    before = [t for t in (token(w) for w in previous.split()) if t][-most:]
+    index = [i for i, w in enumerate(part.words) if token(w.word)]
+    mine = [token(part.words[i].word) for i in index]
+    k = next((k for k in range(min(len(before), len(mine), most), least - 1, -1) if mine[:k] == before[-k:]), 0)
+    if not k:
+        return part
+    return with_words(part, part.words[index[k - 1] + 1:])

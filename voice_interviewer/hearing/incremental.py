@@ -27,8 +27,8 @@ from collections.abc import Callable
 import numpy as np
 
 from ..sound import SAMPLE_RATE
-from .whisper import Segment, Transcriber, Transcript, Word
-from .cleanup import is_copy, token
+from .cleanup import clean_chunk
+from .transcript import Segment, Transcriber, Transcript, Word, with_words
 from .textcue import sounds_finished
 
 MIN_CHUNK_S = 1.0  # settled audio shorter than this waits for the next pause
@@ -275,8 +275,7 @@ class IncrementalTranscriber:
     def _add(self, part: Transcript) -> None:
         # only what Whisper was shown can be copied: a sentence said again later in a long
         # answer, beyond the prompt, is speech
-        part = drop_copied_segments(part, f"{self.context or ''} {self._prompt() or ''}")
-        part = drop_repeated_start(part, self.text)
+        part = clean_chunk(part, f"{self.context or ''} {self._prompt() or ''}", self.text)
         self._parts.append(part)
         self.chunks += 1
         if self.on_text:
@@ -341,50 +340,3 @@ def quietest_point(audio: np.ndarray, before: int, span_s: float = 2.0) -> int:
         return before
     energy = np.convolve(x.astype(np.float64) ** 2, np.ones(frame) / frame, mode="valid")
     return start + int(np.argmin(energy)) + frame // 2
-
-
-def drop_copied_segments(part: Transcript, previous: str, share: float = 0.6) -> Transcript:
-    """Whisper sometimes re-emits its prompt over a pause: drop segments of a chunk whose
-    word trigrams mostly already occur in the text said before it."""
-    kept = [seg for seg in part.segments if not is_copy(seg.text, previous, share)]
-    if len(kept) == len(part.segments):
-        return part
-    spans = [(s.start, s.end) for s in kept]
-    words = [w for w in part.words if any(a - 0.01 <= w.start <= b + 0.01 for a, b in spans)]
-    text = " ".join(s.text for s in kept if s.text).strip()
-    return part.model_copy(update={"segments": kept, "words": words, "text": text})
-
-
-def drop_repeated_start(part: Transcript, previous: str, least: int = 3, most: int = 12) -> Transcript:
-    """Whisper may begin a chunk by saying the end of its prompt again ("… a dropout, and wave" /
-    "A dropout, and wave… the case of a network"): leading words (3 or more) that repeat the
-    last words said before the chunk are dropped."""
-    before = [t for t in (token(w) for w in previous.split()) if t][-most:]
-    index = [i for i, w in enumerate(part.words) if token(w.word)]
-    mine = [token(part.words[i].word) for i in index]
-    k = next((k for k in range(min(len(before), len(mine), most), least - 1, -1) if mine[:k] == before[-k:]), 0)
-    if not k:
-        return part
-    return with_words(part, part.words[index[k - 1] + 1:])
-
-
-def with_words(part: Transcript, words: list[Word]) -> Transcript:
-    """``part`` cut down to ``words``, a run of its own words: a segment that lost words is
-    rewritten from the ones left in it (its start or end moved to them), an empty one dropped."""
-    segments = []
-    for seg in part.segments:
-        def inside(ws: list[Word], seg: Segment = seg) -> list[Word]:
-            return [w for w in ws if seg.start - 0.01 <= w.start <= seg.end + 0.01]
-
-        had, left = inside(part.words), inside(words)
-        if not left:
-            continue
-        if len(left) < len(had):
-            seg = seg.model_copy(update={
-                "start": seg.start if left[0] is had[0] else left[0].start,
-                "end": seg.end if left[-1] is had[-1] else left[-1].end,
-                "text": " ".join(w.word for w in left).replace(" -", "-"),
-            })
-        segments.append(seg)
-    text = " ".join(seg.text for seg in segments if seg.text).strip()
-    return part.model_copy(update={"words": words, "segments": segments, "text": text})

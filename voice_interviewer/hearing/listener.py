@@ -19,7 +19,7 @@ import numpy as np
 from ..config import Settings
 from ..schema import Answer, Timings
 from ..ports import AnswerRequest
-from .whisper import Transcriber, Transcript
+from .transcript import Transcriber, Transcript
 from ..sound import SAMPLE_RATE
 from .capture import Recorder, check_input_device, level_dbfs
 from .endpoint import EndpointConfig, Endpointer, SileroVAD, TurnModel

@@ -12,14 +12,13 @@ from __future__ import annotations
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol, runtime_checkable
 
 import numpy as np
-from pydantic import BaseModel, Field
 
 from ..errors import ModelError, TranscriptionError
 from ..sound import SAMPLE_RATE, resample
-from .cleanup import barely_heard, is_copy, loop_start, looks_hallucinated, token, unheard_tail
+from .cleanup import clean_segment
+from .transcript import Segment, Transcript, Word
 
 LANGUAGES = ("es", "en")
 MODEL_ALIASES = {"base": "whisper-base", "tiny.en": "whisper-tiny.en"}
@@ -29,54 +28,6 @@ FILLER_PROMPTS = {
     "en": "Um, so, uh, I think... hmm, you know, like, it's basically, uh, a model that, um, learns.",
     "es": "Eh, bueno, este... pues, o sea, mmm, creo que, eh, es un modelo que, pues, aprende.",
 }
-
-
-class Word(BaseModel):
-    word: str
-    start: float
-    end: float
-    probability: float
-
-
-class Segment(BaseModel):
-    start: float
-    end: float
-    text: str
-    avg_logprob: float | None = None
-    no_speech_prob: float | None = None
-
-
-class Transcript(BaseModel):
-    text: str = ""
-    language: str | None = None
-    language_probability: float | None = None
-    duration: float = 0.0  # seconds of audio transcribed
-    segments: list[Segment] = Field(default_factory=list)
-    words: list[Word] = Field(default_factory=list)
-
-    def word_dicts(self) -> list[dict]:
-        return [w.model_dump() for w in self.words]
-
-
-@runtime_checkable
-class Transcriber(Protocol):
-    """Turns audio into text; ``audio`` is a path or 16 kHz mono float32 samples."""
-
-    english_only: bool
-
-    def detect_language(self, audio: np.ndarray) -> tuple[str, float]: ...
-
-    def transcribe(
-        self,
-        audio: np.ndarray | str | Path,
-        language: str = "auto",
-        *,
-        prompt: str | None = None,
-        context: str | None = None,
-        offset: float = 0.0,
-        fit_window: bool | None = None,
-        beam_size: int | None = None,
-    ) -> Transcript: ...
 
 
 def resolve_model(spec: str, models_dir: Path | str | None = None, *, progress: bool = True) -> Path:
@@ -292,33 +243,11 @@ class WhisperTranscriber:
             )
             segs, words, looped = [], [], False
             for s in segments:  # a generator: decoding happens while iterating
-                reason = looks_hallucinated(s)
-                if reason == "silence":
-                    continue
-                kept = list(s.words or [])
-                text = s.text.strip()
-                cut = len(kept)
-                if reason == "loop":
-                    looped = True
-                    cut = loop_start([token(w.word) for w in kept])
-                    if cut is None or barely_heard(kept[:cut]):
-                        continue
-                cut = unheard_tail(kept[:cut])  # a sentence said again over no audio
-                if cut < len(kept):
-                    if cut == 0:
-                        continue
-                    kept = kept[:cut]
-                    text = " ".join(w.word.strip() for w in kept)
-                if is_copy(text, " ".join(x.text for x in segs)):
-                    continue
-                end = kept[-1].end if kept and len(kept) < len(s.words or []) else s.end
-                segs.append(Segment(start=round(s.start + offset, 3), end=round(end + offset, 3),
-                                    text=text, avg_logprob=s.avg_logprob,
-                                    no_speech_prob=s.no_speech_prob))
-                for w in kept:
-                    words.append(Word(word=w.word.strip(), start=round(w.start + offset, 3),
-                                      end=round(w.end + offset, 3),
-                                      probability=round(w.probability, 4)))
+                seg, kept, loop = clean_segment(s, " ".join(x.text for x in segs), offset)
+                looped = looped or loop
+                if seg is not None:
+                    segs.append(seg)
+                    words.extend(kept)
         except Exception as exc:  # noqa: BLE001
             raise TranscriptionError(f"transcription failed: {exc}") from None
         finally:
