@@ -6,7 +6,7 @@ import pytest
 from voice_interviewer.bank import QuestionBank
 from voice_interviewer.interview import Interview, reaction_text
 from voice_interviewer.judging.offline import OfflineJudge
-from voice_interviewer.schema import Answer, Judgement, KeyPointResult, Session
+from voice_interviewer.schema import Answer, Judgement, KeyPointResult, Session, Timings
 from voice_interviewer.store import SessionStore
 
 from fakes import FakeClock, FakeJudge, FakeSpeaker, ScriptedAnswers
@@ -63,6 +63,28 @@ def test_two_questions_saved_with_scores_and_timings(tmp_path, bank):
     assert kinds == ["question", "reaction", "question", "reaction", "summary"]
     # status walked speaking -> listening -> thinking for each turn, and was saved each time
     assert ("listening", 1) in statuses and ("thinking", 2) in statuses and statuses[-1][0] == "done"
+
+
+def test_delivery_is_measured_from_the_heard_words(tmp_path, bank):
+    words = [
+        {"word": "Bias", "start": 0.0, "end": 0.4, "probability": 0.9},
+        {"word": "is", "start": 0.5, "end": 0.6, "probability": 0.9},
+        {"word": "error.", "start": 3.6, "end": 4.0, "probability": 0.9},
+    ]
+    heard = Answer(text="Bias is error.", language="en", words=words,
+                   timings=Timings(speech_start=10.0, speech_end=14.0, endpoint=14.3))
+    s, _, _ = run(tmp_path, bank.select(ids=["overfitting"]), ScriptedAnswers(heard),
+                  FakeJudge(judgement(6)), followups=0)
+    d = s.turns[0].delivery
+    assert d.words == 3 and d.duration_s == 4.0 and d.words_per_minute == 45.0
+    assert d.long_pauses  # 3 s between "is" and "error."
+
+
+def test_typed_delivery_counts_words_and_fillers(tmp_path, bank):
+    s, _, _ = run(tmp_path, bank.select(ids=["overfitting"]), ScriptedAnswers("um, I think it, uh, memorises"),
+                  FakeJudge(judgement(6)), followups=0)
+    d = s.turns[0].delivery
+    assert d.words == 6 and d.duration_s is None and d.fillers == {"um": 1, "uh": 1}
 
 
 def test_follow_up_is_asked_within_limit(tmp_path, bank):
@@ -192,8 +214,37 @@ def test_judge_summary_is_spoken_at_the_end(tmp_path, bank):
             assert turns[0]["score"] == 6 and mean == 6
             return "Study detection."
 
+    own = judgement(6).model_copy(update={"scorer": "fake"})
     s, speaker, _ = run(tmp_path, bank.select(ids=["overfitting"]), ScriptedAnswers("a1"),
-                        SummarizingJudge(judgement(6)), followups=0)
+                        SummarizingJudge(own), followups=0)
     kind, text = speaker.said[-1]
     assert kind == "summary" and text.endswith("Study detection.") and "6 out of 10" in text
     assert "summary: Study detection." in s.notes
+
+
+def test_no_summary_from_a_judge_whose_judgements_all_fell_back(tmp_path, bank):
+    class SummarizingJudge(FakeJudge):
+        def summarize(self, turns, mean, language):
+            return "Words from a judge that judged nothing."
+
+    fell_back = judgement(6)  # scored by the offline fallback, not by this judge
+    s, speaker, _ = run(tmp_path, bank.select(ids=["overfitting"]), ScriptedAnswers("a1"),
+                        SummarizingJudge(fell_back), followups=0)
+    assert not any("judged nothing" in text for _, text in speaker.said)
+    assert not any("judged nothing" in note for note in s.notes)
+
+
+def test_ctrl_c_while_judging_keeps_the_answer(tmp_path, bank):
+    class InterruptedJudge(FakeJudge):
+        def judge(self, question, answer, language):
+            if len(self.history) == 1:
+                raise KeyboardInterrupt
+            return super().judge(question, answer, language)
+
+    s, _, _ = run(tmp_path, bank.select(ids=["overfitting", "gradient-descent"]),
+                  ScriptedAnswers("first answer", "second answer"), InterruptedJudge(judgement(6)), followups=0)
+    assert s.state == "interrupted"
+    assert [t.answer for t in s.turns] == ["first answer", "second answer"]
+    assert s.turns[1].score is None and "not judged" in s.turns[1].scorer_notes[0]
+    saved = SessionStore(tmp_path).load(s.id)
+    assert saved.state == "interrupted" and saved.turns[1].answer == "second answer"

@@ -57,6 +57,14 @@ def reaction_text(j: Judgement, language: str) -> str:
     return head + tail
 
 
+def _speech_s(answer: Answer) -> float | None:
+    """Seconds from the first voiced sample to the last (heard answers only)."""
+    t = answer.timings
+    if t.speech_start is None or t.speech_end is None or t.speech_end <= t.speech_start:
+        return None
+    return round(t.speech_end - t.speech_start, 3)
+
+
 def _lower_first(s: str) -> str:
     s = s.strip()
     return s[:1].lower() + s[1:] if s else s
@@ -159,9 +167,10 @@ class Interview:
                 if not self._ask(question):
                     break
             self.session.state = "completed"
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP raised as one by the CLI
             self.session.state = "interrupted"
-            self.session.notes.append("interrupted by the candidate (Ctrl-C)")
+            signum = getattr(exc, "signum", None)
+            self.session.notes.append(f"interrupted ({exc})" if signum else "interrupted by the candidate (Ctrl-C)")
         except BaseException:
             self.session.state = "interrupted"
             self._finish()
@@ -177,7 +186,10 @@ class Interview:
     def _summary(self) -> str:
         """The closing words: scores in code, plus the judge's own summary when it offers one."""
         text = summary_text(self.session, self.language)
-        if isinstance(self.judge, Summarizing) and self.session.scored_turns():
+        # only a judge that judged some answer itself speaks (and is stored): after every one of
+        # its judgements fell back, nothing it says is kept
+        own = [t for t in self.session.scored_turns() if t.scorer == getattr(self.judge, "name", None)]
+        if isinstance(self.judge, Summarizing) and own:
             turns = [
                 {"question": t.question_text, "score": t.score, "missing": t.missing}
                 for t in self.session.scored_turns()
@@ -244,9 +256,15 @@ class Interview:
         turn.timings = answer.timings.model_copy(update={"question_start": turn.timings.question_start})
         if self.requested_language == "auto" and answer.language in LANGUAGES:
             self.language = answer.language
-        turn.delivery = answer.delivery or delivery.measure(turn.answer, self.language)
+        turn.delivery = delivery.measure(turn.answer, self.language, words=answer.words or None,
+                                         duration_s=_speech_s(answer))
 
-        judgement = self.judge.judge(question, turn.answer, self.language)
+        try:
+            judgement = self.judge.judge(question, turn.answer, self.language)
+        except KeyboardInterrupt:  # keep the answer heard, unjudged
+            turn.scorer_notes.append("not judged: the session was interrupted")
+            self.session.turns.append(turn)
+            raise
         turn.timings.judged = self.clock.now()
         turn.apply(judgement)
         turn.reaction = reaction_text(judgement, self.language)

@@ -219,7 +219,6 @@ class Answer(BaseModel):
     command: Literal["repeat", "skip", "stop"] | None = None
     no_speech: bool = False
     timings: Timings = Field(default_factory=Timings)
-    delivery: DeliveryMetrics | None = None
     words: list[dict] = Field(default_factory=list)  # {"word", "start", "end", "probability"}
 
 

@@ -4,10 +4,9 @@
 (pyttsx3/espeak-ng) and the listening models (Whisper, VAD, turn model) load side by side —
 and hands back ``(speaker, answers)`` for the interview loop.
 
-``VoiceAnswers`` wraps a microphone ``AnswerSource`` (``audio.Listener``): it gives a short
+``VoiceAnswers`` wraps a microphone ``AnswerSource`` (``hearing.listener.Listener``): it gives a short
 "your turn" cue, turns short spoken commands into ``Answer.command`` ("repeat the
-question", "siguiente", "stop"...), says once that it heard nothing and listens again, and
-adds delivery metrics (pace, fillers, pauses) from the word timestamps.
+question", "siguiente", "stop"...) and says once that it heard nothing and listens again.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from contextlib import ExitStack
 
 from rich.console import Console
 
-from ..judging import delivery
 from ..config import Settings
 from ..hearing.commands import detect_command
 from ..language import clamp_language
@@ -76,19 +74,8 @@ class VoiceAnswers:
             command = detect_command(answer.text)
             if command is not None:
                 return answer.model_copy(update={"command": command})
-            return self._with_delivery(answer, language)
+            return answer
         raise AssertionError("unreachable")  # pragma: no cover
-
-    @staticmethod
-    def _with_delivery(answer: Answer, language: str) -> Answer:
-        t = answer.timings
-        duration = None
-        if t.speech_start is not None and t.speech_end is not None and t.speech_end > t.speech_start:
-            duration = round(t.speech_end - t.speech_start, 3)
-        metrics = delivery.measure(
-            answer.text, answer.language or language, words=answer.words or None, duration_s=duration
-        )
-        return answer.model_copy(update={"delivery": metrics})
 
 
 def _warm_offline_judge(errors: list[BaseException]) -> None:
