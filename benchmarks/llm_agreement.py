@@ -34,7 +34,7 @@ from judge_agreement import gold_of, in_split, load  # noqa: E402
 from voice_interviewer.bank import QuestionBank  # noqa: E402
 from voice_interviewer.config import Settings  # noqa: E402
 from voice_interviewer.judging.calibration import pearson, spearman  # noqa: E402
-from voice_interviewer.judging.llm import FUSION_WEIGHT, LLMJudge  # noqa: E402
+from voice_interviewer.judging.llm import FUSION_WEIGHT, LLMJudge, fuse_scores  # noqa: E402
 from voice_interviewer.judging.llm_client import Endpoint  # noqa: E402
 from voice_interviewer.judging.offline import OfflineJudge  # noqa: E402
 from voice_interviewer.judging.reference import question_from_reference  # noqa: E402
@@ -128,8 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         "n_scored": len(results), "n_llm_ok": len(ok), "llm_fallbacks": len(results) - len(ok),
         "model": gguf.name, "threads": server.threads, "server_start_s": round(startup, 1),
         "offline": corr(off, gold), "llm_probs": corr(llm, gold),
-        f"fusion_w{w}": corr([w * a + (1 - w) * b for a, b in zip(llm, off)], gold),
-        "sweep_in_sample": {str(k / 10): corr([k / 10 * a + (1 - k / 10) * b for a, b in zip(llm, off)], gold)["pearson"]
+        f"fusion_w{w}": corr([fuse_scores(a, b, w) for a, b in zip(llm, off)], gold),
+        "sweep_in_sample": {str(k / 10): corr([fuse_scores(a, b, k / 10) for a, b in zip(llm, off)], gold)["pearson"]
                             for k in range(0, 11)},
         "s_per_answer": {
             "offline_mean": round(statistics.mean(x["offline_s"] for x in results), 3) if results else None,

@@ -55,6 +55,11 @@ FUSION_WEIGHT = 0.5  # share of the LLM's probability score in the fused score
 DIGIT_GRAMMAR = "root ::= [0-5]"
 
 
+def fuse_scores(llm_score: float, offline_score: float, weight: float = FUSION_WEIGHT) -> float:
+    """``weight``·LLM + (1 − ``weight``)·offline, to two decimals (see the module docstring)."""
+    return round(weight * llm_score + (1 - weight) * offline_score, 2)
+
+
 class LLMJudge:
     name = "llm"
 
@@ -131,7 +136,7 @@ class LLMJudge:
         ev, probs = digit_expectation(pairs)
         llm_score = round(2 * ev, 2)  # 0–5 digits → 0–10
         w = self.fusion_weight
-        fused = round(w * llm_score + (1 - w) * base.score, 2)
+        fused = fuse_scores(llm_score, base.score, w)
         score = fused if self.fuse else llm_score
         sd = statistics.pstdev([d for d in probs for _ in range(round(probs[d] * 100))] or [0])
         return base.model_copy(deep=True, update={
@@ -187,8 +192,7 @@ class LLMJudge:
                 continue
             results.append(KeyPointResult(id=kp.id, statement=kp.statement.get(lang), weight=kp.weight,
                                           verdict=v.verdict, evidence=v.quote.strip() or None))
-        w = self.fusion_weight
-        fused = round(w * grade.score + (1 - w) * base.score, 2)
+        fused = fuse_scores(grade.score, base.score, self.fusion_weight)
         return Judgement(
             score=fused if self.fuse else round(grade.score, 2), key_points=results, feedback=grade.feedback.strip() or base.feedback,
             confidence=0.6, scorer=self.name, notes=[*base.notes, *notes], follow_up=grade.follow_up,
