@@ -3,7 +3,7 @@
 The candidate's wait is mostly the transcription of the answer's last piece: the audio after
 the last point where a chunk was settled. Fluent speech has few pauses, so without forced cuts
 the last piece is a whole sentence. This feeds real recorded answers (the clips of
-../shared/speech, two or three per answer, 0.3 s apart, as ``turn_latency.py --voice human``
+tests/data/speech, two or three per answer, 0.3 s apart, as ``turn_latency.py --voice human``
 plays them) block by block through the real endpointer and incremental transcriber, with the
 listener's chunking rule under several settings, and reports per setting: WER of the final
 transcript (jiwer, normalised), the last piece's seconds and the time from the end of speech
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import re
 import statistics
@@ -31,7 +30,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-SPEECH = Path(os.environ.get("SHARED", ROOT.parent / "shared")) / "speech"
+SPEECH = ROOT / "tests" / "data" / "speech"
 RATE = 16000
 BLOCK = 512
 

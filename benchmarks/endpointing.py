@@ -1,6 +1,6 @@
 """End-of-answer detection: delay after speech ends, and answers cut at a thinking pause.
 
-Answers: the 16 real clips of ../shared/speech (6 en, 10 es) plus the espeak-ng clips of
+Answers: the 16 real clips of tests/data/speech (6 en, 10 es) plus the espeak-ng clips of
 tests/data/stt, each (a) as is — a finished answer —, (b) with a 1.5–2.5 s thinking pause
 inserted at the quietest 20 ms of the middle third of the clip ("quietest": this lands on a
 clause or sentence boundary more often than not, where the words before it are complete), and
@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import sys
 import time
@@ -44,7 +43,7 @@ import numpy as np
 import soundfile as sf
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("SHARED", ROOT.parent / "shared"))
+SPEECH = ROOT / "tests" / "data" / "speech"
 RATE = 16000
 BLOCK = 512
 ENDINGS = json.loads((ROOT / "benchmarks" / "data" / "clip_endings.json").read_text())["clips"]
@@ -52,9 +51,9 @@ ENDINGS = json.loads((ROOT / "benchmarks" / "data" / "clip_endings.json").read_t
 
 def clips() -> list[tuple[str, str, np.ndarray]]:
     out = []
-    rows = [json.loads(line) for line in (SHARED / "speech" / "manifest.jsonl").read_text().splitlines() if line]
+    rows = [json.loads(line) for line in (SPEECH / "manifest.jsonl").read_text().splitlines() if line]
     for r in rows:
-        x, rate = sf.read(str(SHARED / "speech" / r["file"]), dtype="float32")
+        x, rate = sf.read(str(SPEECH / r["file"]), dtype="float32")
         assert rate == RATE
         out.append((r["file"], r["language"], x))
     for f in ("en_answer.wav", "en_sentence.wav", "es_answer.wav"):

@@ -1,6 +1,6 @@
 """Size and build time of the self-contained HTML report, per minute of recorded answers.
 
-Builds a session of N turns whose answers are real speech (``../shared/speech/jfk.wav``,
+Builds a session of N turns whose answers are real speech (``tests/data/speech/jfk.flac``,
 11 s, 16 kHz, repeated to the answer length) and whose questions are espeak-ng clips, then
 renders the report with embedded Ogg/Opus audio and with linked WAV files. Prints WAV bytes,
 report bytes, kB per minute of audio and render seconds.
@@ -24,7 +24,7 @@ import numpy as np
 import soundfile as sf
 
 ROOT = Path(__file__).resolve().parents[1]
-SPEECH = ROOT.parent / "shared" / "speech" / "jfk.wav"
+SPEECH = ROOT / "tests" / "data" / "speech" / "jfk.flac"
 sys.path.insert(0, str(ROOT))
 
 from voice_interviewer.schema import DeliveryMetrics, KeyPointResult, Session, Turn  # noqa: E402

@@ -1,7 +1,7 @@
 """Word error rate, speed (real-time factor) and peak RSS of the Whisper models, side by side.
 
 Runs each configuration (base and tiny.en, int8, 1 and 2 threads) in its own process over the
-real speech clips of ../shared/speech (tiny.en: English clips only), so the peak RSS is that of
+real speech clips of tests/data/speech (tiny.en: English clips only), so the peak RSS is that of
 one loaded model transcribing. WER: lowercase, accents and punctuation stripped on both sides
 (the Spanish references lack accents). RTF = transcription seconds / audio seconds (lower is
 faster; 0.1 means ten times faster than real time).
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import resource
 import subprocess
@@ -29,7 +28,7 @@ import unicodedata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("SHARED", ROOT.parent / "shared"))
+SPEECH = ROOT / "tests" / "data" / "speech"
 
 
 def normalise(text: str) -> str:
@@ -57,7 +56,7 @@ def worker(model: str, threads: int, max_clips: int | None, options: list[str]) 
 
     from voice_interviewer.hearing.whisper import WhisperTranscriber, load_audio
 
-    rows = [json.loads(line) for line in (SHARED / "speech" / "manifest.jsonl").read_text().splitlines() if line]
+    rows = [json.loads(line) for line in (SPEECH / "manifest.jsonl").read_text().splitlines() if line]
     started = time.perf_counter()
     stt = WhisperTranscriber(model, threads=threads, progress=False, fit_window="full" not in options,
                              temperatures=FALLBACK if "fallback" in options else (0.0,),
@@ -71,7 +70,7 @@ def worker(model: str, threads: int, max_clips: int | None, options: list[str]) 
         rows = en + es
     per_lang: dict[str, dict] = {}
     for r in rows:
-        audio = load_audio(SHARED / "speech" / r["file"])
+        audio = load_audio(SPEECH / r["file"])
         t = time.perf_counter()
         out = stt.transcribe(audio, "auto")
         took = time.perf_counter() - t

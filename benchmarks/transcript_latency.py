@@ -1,7 +1,7 @@
 """Latency from the end of speech to the final transcript, through the virtual microphone.
 
 Long answers (15 / 60 / 120 s) are built by concatenating distinct sentences — the real
-English clips of ../shared/speech, then espeak-ng sentences — with 0.3 s gaps (sox), played into the virtual microphone while the
+English clips of tests/data/speech, then espeak-ng sentences — with 0.3 s gaps (sox), played into the virtual microphone while the
 real ``Listener`` records them, with and without incremental transcription. Endpointing is
 silence-only here (1.5 s) so the whole answer is heard; the turn model is measured in
 benchmarks/endpointing.py. Reported per answer: endpoint − speech_end, transcript_ready −
@@ -9,7 +9,7 @@ endpoint and transcript_ready − speech_end (all on the session clock), WER, ch
 
     .venv/bin/python benchmarks/transcript_latency.py [--lengths 15 60 120] [--reps 3]
 
-It starts (and at the end stops) its own virtual-mic server in a private state dir, so it
+It starts (and at the end stops) its own virtual audio server (tests/audio/virtual-audio) in a private state dir, so it
 never hears or stops another run's server.
 """
 
@@ -28,15 +28,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("SHARED", ROOT.parent / "shared"))
-SPEECH = SHARED / "speech"
-VIRTUAL_MIC = os.environ.get("VIRTUAL_MIC", str(SHARED / "audio" / "virtual-mic"))
+SPEECH = ROOT / "tests" / "data" / "speech"
+VIRTUAL_AUDIO = str(ROOT / "tests" / "audio" / "virtual-audio")
 
 
 def vm(*args: str) -> str:
-    r = subprocess.run([VIRTUAL_MIC, *args], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    r = subprocess.run([VIRTUAL_AUDIO, *args], capture_output=True, text=True, stdin=subprocess.DEVNULL)
     if r.returncode:
-        raise SystemExit(f"virtual-mic {' '.join(args)}: {r.stderr.strip()}")
+        raise SystemExit(f"virtual-audio {' '.join(args)}: {r.stderr.strip()}")
     return r.stdout
 
 

@@ -11,14 +11,14 @@ of the wait (reply_audio_start − speech_end) and of its parts — endpointing
 (→reply_audio_start) — plus the time to the first question (process start → first audio of
 question 1) and the peak RSS of the interview process and of its speech worker.
 
-``--voice human`` plays real recorded speech instead: the clips of ../shared/speech in the
+``--voice human`` plays real recorded speech instead: the clips of tests/data/speech in the
 session language, 0.3 s apart, in a different order for each answer (so answers end on
 different clips), repeated when one language has fewer seconds than asked, and going on past
 the length until a clip that ends a sentence (benchmarks/data/clip_endings.json: four English
 clips stop mid-sentence in their source). The turn model hears a human's final cadence there;
 espeak-ng's flat voice rarely sounds finished to it.
 
-Needs the virtual microphone (``../shared/audio/virtual-mic``) and the prepared models.
+Needs the virtual microphone (``tests/audio/virtual-audio``) and the prepared models.
 Uses its own VIRTUAL_MIC_DIR so it does not disturb other runs.
 
 Usage:
@@ -50,7 +50,7 @@ sys.path.insert(0, str(ROOT))
 
 from voice_interviewer.bank import QuestionBank  # noqa: E402
 
-VIRTUAL_MIC = os.environ.get("VIRTUAL_MIC", str(ROOT.parent / "shared" / "audio" / "virtual-mic"))
+VIRTUAL_AUDIO = str(ROOT / "tests" / "audio" / "virtual-audio")
 PARTS = [
     ("endpointing", "speech_end", "endpoint"),
     ("transcription", "endpoint", "transcript_ready"),
@@ -64,9 +64,9 @@ WPM = 150
 
 
 def vm(*args: str) -> str:
-    r = subprocess.run([VIRTUAL_MIC, *args], stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    r = subprocess.run([VIRTUAL_AUDIO, *args], stdin=subprocess.DEVNULL, capture_output=True, text=True)
     if r.returncode:
-        sys.exit(f"virtual-mic {' '.join(args)} failed: {r.stderr.strip()}")
+        sys.exit(f"virtual-audio {' '.join(args)} failed: {r.stderr.strip()}")
     return r.stdout
 
 
@@ -89,7 +89,7 @@ def make_wav(text: str, language: str, path: Path) -> float:
 
 
 def human_answer(language: str, seconds: float, rotate: int, path: Path) -> float:
-    speech = Path(os.environ.get("SHARED", ROOT.parent / "shared")) / "speech"
+    speech = ROOT / "tests" / "data" / "speech"
     rows = [json.loads(line) for line in (speech / "manifest.jsonl").read_text().splitlines() if line]
     clips = [r for r in rows if r["language"] == language]
     clips = clips[rotate % len(clips):] + clips[:rotate % len(clips)]
