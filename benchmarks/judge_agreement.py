@@ -3,8 +3,8 @@
 Data sets:
   mohler   mohler.jsonl, not in the repository (where it comes from: README, Tests); give its
            path with --data PATH (``--data mohler``: ../shared/eval/mohler/mohler.jsonl).
-           2,264 short answers to 79 data-structures questions, graded 0–5 by two humans (gold = their mean). Scored rubric-less,
-           against the reference answer. Reported: Pearson and Spearman of the raw score,
+           2,264 short answers to 79 data-structures questions, graded 0–5 by two humans
+           (gold = their mean). Scored rubric-less, against the reference answer. Reported: Pearson and Spearman of the raw score,
            RMSE (and Pearson) after a linear map to 0–5 fitted leave-one-assignment-out.
   graded   benchmarks/data/graded_answers.jsonl: spoken-style answers to bank questions
            (es/en; paraphrases, keyword lists, off-topic, grader instructions), graded 0–10
