@@ -86,8 +86,8 @@ def in_split(row: dict, kind: str, split: str) -> bool:
 def run(rows: list[dict], scorer: str, language: str) -> tuple[list[dict], list[float], float]:
     from voice_interviewer.bank import QuestionBank
 
-    judge = make_scorer(scorer)
     bank = QuestionBank.load()
+    judge = make_scorer(scorer, background=list(bank.questions.values()))
     t_load = time.perf_counter()
     list(score_lines([json.dumps({"id": "warm-up", "question": "warm up", "reference": "Load the model.",
                                   "answer": "loading the model"})], judge, bank, language))

@@ -1,21 +1,28 @@
 """Set the offline judge's global constants on the development split only.
 
-Development split: Mohler assignments 1–2 (rubric-less, against the reference) and the
-graded-set questions bias-variance, regularization and imbalanced-data. The raw signals of
-each answer are computed once (cached in --cache), then a small grid over the constants
-is searched for the best mean of (Mohler-dev Pearson, graded-dev Spearman). The test
-splits are never read here. Prints the best constants as JSON (paste into
+Development data: Mohler assignments 1–2 (rubric-less, against the reference) and the rows of
+the graded set ``benchmarks/data/graded_v2`` whose ``split`` is ``dev``. Each answer is read
+once (``OfflineJudge.analyse``: embeddings, lexical evidence, wrong claims; cached in --cache),
+then a grid over the constants is searched for the best objective:
+
+    mean(Mohler-dev Pearson, graded-dev Spearman) − 0.02 × (points by which the per-kind means
+    miss their goals: confident-wrong ≤ 2.5, paraphrase ≥ 7, off-topic ≤ 1, keyword-list ≤ 3,
+    grader-instructions ≤ 2, excellent ≥ 8.5, filler ≤ 1)
+
+The test split is never read here. Prints the best constants as JSON (paste into
 ``voice_interviewer/judging/calibration.py``).
 
-  python benchmarks/tune_offline.py [--cache /tmp/offline-signals.pkl]
+  python benchmarks/tune_offline.py [--cache /tmp/offline-analyses.pkl]
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
 import json
 import pickle
+import statistics
 import sys
 from pathlib import Path
 
@@ -23,82 +30,105 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from judge_agreement import DEV_ASSIGNMENTS, DEV_QUESTIONS, GRADED, MOHLER  # noqa: E402
+from judge_agreement import DEV_ASSIGNMENTS, GRADED2, MOHLER  # noqa: E402
 
 from voice_interviewer.bank import QuestionBank  # noqa: E402
-from voice_interviewer.judging import lexical as lx  # noqa: E402
 from voice_interviewer.judging.calibration import DEFAULT, pearson, spearman  # noqa: E402
-from voice_interviewer.judging.guards import find_injections, remove_spans  # noqa: E402
-from voice_interviewer.judging.offline import MIN_CONTENT_WORDS, OfflineJudge, combine  # noqa: E402
+from voice_interviewer.judging.offline import OfflineJudge, combine  # noqa: E402
 from voice_interviewer.judging.reference import question_from_reference  # noqa: E402
+
+GOALS = {  # kind: (direction, bound)
+    "confident-wrong": ("<=", 2.5), "paraphrase": (">=", 7.0), "off-topic": ("<=", 1.0),
+    "keyword-list": ("<=", 3.0), "grader-instructions": ("<=", 2.0), "excellent": (">=", 8.5),
+    "filler": ("<=", 1.0),
+}
+PENALTY = 0.02
 
 
 def dev_rows() -> tuple[list[dict], list[dict]]:
     mohler = [json.loads(x) for x in MOHLER.open(encoding="utf-8")]
     mohler = [r for r in mohler if r["id"].split(".")[0] in DEV_ASSIGNMENTS]
-    graded = [json.loads(x) for x in GRADED.open(encoding="utf-8")]
-    graded = [r for r in graded if r["question_id"] in DEV_QUESTIONS]
-    return mohler, graded
-
-
-def signals_for(judge: OfflineJudge, question, answer: str):
-    spans = find_injections(answer)
-    tokens = lx.tokenize(remove_spans(answer, spans))
-    if len({t.stem for t in tokens if t.content}) < MIN_CONTENT_WORDS:
-        return None, bool(spans)
-    return judge.signals(question, remove_spans(answer, spans), tokens), bool(spans)
+    graded = [json.loads(x) for f in sorted(GRADED2.glob("*.jsonl")) for x in f.open(encoding="utf-8") if x.strip()]
+    return mohler, [r for r in graded if r.get("split") == "dev"]
 
 
 def compute(cache: Path):
-    if cache.is_file():
-        return pickle.loads(cache.read_bytes())
-    judge, bank = OfflineJudge(), QuestionBank.load()
     mohler, graded = dev_rows()
-    out = {"mohler": [], "graded": []}
+    key = hashlib.sha256(json.dumps([mohler, graded]).encode() + Path(ROOT / "questions").stat().st_mtime_ns
+                         .to_bytes(8, "little")).hexdigest()
+    if cache.is_file():
+        data = pickle.loads(cache.read_bytes())
+        if data.get("key") == key:
+            return data
+    bank = QuestionBank.load()
+    judge = OfflineJudge(background=list(bank.questions.values()), vector_store=Path("/tmp/e5-vectors.npz"))
+    out = {"key": key, "mohler": [], "graded": []}
     for r in mohler:
         q = question_from_reference(r["question"], r["reference"])
-        out["mohler"].append((signals_for(judge, q, r["answer"]), r["score"]))
+        a = judge.analyse(q, r["answer"], "en")
+        out["mohler"].append((a.signals, a.injection, r["score"], "mohler"))
     for r in graded:
-        out["graded"].append((signals_for(judge, bank.get(r["question_id"]), r["answer"]), r["grade"]))
+        a = judge.analyse(bank.get(r["question_id"]), r["answer"], r["language"])
+        out["graded"].append((a.signals, a.injection, r["grade"], r["kind"]))
     cache.write_bytes(pickle.dumps(out))
     return out
 
 
-def evaluate(data, cal) -> tuple[float, float]:
-    def scores(rows):
-        return [combine(s, cal, inj).score if s is not None else 0.0 for (s, inj), _ in rows]
+def scores(rows, cal) -> list[float]:
+    return [combine(s, cal, inj).score if s is not None else 0.0 for s, inj, _, _ in rows]
 
-    m = pearson(scores(data["mohler"]), [g for _, g in data["mohler"]])
-    g = spearman(scores(data["graded"]), [g for _, g in data["graded"]])
-    return m, g
+
+def evaluate(data, cal) -> dict:
+    gs = scores(data["graded"], cal)
+    out = {"mohler_pearson": pearson(scores(data["mohler"], cal), [g for _, _, g, _ in data["mohler"]]),
+           "graded_spearman": spearman(gs, [g for _, _, g, _ in data["graded"]])}
+    miss = 0.0
+    kinds: dict[str, list[float]] = {}
+    for (_, _, _, kind), s in zip(data["graded"], gs):
+        kinds.setdefault(kind, []).append(s)
+    for kind, (op, bound) in GOALS.items():
+        if kind in kinds:
+            m = statistics.mean(kinds[kind])
+            miss += max(0.0, m - bound) if op == "<=" else max(0.0, bound - m)
+    out["kind_means"] = {k: round(statistics.mean(v), 2) for k, v in sorted(kinds.items())}
+    out["goal_miss"] = miss
+    out["objective"] = (out["mohler_pearson"] + out["graded_spearman"]) / 2 - PENALTY * miss
+    return out
+
+
+GRID = {
+    "sem_lo": [0.80, 0.83, 0.85],
+    "sem_hi": [0.90, 0.92, 0.94],
+    "kp_sem_weight": [0.3, 0.5],
+    "kp_sem_alone": [0.0, 0.6, 0.8, 1.0],
+    "coverage_weight": [0.7, 0.85, 1.0],
+    "wrong_penalty": [2.0, 3.0, 4.0],
+    "wrong_cap": [1.5, 2.0],
+    "off_topic_cap": [1.0],
+    "off_topic_margin": [-0.01, -0.02, -0.03],
+    "injection_cap": [2.0, 10.0],
+}
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--cache", type=Path, default=Path("/tmp/offline-signals.pkl"))
+    ap.add_argument("--cache", type=Path, default=Path("/tmp/offline-analyses.pkl"))
     args = ap.parse_args()
     data = compute(args.cache)
     print(f"dev: {len(data['mohler'])} Mohler answers, {len(data['graded'])} graded answers", file=sys.stderr)
     base = evaluate(data, DEFAULT)
-    print(f"current constants: Mohler-dev Pearson {base[0]:.3f}, graded-dev Spearman {base[1]:.3f}", file=sys.stderr)
-    grid = {
-        "sem_lo": [0.80, 0.83, 0.85, 0.87],
-        "sem_hi": [0.90, 0.92, 0.94],
-        "kp_sem_weight": [0.3, 0.45, 0.6, 0.75],
-        "coverage_weight": [0.5, 0.7, 0.85, 1.0],
-    }
-    best = (-1.0, None, None)
-    for values in itertools.product(*grid.values()):
-        upd = dict(zip(grid, values))
+    print(f"current constants: {json.dumps(base)}", file=sys.stderr)
+    best = (-9.0, None, None)
+    for values in itertools.product(*GRID.values()):
+        upd = dict(zip(GRID, values))
         if upd["sem_hi"] <= upd["sem_lo"] + 0.03:
             continue
         upd["kp_lex_weight"] = round(1 - upd["kp_sem_weight"], 2)
         upd["global_weight"] = round(1 - upd["coverage_weight"], 2)
-        cal = DEFAULT.model_copy(update=upd)
-        m, g = evaluate(data, cal)
-        if (m + g) / 2 > best[0]:
-            best = ((m + g) / 2, upd, (m, g))
-    print(f"best: Mohler-dev Pearson {best[2][0]:.3f}, graded-dev Spearman {best[2][1]:.3f}", file=sys.stderr)
+        res = evaluate(data, DEFAULT.model_copy(update=upd))
+        if res["objective"] > best[0]:
+            best = (res["objective"], upd, res)
+    print(f"best: {json.dumps(best[2])}", file=sys.stderr)
     print(json.dumps(best[1]))
     return 0
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,23 +35,22 @@ class BatchItem(BaseModel):
     language: str | None = None
 
 
-def make_scorer(name: str, settings=None) -> Judge:
+def make_scorer(name: str, settings=None, background: Sequence[Question] = ()) -> Judge:
     """A judge by scorer name; ``llm`` and ``fusion`` go through ``make_judge``."""
     from ..config import Settings  # noqa: PLC0415
-    from . import make_judge  # noqa: PLC0415
-    from .offline import OfflineJudge  # noqa: PLC0415
+    from . import make_judge, make_offline_judge  # noqa: PLC0415
 
     if name not in SCORERS:
         raise InterviewerError(f"unknown scorer '{name}' (one of: {', '.join(SCORERS)})")
-    if name == "offline":
-        return OfflineJudge()
     settings = settings or Settings()
+    if name == "offline":
+        return make_offline_judge(settings, background)
     settings = settings.model_copy(update={"scorer": "llm"})
     try:
-        llm = make_judge(settings)
+        llm = make_judge(settings, background)
     except ImportError:
         raise InterviewerError("the LLM scorer is not available in this installation") from None
-    return llm if name == "llm" else FusionJudge(OfflineJudge(), llm)
+    return llm if name == "llm" else FusionJudge(make_offline_judge(settings, background), llm)
 
 
 class FusionJudge:

@@ -21,6 +21,8 @@ class Calibration(BaseModel):
     # how a key point's credit mixes the embedding match and the lexical evidence
     kp_sem_weight: float = 0.3
     kp_lex_weight: float = 0.7
+    # a strong meaning match earns a key point on its own (a paraphrase in other words): credit from it alone
+    kp_sem_alone: float = 0.0
     # how the score mixes key-point coverage and whole-answer similarity to the model answer
     coverage_weight: float = 0.85
     global_weight: float = 0.15
@@ -31,6 +33,14 @@ class Calibration(BaseModel):
     list_stop_ratio: float = 0.22
     # whole-answer relevance (calibrated) under which the answer counts as off-topic
     off_topic_below: float = 0.15
+    # ... or when it is this much closer to another bank question's model answer than to its own's
+    off_topic_margin: float = -0.02
+    # an answer of 8+ words with fewer new content words than this (fillers, the question's own words) is thin
+    thin_below: int = 3
+    thin_cap: float = 1.0
+    # caps: an off-topic answer, and one that tries to instruct the grader (after halving)
+    off_topic_cap: float = 10.0
+    injection_cap: float = 10.0
     # wrong claims: points off for each, and the cap for an answer whose claims are mostly wrong
     wrong_penalty: float = 3.0
     wrong_cap: float = 2.0

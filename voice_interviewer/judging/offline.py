@@ -11,7 +11,9 @@ off-topic answers and instructions aimed at the grader score low; filler-only an
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..schema import Judgement, KeyPointResult, Question, WrongClaim
 from . import claims, lexical as lx
@@ -25,6 +27,7 @@ LIST_MIN_WORDS = 7  # the keyword-list guard needs enough words to judge the sty
 WINDOW, STRIDE, MAX_WINDOWS = 20, 15, 12
 INJECTION_FACTOR = 0.5  # an answer that tries to instruct the grader keeps at most half its score
 OFF_TOPIC_FACTOR = 0.3
+THIN_MIN_TOKENS = 8  # a terse answer ("a stack") is not thin: a long one with nothing in it is
 
 
 @dataclass
@@ -38,8 +41,22 @@ class Signals:
     global_cos: float = 0.0  # whole answer to the model answer
     stop_ratio: float = 0.0
     n_content: int = 0  # content words in the answer
+    n_new_content: int = 0  # distinct content stems that are not the question's own words
+    n_tokens: int = 0
+    margin: float | None = None  # cosine to its own model answer minus the best other question's (background)
     contradicted: list[bool] = field(default_factory=list)  # per key point: a wrong claim says its opposite
     n_wrong: int = 0  # wrong claims found in the answer
+
+
+@dataclass
+class _Pair:
+    """A question's model answer in both languages; ``@`` gives the better cosine of the two."""
+
+    en: object
+    es: object
+
+    def __matmul__(self, other):
+        return max(float(self.en @ other), float(self.es @ other))
 
 
 @dataclass
@@ -68,7 +85,8 @@ class Scored:
 def combine(sig: Signals, c: Calibration, injection: bool = False) -> Scored:
     """The score from raw signals and the calibration constants (pure, so it can be tuned)."""
     sem = [ramp(x, c.sem_lo, c.sem_hi) for x in sig.cos]
-    credit = [min(1.0, c.kp_sem_weight * s + c.kp_lex_weight * le) for s, le in zip(sem, sig.lex)]
+    credit = [min(1.0, max(c.kp_sem_weight * s + c.kp_lex_weight * le, c.kp_sem_alone * s))
+              for s, le in zip(sem, sig.lex)]
     contradicted = sig.contradicted or [False] * len(credit)
     credit = [0.0 if bad else cr for cr, bad in zip(credit, contradicted)]
     total_w = sum(sig.weights) or 1.0
@@ -81,12 +99,20 @@ def combine(sig: Signals, c: Calibration, injection: bool = False) -> Scored:
     if sig.stop_ratio < c.list_stop_ratio and sig.n_content >= LIST_MIN_WORDS:
         flags.append("list")
         factor *= 0.15 + 0.85 * ramp(sig.stop_ratio, 0.1, c.list_stop_ratio) ** 2
-    if relevance < c.off_topic_below:
+    if relevance < c.off_topic_below or (sig.margin is not None and sig.margin < c.off_topic_margin):
         flags.append("off_topic")
         factor *= OFF_TOPIC_FACTOR
+    if sig.n_new_content < c.thin_below and sig.n_tokens >= THIN_MIN_TOKENS:
+        flags.append("thin")  # talk around the question's own words, hesitations, nothing said
     if injection:
         factor *= INJECTION_FACTOR
     score = max(0.0, min(10.0, 10.0 * raw * factor))
+    if "off_topic" in flags:
+        score = min(score, c.off_topic_cap)
+    if "thin" in flags:
+        score = min(score, c.thin_cap)
+    if injection:
+        score = min(score, c.injection_cap)
     if sig.n_wrong:
         flags.append("wrong_claim")
         wrong_share = sum(w for w, bad in zip(sig.weights, contradicted) if bad) / total_w
@@ -100,14 +126,20 @@ def combine(sig: Signals, c: Calibration, injection: bool = False) -> Scored:
 class OfflineJudge:
     name = "offline"
 
-    def __init__(self, embedder: Embedder | None = None, calibration: Calibration = DEFAULT):
+    def __init__(self, embedder: Embedder | None = None, calibration: Calibration = DEFAULT,
+                 background: Sequence[Question] = (), vector_store: Path | None = None):
         self._embedder = embedder
+        self._store = vector_store  # where the background's vectors are kept between runs
         self.cal = calibration
+        # other questions (the bank): an answer closer to one of their model answers than to its own
+        # question's is off-topic, however much of the field's vocabulary it uses
+        self.background = list(background)
+        self._background_vecs = None
 
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = get_embedder()
+            self._embedder = get_embedder(self._store)
         return self._embedder
 
     # -- public -------------------------------------------------------------------------
@@ -179,6 +211,7 @@ class OfflineJudge:
         q_stems = frozenset(lx.content_stems(question.text.en) + lx.content_stems(question.text.es))
         answer_stems = {t.stem for t in tokens if t.content}
         return Signals(
+            margin=self._margin(question, whole, float((whole @ model_vecs.T).max())),
             weights=[kp.weight for kp in question.rubric],
             cos=[float(per_kp[b, k]) for k, b in enumerate(best)],
             lex=[_lexical_credit(kp, tokens, answer_stems, q_stems) for kp in question.rubric],
@@ -186,7 +219,25 @@ class OfflineJudge:
             global_cos=float((whole @ model_vecs.T).max()),
             stop_ratio=lx.stopword_ratio(tokens),
             n_content=sum(1 for t in tokens if t.content),
+            n_new_content=len(answer_stems - q_stems),
+            n_tokens=len(tokens),
         )
+
+    def _margin(self, question: Question, whole, own: float) -> float | None:
+        """How much closer the answer is to its own model answer than to any other question's."""
+        others = [(q.id, v) for q, v in zip(self.background, self._background()) if q.id != question.id]
+        if not others:
+            return None
+        return own - max(float(v @ whole) for _, v in others)
+
+    def _background(self):
+        if self._background_vecs is None:
+            texts = [q.model_answer.get(lang) for lang in ("en", "es") for q in self.background]
+            vecs = self.embedder.encode(texts, "query", cache=True, persist=True) if texts else []
+            n = len(self.background)
+            # one vector a question: the better of its two languages is taken per answer, so keep both
+            self._background_vecs = [_Pair(vecs[i], vecs[n + i]) for i in range(n)] if n else []
+        return self._background_vecs
 
     def prefetch(self, question: Question, partial_answer: str) -> int:
         """Embed the finished windows of an answer still being spoken; returns how many.
