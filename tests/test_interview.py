@@ -7,6 +7,7 @@ from voice_interviewer.bank import QuestionBank
 from voice_interviewer.interview import Interview, reaction_text
 from voice_interviewer.judging.offline import OfflineJudge
 from voice_interviewer.schema import Answer, Judgement, KeyPointResult, Session, Timings
+from voice_interviewer.review.stats import session_stats, summarize
 from voice_interviewer.store import SessionStore
 
 from fakes import FakeClock, FakeJudge, FakeSpeaker, ScriptedAnswers
@@ -116,6 +117,10 @@ def test_skip_repeat_and_stop(tmp_path, bank):
     questions_asked = [text for kind, text in speaker.said if kind in ("question", "follow_up")]
     assert questions_asked[0] == questions_asked[1]  # repeated
     assert len(questions_asked) == 4  # q1, q1 again, q2, q3 (then stop)
+    # the stored summary counts as the review views do
+    assert (s.summary.answered, s.summary.skipped) == (1, 1)
+    assert s.summary.model_dump() == summarize(s).model_dump()
+    assert s.summary.answered == session_stats(s).answered
 
 
 def test_ctrl_c_keeps_answered_turns(tmp_path, bank):

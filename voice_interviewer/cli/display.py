@@ -7,6 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from ..review.stats import session_stats
 from ..schema import KeyPointResult, Session, Turn
 
 MARKS = {"covered": ("✔", "green"), "partly": ("◐", "yellow"), "missing": ("✘", "red")}
@@ -82,7 +83,7 @@ def summary_table(session: Session) -> Table:
     mean = session.mean_score()
     table.add_row("mean score", "—" if mean is None else f"{mean:.1f}/10")
     table.add_row("state", session.state)
-    table.add_row("answered", str(len(session.scored_turns())))
+    table.add_row("answered", str(session_stats(session).answered))
     if s and s.by_category:
         table.add_row("by category", ", ".join(f"{k} {v:.1f}" for k, v in s.by_category.items()))
     if s and s.wait_p50 is not None:

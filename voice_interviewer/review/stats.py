@@ -1,4 +1,5 @@
-"""Numbers about one session: scores by category, waits, delivery; shared by every view."""
+"""Numbers about one session: scores by category, waits, delivery; shared by every view and by
+the ``Summary`` the interview stores in ``session.json`` (``summarize``)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
 
-from ..schema import Session, Turn
+from ..schema import Session, Summary, Turn
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
@@ -81,6 +82,32 @@ def session_stats(session: Session) -> SessionStats:
         fillers=fillers,
         fillers_per_minute=round(fillers / speaking * 60, 2) if speaking else None,
         long_pauses=sum(len(t.delivery.long_pauses) for t in turns if t.delivery),
+    )
+
+
+def summarize(session: Session) -> Summary:
+    """The summary stored with a finished session: its stats, the strongest and weakest
+    category (question, with one category) and the fillers said, by word."""
+    st = session_stats(session)
+    groups: dict[str, float] = dict(st.by_category)
+    if len(groups) < 2:
+        by_q: dict[str, list[float]] = {}
+        for t in session.scored_turns():
+            by_q.setdefault(t.question_id, []).append(t.score)
+        groups = {q: sum(v) / len(v) for q, v in by_q.items()}
+    fillers: dict[str, int] = {}
+    for t in session.turns:
+        for word, n in (t.delivery.fillers if t.delivery else {}).items():
+            fillers[word] = fillers.get(word, 0) + n
+    return Summary(
+        mean_score=st.mean_score,
+        answered=st.answered,
+        skipped=st.skipped,
+        by_category=st.by_category,
+        strongest=max(groups, key=groups.get) if len(groups) > 1 else None,
+        weakest=min(groups, key=groups.get) if len(groups) > 1 else None,
+        wait_p50=st.wait_p50,
+        delivery={"words_per_minute": st.words_per_minute, "fillers": fillers},
     )
 
 
