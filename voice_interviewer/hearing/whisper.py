@@ -125,6 +125,33 @@ def fitted_frames(duration: float) -> int | None:
     return frames + frames % 2
 
 
+MAX_RESUMES = 3  # decodes of speech Whisper skipped, per call
+RESUME_MIN_S = 1.0  # audio after the last word shorter than this is not looked at
+FRAME = SAMPLE_RATE // 50  # 20 ms
+
+
+def unheard_speech(samples: np.ndarray, heard_to: float) -> int | None:
+    """Sample where speech resumes after ``heard_to`` s (the end of the last word Whisper
+    wrote), or None if what follows is silence or too short to matter.
+
+    After a filler and a long pause ("... for them. Um..." + 2.4 s) Whisper, primed by the
+    filler-style prompt, ends its window on a lone timestamp, which faster-whisper reads as "no
+    speech after this" and skips the rest of the window: every word said after the pause was
+    lost. Speech counts when 0.2 s of 20 ms frames after ``heard_to`` are at least a tenth as
+    loud as the answer's speech (its 95th-percentile frame), and above -50 dBFS."""
+    start = int(max(0.0, heard_to) * SAMPLE_RATE)
+    if len(samples) - start < RESUME_MIN_S * SAMPLE_RATE:
+        return None
+    n = len(samples) // FRAME
+    rms = np.sqrt(np.mean(samples[: n * FRAME].astype(np.float64).reshape(n, FRAME) ** 2, axis=1))
+    first = -(-start // FRAME)
+    loud = rms[first:] >= max(0.1 * float(np.percentile(rms, 95)), 10 ** (-50 / 20))
+    if loud.sum() < 10:
+        return None
+    onset = first + int(np.argmax(loud))
+    return max(start, (onset - 15) * FRAME)  # 0.3 s of lead-in before the first loud frame
+
+
 class WhisperTranscriber:
     """faster-whisper, loaded once; int8 on the CPU with ``threads`` threads.
 
@@ -207,16 +234,32 @@ class WhisperTranscriber:
             lang, prob = language, None
         # the question first, then the filler style, then the answer so far (nearest wins)
         initial = " ".join(p for p in (context, FILLER_PROMPTS[lang], prompt) if p)
-        with self._window(duration, self.fit_window if fit_window is None else fit_window):
-            beam = beam_size or self.beam_size
+        fit = self.fit_window if fit_window is None else fit_window
+        beam = beam_size or self.beam_size
+        segs, words = self._decode_all(samples, lang, initial, offset, fit, beam)
+        for _ in range(MAX_RESUMES):  # Whisper stopped early: speech after its last word
+            start = unheard_speech(samples, words[-1].end - offset) if words else None
+            if start is None:
+                break
+            said = " ".join(p for p in (context, " ".join(s.text for s in segs)) if p)
+            more_segs, more_words = self._decode_all(samples[start:], lang, said, offset + start / SAMPLE_RATE,
+                                                     fit, beam)
+            if not more_words:
+                break
+            segs, words = segs + more_segs, words + more_words
+        text = " ".join(s.text for s in segs if s.text).strip()
+        return Transcript(text=text, language=lang, language_probability=prob, duration=duration,
+                          segments=segs, words=words)
+
+    def _decode_all(self, samples, lang: str, initial: str | None, offset: float, fit: bool,
+                    beam: int) -> tuple[list[Segment], list[Word]]:
+        with self._window(len(samples) / SAMPLE_RATE, fit):
             segs, words, looped = self._decode(samples, lang, initial, offset, beam)
             if looped:  # the prompt can lock Whisper into a loop: decode once more without it
                 segs2, words2, _ = self._decode(samples, lang, None, offset, beam)
                 if len(words2) > len(words):
                     segs, words = segs2, words2
-        text = " ".join(s.text for s in segs if s.text).strip()
-        return Transcript(text=text, language=lang, language_probability=prob, duration=duration,
-                          segments=segs, words=words)
+        return segs, words
 
     @contextmanager
     def _window(self, duration: float, fit: bool = True):
