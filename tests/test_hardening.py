@@ -261,3 +261,196 @@ def test_credentials_in_the_base_url_are_not_saved(tmp_path):
     s = Session(id="20240102-100000", settings=settings.public_dict())
     store.create(s)
     assert "sk-secret" not in (tmp_path / s.id / "session.json").read_text()
+
+
+# -- signals -----------------------------------------------------------------------------
+def _start_practice(rec: Path):
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop("VOICE_INTERVIEWER_RECORDINGS_DIR", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "voice_interviewer", "practice", "--text", "--bank", str(BANK), "-n", "3",
+         "--followups", "0", "--seed", "1", "--recordings-dir", str(rec)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+    )
+    proc.seen = b""
+    return proc
+
+
+def _wait_for_prompts(proc, count: int, timeout: float = 60.0) -> None:
+    """Until the interview has shown ``count`` answer prompts in all."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    os.set_blocking(proc.stdout.fileno(), False)
+    while proc.seen.count(b"Your answer") < count:
+        assert time.monotonic() < deadline, proc.seen
+        chunk = proc.stdout.read()
+        if chunk:
+            proc.seen += chunk
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGHUP", "SIGINT"])
+def test_a_signal_ends_the_session_as_interrupted_keeping_answers(tmp_path, sig):
+    import signal
+
+    proc = _start_practice(tmp_path)
+    _wait_for_prompts(proc, 1)
+    proc.stdin.write(b"Overfitting is when the model memorises noise; use validation and regularization\n\n")
+    proc.stdin.flush()
+    _wait_for_prompts(proc, 2)
+    proc.send_signal(getattr(signal, sig))
+    proc.wait(60)
+    err = proc.stderr.read().decode()
+    assert "Traceback" not in err
+    assert proc.returncode in (130, 128 + getattr(signal, sig)), err
+    s = SessionStore(tmp_path).load("latest")
+    assert s.state == "interrupted" and len(s.turns) == 1 and "memorises noise" in s.turns[0].answer
+    assert s.turns[0].score is not None and s.finished_at is not None
+
+
+# (before ~0.05 s the interpreter itself is still starting: no code of ours runs yet)
+@pytest.mark.parametrize("delay", [0.1, 0.15, 0.25, 0.4, 0.8])
+def test_ctrl_c_at_start_up_is_not_a_traceback(tmp_path, delay):
+    import signal
+    import time
+
+    proc = _start_practice(tmp_path)
+    time.sleep(delay)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert b"Traceback" not in err, err.decode()
+    for s in SessionStore(tmp_path).digests().values():  # a session already started is closed
+        assert s.digest is not None and s.digest.state == "interrupted"
+
+
+# -- score --batch input and output -------------------------------------------------------
+def _batch_lines() -> bytes:
+    ref = {"question": "What is overfitting?", "reference": "Overfitting is memorising noise in the training data."}
+    lines = []
+    for i in range(40):  # more than one chunk of the scorer
+        if i % 7 == 3:
+            lines.append(b'{"id": "bad-%d", "answer": "\xff\xfe caf\xe9"}' % i)
+        elif i % 11 == 5:
+            lines.append(b"{not json")
+        else:
+            lines.append(json.dumps({"id": i, **ref, "answer": "memorising noise \\ud800 in training data"}).encode())
+    lines.insert(10, b"")
+    return b"\n".join(lines) + b"\n"
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("source", ["file", "stdin"])
+def test_batch_reports_undecodable_lines_and_goes_on(tmp_path, source):
+    data = _batch_lines()
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(data)
+    env = {"PYTHONIOENCODING": "ascii", "LC_ALL": "C"}  # output must not depend on the locale
+    if source == "file":
+        r = vi("score", "--batch", str(path), env=env)
+    else:
+        r = vi("score", "--batch", "-", input=data, env=env)
+    assert r.returncode == 0 and b"Traceback" not in r.stderr, r.stderr
+    rows = [json.loads(line) for line in r.stdout.decode("utf-8").splitlines()]
+    assert len(rows) == 40
+    numbered = [n for n, line in enumerate(data.split(b"\n"), 1) if line.strip()]
+    for n, row, line in zip(numbered, rows, [x for x in data.split(b"\n") if x.strip()]):
+        if b"\xff" in line:
+            at = line.index(b"\xff")
+            assert row == {"id": f"line-{n}", "error": f"line {n}: not UTF-8 text (byte 0xff at offset {at})"}
+        elif line == b"{not json":
+            assert row["id"] == f"line-{n}" and "invalid JSON" in row["error"]
+        else:
+            assert row["id"] == json.loads(line)["id"] and 0 <= row["score"] <= 10
+
+
+def test_batch_line_too_long_is_one_error_row(tmp_path):
+    from voice_interviewer.cli.score import MAX_LINE_BYTES
+
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b'{"id": 1, "answer": "' + b"a" * (MAX_LINE_BYTES + 10) + b'"}\n{not json\n')
+    r = vi("score", "--batch", str(path))
+    rows = [json.loads(line) for line in r.stdout.decode().splitlines()]
+    assert rows[0] == {"id": "line-1", "error": "line 1: longer than 1024 kB"}
+    assert rows[1]["id"] == "line-2" and "invalid JSON" in rows[1]["error"]
+
+
+# -- answer length -----------------------------------------------------------------------
+def test_a_long_answer_is_judged_on_its_first_words():
+    from voice_interviewer.limits import first_words, limit_words
+    from voice_interviewer.schema import Judgement
+
+    class Recorder:
+        name = "rec"
+
+        def __init__(self):
+            self.seen = []
+
+        def judge(self, question, answer, language):
+            self.seen.append(answer)
+            return Judgement(score=5)
+
+    inner = Recorder()
+    judge = limit_words(inner, 10)
+    short = judge.judge(None, "one two three", "en")
+    assert inner.seen[-1] == "one two three" and short.notes == []
+    long = judge.judge(None, " ".join(f"w{i}" for i in range(50)), "en")
+    assert inner.seen[-1] == " ".join(f"w{i}" for i in range(10))
+    assert long.notes == ["judged on the first 10 of 50 words (setting max_answer_words)"]
+    huge = judge.judge(None, "word " * 1_000_000, "en")
+    assert "more than 200 words" in huge.notes[0] and judge.name == "rec"
+    assert not hasattr(judge, "prefetch")  # offers only what the judge offers
+    assert first_words("a  b\nc d", 3) == ("a  b\nc", 4)
+
+
+def test_a_100_kb_typed_answer_does_not_stall_the_interview(tmp_path):
+    import time
+
+    answer = " ".join(["overfitting means the model memorises noise in its training data"] * 1500)
+    t0 = time.monotonic()
+    r = vi("practice", "--text", "--bank", str(BANK), "-q", "overfitting", "--followups", "0",
+           "--recordings-dir", str(tmp_path), input=(answer + "\n\n").encode(), timeout=120)
+    assert r.returncode == 0, r.stderr
+    s = SessionStore(tmp_path).load("latest")
+    assert s.turns[0].answer == answer  # kept whole, judged on its first words
+    assert any("judged on the first 600 of" in n for n in s.turns[0].scorer_notes)
+    assert s.turns[0].timings.judged - s.turns[0].timings.endpoint < 10
+    assert time.monotonic() - t0 < 60
+
+
+# -- escape sequences ----------------------------------------------------------------------
+HOSTILE = "ok \x1b[2J\x1b]8;;http://evil\x07link\x1b]8;;\x07 \x9b31m\x07\x08\u202ebidi\r\nnext"
+
+
+def test_escape_sequences_from_an_answer_never_reach_the_terminal(tmp_path):
+    store = SessionStore(tmp_path)
+    s = Session(id="20240102-100000", state="completed", language="en\x1b[31m")
+    s.turns.append(Turn(index=1, question_id="q\x1b[1m", question_text=f"Q {HOSTILE}", answer=HOSTILE,
+                        score=5, feedback=HOSTILE,
+                        key_points=[KeyPointResult(id="kp", statement=HOSTILE, verdict="missing")]))
+    store.create(s)
+    outputs = [
+        vi("replay", s.id, "--no-audio", "--recordings-dir", str(tmp_path)),
+        vi("sessions", "--recordings-dir", str(tmp_path)),
+        vi("progress", "--recordings-dir", str(tmp_path)),
+        vi("export", s.id, "--format", "md", "--recordings-dir", str(tmp_path)),
+    ]
+    for r in outputs:
+        assert r.returncode == 0, r.stderr
+        for bad in (b"\x1b", b"\x07", b"\x08", b"\xc2\x9b", "\u202e".encode()):
+            assert bad not in r.stdout and bad not in r.stderr, (r.args, bad)
+    assert b"bidi" in outputs[0].stdout and b"link" in outputs[3].stdout
+    r = vi("export", s.id, "--format", "json", "--recordings-dir", str(tmp_path))
+    assert json.loads(r.stdout)["turns"][0]["answer"] == HOSTILE  # the data itself is kept as it was
+
+
+def test_clean_removes_whole_sequences():
+    from voice_interviewer.terminal import clean
+
+    assert clean("a\x1b[31mred\x1b[0m b") == "ared b"
+    assert clean("x\x1b]0;title\x07y") == "xy"
+    assert clean("x\x1b]8;;http://e\x1b\\y") == "xy"
+    assert clean("line1\nline2\ttab") == "line1 line2 tab"
+    assert clean("line1\nline2", keep_newlines=True) == "line1\nline2"
+    assert clean("lone \ud800 surrogate") == "lone  surrogate"
+    assert clean("plain café ñ 日本") == "plain café ñ 日本"

@@ -25,7 +25,7 @@ from .errors import ConfigError
 
 CONFIG_NAME = "voice-interviewer.toml"
 # limits on what the program reads; Settings fields of the same names (lower case) change them
-MAX_ANSWER_WORDS = 1500
+MAX_ANSWER_WORDS = 600  # 3 min of speech (max_answer_s) at 150-200 words a minute
 MAX_SESSION_MB = 10.0
 MAX_BANK_MB = 5.0
 

@@ -56,3 +56,12 @@ def store_for(recordings_dir: Path | None):
 
     settings = load_settings(recordings_dir=recordings_dir)
     return SessionStore(settings.recordings_dir, max_mb=settings.max_session_mb)
+
+
+def write_stdout(text: str) -> None:
+    """Machine-readable output as UTF-8 whatever the locale (a lone surrogate as its escape)."""
+    import sys
+
+    sys.stdout.flush()
+    sys.stdout.buffer.write(text.encode("utf-8", "backslashreplace"))
+    sys.stdout.buffer.flush()

@@ -107,6 +107,7 @@ def run_interview(settings, questions, store) -> None:
 
     from ..interview import Interview
     from ..judging import make_judge
+    from ..limits import limit_words
     from ..schema import Session
     from ..textio import ConsoleSpeaker, TypedAnswers
     from .display import print_turn, summary_table
@@ -116,7 +117,7 @@ def run_interview(settings, questions, store) -> None:
             from ..judging.llm_server import local_server_for
 
             settings = stack.enter_context(local_server_for(settings, err_console))
-        judge = make_judge(settings)
+        judge = limit_words(make_judge(settings), settings.max_answer_words)
         mode = "text" if settings.text else "voice"
         if mode == "voice":
             try:
@@ -127,6 +128,8 @@ def run_interview(settings, questions, store) -> None:
         if mode == "voice":
             speaker, answers = build_voice_io(settings, console=console, stack=stack)
         else:
+            if hasattr(sys.stdin, "reconfigure"):
+                sys.stdin.reconfigure(errors="replace")  # a stray byte is typed text, not a crash
             speaker, answers = ConsoleSpeaker(console), TypedAnswers(console)
 
         session = Session(
@@ -137,22 +140,29 @@ def run_interview(settings, questions, store) -> None:
             settings=settings.public_dict(),
         )
         store.create(session)
-        err_console.print(
-            f"[dim]Session {session.id}: {len(questions)} question(s), scorer {session.scorer}, "
-            f"language {session.language} — saved in {store.session_dir(session.id)}[/]"
-        )
-        interview = Interview(
-            session,
-            questions,
-            speaker,
-            answers,
-            judge,
-            store,
-            followups=settings.followups,
-            on_turn=lambda turn: print_turn(console, turn),
-            save_question_audio=mode == "voice" and settings.save_question_audio and not settings.no_tts,
-        )
-        session = interview.run()
+        try:
+            err_console.print(
+                f"[dim]Session {session.id}: {len(questions)} question(s), scorer {session.scorer}, "
+                f"language {session.language} — saved in {store.session_dir(session.id)}[/]"
+            )
+            interview = Interview(
+                session,
+                questions,
+                speaker,
+                answers,
+                judge,
+                store,
+                followups=settings.followups,
+                on_turn=lambda turn: print_turn(console, turn),
+                save_question_audio=mode == "voice" and settings.save_question_audio and not settings.no_tts,
+            )
+            session = interview.run()
+        except KeyboardInterrupt as exc:  # before the interview loop took over, or after it ended
+            if session.state == "in_progress":
+                session.state = "interrupted"
+                session.notes.append(f"interrupted ({str(exc) or 'Ctrl-C'})")
+                store.save(session)
+            raise
         console.print(summary_table(session))
         err_console.print(f"[dim]Saved: {store.session_dir(session.id) / 'session.json'}[/]")
         if session.state == "interrupted":

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import InterviewerError, SessionError
-from .app import RecordingsDir, app, console, err_console, store_for
+from .app import RecordingsDir, app, console, err_console, store_for, write_stdout
 
 
 @app.command()
@@ -72,7 +72,7 @@ def progress(
         err_console.print(f"[yellow]note:[/] skipped {len(prog.damaged)} damaged session(s): {escape(shown)}"
                           " (see: voice-interviewer sessions)")
     if as_json:
-        print(prog.model_dump_json(indent=2))
+        write_stdout(prog.model_dump_json(indent=2) + "\n")
     elif not prog.sessions:
         err_console.print(f"No readable sessions in {store.root} yet.")
     elif html is None:
@@ -101,13 +101,16 @@ def export(
 
     if fmt not in FORMATS:
         raise InterviewerError(f"unknown export format '{fmt}' (use: {', '.join(FORMATS)})")
+    from ..terminal import clean_model
+
     store = store_for(recordings_dir)
-    text = render_export(store.load(session_id), fmt)
+    session = store.load(session_id)
+    text = render_export(clean_model(session) if fmt == "md" else session, fmt)
     if output is None:
-        sys.stdout.write(text)
+        write_stdout(text)
         return
     try:
-        output.write_text(text, encoding="utf-8")
+        output.write_text(text, encoding="utf-8", errors="backslashreplace")
     except OSError as exc:
         raise SessionError(f"cannot write {output}: {exc.strerror or exc}") from None
     err_console.print(f"[dim]Exported to {output}[/]")

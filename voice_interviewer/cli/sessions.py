@@ -7,7 +7,7 @@ import sys
 from typing import Annotated, Optional
 
 import typer
-from .app import RecordingsDir, app, console, err_console, store_for
+from .app import RecordingsDir, app, console, err_console, store_for, write_stdout
 from .display import score_style, summary_table, turn_panel
 
 
@@ -44,7 +44,7 @@ def sessions(
     store = store_for(recordings_dir)
     rows = [_session_row(sid, entry) for sid, entry in store.digests().items()]
     if as_json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        write_stdout(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
     if not rows:
         err_console.print(f"No sessions in {store.root} yet (start one with: voice-interviewer practice).")
@@ -110,9 +110,11 @@ def replay(
     from ..review.clips import SoundDevicePlayer
     from ..review.replay import NoKeys, Replayer, TerminalKeys
 
+    from ..terminal import clean_model
+
     store = store_for(recordings_dir)
     sid = store.resolve(session_id)
-    session = store.load(sid)
+    session = clean_model(store.load(sid))  # no escape sequences from an answer reach the terminal
     console.print(summary_table(session))
     replayer = Replayer(
         session,
