@@ -131,3 +131,27 @@ def test_coding_questions_are_asked_aloud(questions):
         if q.category == "coding":
             assert q.text.en.startswith("Walk me through"), q.id
             assert q.text.es.startswith("Cuéntame"), q.id
+
+
+@pytest.mark.unit
+def test_every_question_names_three_wrong_claims_in_both_languages(questions):
+    from voice_interviewer.judging.claims import red_flag_problems
+
+    for q in questions:
+        assert len(q.red_flags) >= 3, q.id
+        for f in q.red_flags:
+            assert f.cues.en and f.cues.es, (q.id, f.id)
+            assert f.claim.en != f.claim.es and f.correction.en != f.correction.es, (q.id, f.id)
+        assert red_flag_problems(q) == [], q.id
+
+
+@pytest.mark.unit
+def test_no_red_flag_fires_on_any_model_answer_of_its_question(questions):
+    """The model answer is the best answer there is: no wrong claim may be read into it."""
+    from voice_interviewer.judging import lexical as lx
+    from voice_interviewer.judging.claims import red_flags_in
+
+    for q in questions:
+        for lang in ("en", "es"):
+            found = red_flags_in(lx.tokenize(q.model_answer.get(lang)), q, lang)
+            assert found == [], (q.id, lang, [f.claim.id for f in found])

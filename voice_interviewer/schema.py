@@ -54,6 +54,8 @@ class KeyPoint(Strict):
     weight: float = Field(default=1.0, gt=0, le=10)
     statement: Localized
     evidence: LocalizedTerms = Field(default_factory=LocalizedTerms)
+    # the same point in everyday words, without the field's terms: a paraphrase is matched against these
+    restatements: LocalizedTerms = Field(default_factory=LocalizedTerms)
 
 
 class LocalizedCues(Strict):

@@ -23,7 +23,7 @@ CUE_GAP = 10  # words allowed between two groups of a cue
 NEGATION_BEFORE = 4  # words before a cue's first group (or an evidence term) that a negation may stand in
 NEGATIONS = frozenset(
     """not no never without cannot neither nor nothing none isn aren wasn weren doesn don didn won
-    wouldn shouldn couldn can t nunca ni sin jamas tampoco nada ningun ninguna ninguno""".split()
+    wouldn shouldn couldn t nunca ni sin jamas tampoco nada ningun ninguna ninguno""".split()
 )
 # words that start a new clause: a negation before one of them is not about what follows
 CLAUSE_STARTS = frozenset("and but so because it which while whereas y pero sino porque mientras".split())

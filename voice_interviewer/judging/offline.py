@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from ..schema import Judgement, KeyPointResult, Question, WrongClaim
 from . import claims, lexical as lx
 from .calibration import DEFAULT, Calibration, ramp
@@ -203,10 +205,10 @@ class OfflineJudge:
         whole = vecs.mean(axis=0)
         whole = whole / max(float((whole @ whole) ** 0.5), 1e-9)
         ref_vecs = self.embedder.encode(_references(question), "query", cache=True)
-        n_statements = 2 * len(question.rubric)
-        kp_vecs, model_vecs = ref_vecs[:n_statements], ref_vecs[n_statements:]
-        sims = vecs @ kp_vecs.T  # (windows, 2 * key points)
-        per_kp = sims.reshape(len(pieces), len(question.rubric), 2).max(axis=2)  # best language
+        owners = _statement_owners(question)
+        kp_vecs, model_vecs = ref_vecs[: len(owners)], ref_vecs[len(owners) :]
+        sims = vecs @ kp_vecs.T  # (windows, statements): each key point's statement and restatements
+        per_kp = np.stack([sims[:, owners == k].max(axis=1) for k in range(len(question.rubric))], axis=1)
         best = per_kp.argmax(axis=0)
         q_stems = frozenset(lx.content_stems(question.text.en) + lx.content_stems(question.text.es))
         answer_stems = {t.stem for t in tokens if t.content}
@@ -334,9 +336,15 @@ class OfflineJudge:
 
 
 def _references(question: Question) -> list[str]:
-    """The texts an answer is compared with: key-point statements (en, es), then model answers."""
-    statements = [s for kp in question.rubric for s in (kp.statement.en, kp.statement.es)]
+    """The texts an answer is compared with: each key point's statement (en, es) and plain-word
+    restatements, then the model answers."""
+    statements = [s for kp in question.rubric for s in (kp.statement.en, kp.statement.es, *kp.restatements.all())]
     return statements + [question.model_answer.en, question.model_answer.es]
+
+
+def _statement_owners(question: Question):
+    """For each statement ``_references`` lists, the index of its key point."""
+    return np.array([k for k, kp in enumerate(question.rubric) for _ in range(2 + len(kp.restatements.all()))])
 
 
 def _pieces(text: str, tokens: list[lx.Token]) -> list[str]:
