@@ -7,7 +7,6 @@ every turn and at every status change, so a driver (or a crash) always sees a co
 
 from __future__ import annotations
 
-import statistics
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -15,7 +14,8 @@ from pathlib import Path
 from .judging import delivery
 from .language import LANGUAGES, clamp_language
 from .judging.feedback import wrong_claim_text
-from .schema import Answer, Judgement, Localized, Question, Session, Summary, Turn, utcnow
+from .review.stats import summarize
+from .schema import Answer, Judgement, Localized, Question, Session, Turn, utcnow
 from .prefetch import prefetcher_for
 from .ports import AnswerRequest, AnswerSource, Clock, Judge, MonotonicClock, Prefetching, Speaker, Summarizing
 from .store import SessionStore
@@ -57,39 +57,17 @@ def reaction_text(j: Judgement, language: str) -> str:
     return head + tail
 
 
+def _speech_s(answer: Answer) -> float | None:
+    """Seconds from the first voiced sample to the last (heard answers only)."""
+    t = answer.timings
+    if t.speech_start is None or t.speech_end is None or t.speech_end <= t.speech_start:
+        return None
+    return round(t.speech_end - t.speech_start, 3)
+
+
 def _lower_first(s: str) -> str:
     s = s.strip()
     return s[:1].lower() + s[1:] if s else s
-
-
-def summarize(session: Session) -> Summary:
-    scored = session.scored_turns()
-    by_cat: dict[str, list[float]] = {}
-    by_q: dict[str, list[float]] = {}
-    for t in scored:
-        by_cat.setdefault(t.category or "other", []).append(t.score)
-        by_q.setdefault(t.question_id, []).append(t.score)
-    cat_means = {k: round(statistics.fmean(v), 2) for k, v in by_cat.items()}
-    groups = cat_means if len(cat_means) > 1 else {k: statistics.fmean(v) for k, v in by_q.items()}
-    waits = [t.timings.wait for t in session.turns if t.timings.wait is not None]
-    wpm = [t.delivery.words_per_minute for t in scored if t.delivery and t.delivery.words_per_minute]
-    fillers: dict[str, int] = {}
-    for t in scored:
-        for word, n in (t.delivery.fillers if t.delivery else {}).items():
-            fillers[word] = fillers.get(word, 0) + n
-    return Summary(
-        mean_score=session.mean_score(),
-        answered=len(scored),
-        skipped=sum(1 for t in session.turns if t.skipped),
-        by_category=cat_means,
-        strongest=max(groups, key=groups.get) if len(groups) > 1 else None,
-        weakest=min(groups, key=groups.get) if len(groups) > 1 else None,
-        wait_p50=round(statistics.median(waits), 3) if waits else None,
-        delivery={
-            "words_per_minute": round(statistics.fmean(wpm), 1) if wpm else None,
-            "fillers": fillers,
-        },
-    )
 
 
 def summary_text(session: Session, language: str) -> str:
@@ -248,7 +226,8 @@ class Interview:
         turn.timings = answer.timings.model_copy(update={"question_start": turn.timings.question_start})
         if self.requested_language == "auto" and answer.language in LANGUAGES:
             self.language = answer.language
-        turn.delivery = answer.delivery or delivery.measure(turn.answer, self.language)
+        turn.delivery = delivery.measure(turn.answer, self.language, words=answer.words or None,
+                                         duration_s=_speech_s(answer))
 
         try:
             judgement = self.judge.judge(question, turn.answer, self.language)
