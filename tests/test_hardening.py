@@ -454,3 +454,23 @@ def test_clean_removes_whole_sequences():
     assert clean("line1\nline2", keep_newlines=True) == "line1\nline2"
     assert clean("lone \ud800 surrogate") == "lone  surrogate"
     assert clean("plain café ñ 日本") == "plain café ñ 日本"
+
+
+# -- question banks ------------------------------------------------------------------------
+def test_bank_file_size_limit(tmp_path):
+    big = tmp_path / "big.yaml"
+    big.write_bytes(BANK.read_bytes() + b"# " + b"x" * (2 * 1024 * 1024) + b"\n")
+    args = ("practice", "--text", "--bank", str(big), "--recordings-dir", str(tmp_path / "r"))
+    r = vi(*args, input=b"", env={"VOICE_INTERVIEWER_MAX_BANK_MB": "1"})
+    line = one_line(r)
+    assert "larger than 1 MB" in line and "max_bank_mb" in line and not (tmp_path / "r").exists()
+    r = vi(*args, "-n", "1", input=b"", env={"VOICE_INTERVIEWER_MAX_BANK_MB": "3"})
+    assert r.returncode == 0, r.stderr
+
+
+def test_a_huge_value_in_a_bank_is_not_echoed(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("questions:\n  - id: " + "X" * 2_000_000 + "\n    category: coding\n")
+    r = vi("practice", "--text", "--bank", str(bad), "--recordings-dir", str(tmp_path / "r"), input=b"")
+    line = one_line(r)
+    assert len(line) < 700 and str(bad) in line

@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .datafiles import data_dir
+from .config import MAX_BANK_MB
 from .errors import BankError
 from .schema import Question
 
@@ -62,10 +63,19 @@ def _describe(loc: Sequence[str | int], data: object) -> str:
     return ".".join(parts).replace(".[", "[")
 
 
-def load_file(path: Path) -> list[Question]:
+def _read_limited(path: Path, max_mb: float) -> str:
+    limit = int(max_mb * 1024 * 1024)
+    with open(path, "rb") as fh:
+        raw = fh.read(limit + 1)
+    if len(raw) > limit:
+        raise BankError(f"{path}: question bank larger than {max_mb:g} MB (setting max_bank_mb)")
+    return raw.decode("utf-8")
+
+
+def load_file(path: Path, max_mb: float = MAX_BANK_MB) -> list[Question]:
     """Load and validate one bank file; raise ``BankError`` naming file and line."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = _read_limited(path, max_mb)
     except OSError as exc:
         raise BankError(f"{path}: cannot read question bank: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
@@ -122,12 +132,12 @@ class QuestionBank:
             self.questions[q.id] = q
 
     @classmethod
-    def load(cls, paths: Iterable[Path] | None = None) -> QuestionBank:
+    def load(cls, paths: Iterable[Path] | None = None, max_mb: float = MAX_BANK_MB) -> QuestionBank:
         paths = list(paths) if paths else [default_bank_dir()]
         seen: dict[str, Path] = {}
         questions: list[Question] = []
         for f in bank_files(paths):
-            for q in load_file(f):
+            for q in load_file(f, max_mb):
                 if q.id in seen:
                     raise BankError(f"{f}: question id '{q.id}' is already defined in {seen[q.id]}")
                 seen[q.id] = f

@@ -81,7 +81,7 @@ def practice(
         llm_retries=llm_retries,
         llm_threads=llm_threads,
     )
-    qbank = QuestionBank.load(settings.banks or None)
+    qbank = QuestionBank.load(settings.banks or None, settings.max_bank_mb)
     store = SessionStore(settings.recordings_dir, max_mb=settings.max_session_mb)
     store.ensure_writable()
     priority: list[str] = []

@@ -43,7 +43,8 @@ def _bank_or_none():
     from ..config import load_settings
 
     try:
-        return QuestionBank.load(load_settings().banks or None)
+        settings = load_settings()
+        return QuestionBank.load(settings.banks or None, settings.max_bank_mb)
     except InterviewerError as exc:
         err_console.print(f"[yellow]note:[/] no review order: {exc.line()}")
         return None

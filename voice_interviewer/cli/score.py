@@ -49,7 +49,7 @@ def score(
     if batch is not None:
         if str(batch) != "-" and not batch.is_file():
             raise InterviewerError(f"{batch}: no such file")
-        qbank = _load_bank_quietly(settings.banks or None)
+        qbank = _load_bank_quietly(settings.banks or None, settings.max_bank_mb)
         try:
             stream = sys.stdin.buffer if str(batch) == "-" else batch.open("rb")
         except OSError as exc:
@@ -67,7 +67,7 @@ def score(
         return
     if answer is None:
         raise InterviewerError("--question-id needs --answer TEXT")
-    question = QuestionBank.load(settings.banks or None).get(question_id)
+    question = QuestionBank.load(settings.banks or None, settings.max_bank_mb).get(question_id)
     judgement = judge.judge(question, answer, language)
     _show(question, answer, judgement, language)
 
@@ -147,13 +147,13 @@ def _write_line(row: dict) -> None:
     write_stdout(json.dumps(row, ensure_ascii=False) + "\n")
 
 
-def _load_bank_quietly(paths):
+def _load_bank_quietly(paths, max_mb: float):
     """The bank for ``question_id`` lookups; a batch of free references works without one."""
     from ..bank import QuestionBank
     from ..errors import BankError
 
     try:
-        return QuestionBank.load(paths)
+        return QuestionBank.load(paths, max_mb)
     except BankError as exc:
         if paths:
             raise
