@@ -101,6 +101,8 @@ class Settings(BaseSettings):
     min_answer_s: float = 1.0
     max_answer_s: float = 180.0
     no_speech_timeout_s: float = 8.0
+    think_s: float = Field(20.0, gt=0)  # longest pause waited for after "let me think" / "un momento"
+    long_pause_s: float = Field(1.5, gt=0)  # a silence this long between words is a long pause (delivery)
     models_dir: Path = Field(default_factory=lambda: user_cache_dir() / "models")
 
     # LLM judge
