@@ -105,6 +105,7 @@ class Interview:
         on_turn: Callable[[Turn], None] | None = None,
         save_question_audio: bool = False,
         prefetch: bool = True,
+        long_pause_s: float = delivery.LONG_PAUSE_S,
     ):
         self.session = session
         self.questions = list(questions)
@@ -120,6 +121,7 @@ class Interview:
         # transcription of running speech slowed the transcript far more on 2 cores (2.5 s -> 42 s
         # p50) than it sped up the judgement (1.0 -> 0.8 s).
         self.prefetch = prefetch
+        self.long_pause_s = long_pause_s  # delivery: a silence between words this long is a long pause
         self.requested_language = session.language
         self.language = clamp_language(session.language)
         self.dir: Path = store.session_dir(session.id)
@@ -227,7 +229,7 @@ class Interview:
         if self.requested_language == "auto" and answer.language in LANGUAGES:
             self.language = answer.language
         turn.delivery = delivery.measure(turn.answer, self.language, words=answer.words or None,
-                                         duration_s=_speech_s(answer))
+                                         duration_s=_speech_s(answer), long_pause_s=self.long_pause_s)
 
         try:
             judgement = self.judge.judge(question, turn.answer, self.language)

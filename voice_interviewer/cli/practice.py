@@ -153,6 +153,7 @@ def run_interview(settings, questions, store) -> None:
                 judge,
                 store,
                 followups=settings.followups,
+                long_pause_s=settings.long_pause_s,
                 on_turn=lambda turn: print_turn(console, turn),
                 save_question_audio=mode == "voice" and settings.save_question_audio and not settings.no_tts,
             )

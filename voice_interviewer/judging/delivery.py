@@ -12,10 +12,13 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from ..config import Settings
 from ..language import LANGUAGES, clamp_language, fold_accents, guess_language
 from ..schema import DeliveryMetrics
 
-LONG_PAUSE_S = 2.5
+# a silence between words at least this long is a long pause (Settings.long_pause_s): 2.5 s
+# counted 1 of 8 thinking pauses of 1.6-2.5 s
+LONG_PAUSE_S: float = Settings.model_fields["long_pause_s"].default
 COMFORTABLE_WPM = (130.0, 170.0)
 
 # Fillers counted anywhere. Multi-word fillers are matched before single words.
@@ -114,7 +117,7 @@ def _count(words: list[_Word], table: dict[str, list[str]], lang: str, filler: b
 def _long_pauses(words: list[_Word], threshold: float) -> list[float]:
     pauses = []
     for a, b in zip(words, words[1:]):
-        if a.end is not None and b.start is not None and b.start - a.end > threshold:
+        if a.end is not None and b.start is not None and b.start - a.end >= threshold:
             pauses.append(round(b.start - a.end, 2))
     return pauses
 
@@ -164,8 +167,11 @@ def measure(
     language: str,
     words: list[dict] | None = None,
     duration_s: float | None = None,
+    long_pause_s: float = LONG_PAUSE_S,
 ) -> DeliveryMetrics:
     """Metrics from the transcript and, when given, word timestamps and audio duration.
+
+    A silence of at least ``long_pause_s`` between two words is a long pause.
 
     With timestamps, the speaking rate uses the span from the first word's start to the
     last word's end (leading/trailing silence excluded); otherwise ``duration_s``.
@@ -188,7 +194,7 @@ def measure(
         words_per_minute=per_min(n_words),
         fillers=dict(fillers.most_common()),
         fillers_per_minute=per_min(sum(fillers.values())),
-        long_pauses=_long_pauses(seq, LONG_PAUSE_S) if timed else [],
+        long_pauses=_long_pauses(seq, long_pause_s) if timed else [],
         hedges=dict(hedges.most_common()),
     )
     metrics.notes = _notes(metrics, lang, timed)
