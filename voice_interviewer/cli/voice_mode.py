@@ -7,11 +7,16 @@ and hands back ``(speaker, answers)`` for the interview loop.
 ``VoiceAnswers`` wraps a microphone ``AnswerSource`` (``hearing.listener.Listener``): it gives a short
 "your turn" cue, turns short spoken commands into ``Answer.command`` ("repeat the
 question", "siguiente", "stop"...) and says once that it heard nothing and listens again.
+
+Without push-to-talk, the Enter key ends the answer being heard (``enter_ends_answers``: a
+thread reads the terminal and calls the listener's ``finish_answer``).
 """
 
 from __future__ import annotations
 
+import sys
 import threading
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 
 from rich.console import Console
@@ -30,7 +35,8 @@ MOVE_ON = {
     "en": "I still didn't hear anything, so let's move on.",
     "es": "Sigo sin oír nada, así que pasamos a la siguiente.",
 }
-LISTENING = {"en": "listening… (speak now)", "es": "escuchando… (habla ahora)"}
+LISTENING = {"en": "listening… (speak now; Enter when you are done)",
+             "es": "escuchando… (habla ahora; Enter cuando termines)"}
 
 
 class VoiceAnswers:
@@ -88,6 +94,18 @@ def _warm_offline_judge(errors: list[BaseException]) -> None:
         errors.append(exc)
 
 
+def enter_ends_answers(finish: Callable[[], None], lines: Iterable[str] | None = None) -> threading.Thread:
+    """Each line read from ``lines`` (the terminal: the Enter key) calls ``finish``, the
+    listener's ``finish_answer``; the thread ends at the end of input."""
+    def run() -> None:
+        for _ in sys.stdin if lines is None else lines:
+            finish()
+
+    thread = threading.Thread(target=run, name="enter-ends-answer", daemon=True)
+    thread.start()
+    return thread
+
+
 def build_listener(settings: Settings) -> AnswerSource:
     """The microphone answer source and the models it hears with: Whisper, silero VAD and
     Smart Turn, loaded here, once, before the first question."""
@@ -100,7 +118,10 @@ def build_listener(settings: Settings) -> AnswerSource:
     transcriber = WhisperTranscriber(settings.stt_model, threads=settings.stt_threads,
                                      models_dir=settings.models_dir)
     vad, turn = load_endpointer_models(settings.models_dir)
-    return Listener(settings, transcriber=transcriber, vad=vad, turn_model=turn)
+    listener = Listener(settings, transcriber=transcriber, vad=vad, turn_model=turn)
+    if not settings.push_to_talk and sys.stdin.isatty():  # push-to-talk reads Enter itself
+        enter_ends_answers(listener.finish_answer)
+    return listener
 
 
 def build_voice_io(

@@ -13,6 +13,11 @@ triggers one turn-model prediction. If it says complete (and the answer is at le
 ``text_check``, the transcript up to the pause reads as finished (waited for up to
 ``text_wait_s``); otherwise it ends only after ``max_pause_s`` of silence. ``max_answer_s``
 caps the answer; no speech within ``no_speech_timeout_s`` ends it as "no speech".
+
+With a ``cue_check`` the words up to a pause are also read for spoken cues (``cues.py``): a
+closer ("that's all", "eso es todo") ends the answer as soon as its text is in, whatever the turn
+model says; a request for time ("let me think", "un momento") holds the floor through the pause
+that follows, up to ``think_s`` after the phrase, unless speech resumes (then the usual rules).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from pydantic import BaseModel
 
 from ..config import Settings
 from ..sound import SAMPLE_RATE as RATE
+from .cues import Cue
 from .features import fit_last_seconds, log_mel
 
 VAD_BLOCK = 512
@@ -87,7 +93,7 @@ def _setting(name: str):
 
 # the settings an EndpointConfig takes from Settings
 FROM_SETTINGS = ("end_silence_s", "max_pause_s", "min_answer_s", "max_answer_s",
-                 "no_speech_timeout_s", "turn_threshold")
+                 "no_speech_timeout_s", "turn_threshold", "think_s")
 
 
 class EndpointConfig(BaseModel):
@@ -96,6 +102,7 @@ class EndpointConfig(BaseModel):
     min_answer_s: float = _setting("min_answer_s")
     max_answer_s: float = _setting("max_answer_s")
     no_speech_timeout_s: float = _setting("no_speech_timeout_s")
+    think_s: float = _setting("think_s")
     check_after_s: float = 0.2  # silence before asking the turn model
     gap_s: float = 0.1  # a short silence inside speech (a "gap" event: a safe place to cut)
     vad_threshold: float = 0.5
@@ -114,7 +121,7 @@ class EndpointConfig(BaseModel):
         return cls(**{**data, **overrides})
 
 
-EventKind = Literal["speech_start", "gap", "pause", "resume", "end", "no_speech"]
+EventKind = Literal["speech_start", "gap", "pause", "resume", "think", "end", "no_speech"]
 
 
 @dataclass
@@ -126,6 +133,7 @@ class Event:
 
 
 TextCheck = Callable[[int], "bool | None"]
+CueCheck = Callable[[int], "Cue | None"]
 
 
 @dataclass
@@ -136,12 +144,16 @@ class Endpointer:
     True if it reads as finished, False if it trails off, None while it is not ready yet. A
     quick end then needs both the turn model and the text; "trails off" waits for the long
     pause limit, and a transcript not ready within ``text_wait_s`` of silence is not awaited.
+
+    ``cue_check(sample)`` reads the same words for a spoken cue: "close", "think" or None (also
+    while they are not transcribed yet); it is asked at every block of a pause.
     """
 
     vad: SileroVAD
     turn: TurnModel | None
     config: EndpointConfig = field(default_factory=EndpointConfig)
     text_check: TextCheck | None = None
+    cue_check: CueCheck | None = None
 
     def __post_init__(self) -> None:
         self.vad.reset()
@@ -158,6 +170,8 @@ class Endpointer:
         self.text_verdicts: list[bool | None] = []
         self.done: Event | None = None
         self.pauses: list[tuple[int, int]] = []  # (start, end) of pauses that speech resumed after
+        self.think_until: int | None = None  # a request for time holds the floor until this sample
+        self._think_pause: int | None = None  # the pause the last request for time was heard at
 
     def silence_s(self) -> float:
         if self.last_voiced_end is None:
@@ -195,6 +209,7 @@ class Endpointer:
                     events.append(Event("resume", self.samples - self.voiced_run))
                 self.pause_checked = False
                 self.turn_says_complete = False
+                self.think_until = None  # speech resumed: the usual rules again
             if self.speaking:
                 self.last_voiced_end = self.samples
         else:
@@ -233,6 +248,17 @@ class Endpointer:
                 self.turn_says_complete = prob >= cfg.turn_threshold
         if self.voiced_run:  # voice again, not yet long enough to count as speech: never end on it
             return events
+        if self.cue_check is not None and silence >= cfg.gap_s:
+            cue = self.cue_check(self.last_voiced_end)
+            if cue == "close":
+                self.done = Event("end", self.samples, reason="closer")
+                return [*events, self.done]
+            if cue == "think" and self._think_pause != self.last_voiced_end:
+                self._think_pause = self.last_voiced_end
+                self.think_until = self.last_voiced_end + int(cfg.think_s * RATE)
+                events.append(Event("think", self.last_voiced_end))
+        if self.think_until is not None and self.samples < self.think_until:
+            return events  # thinking: no end at this pause
         if (self.turn_says_complete and silence >= cfg.end_silence_s
                 and length_s >= cfg.min_answer_s):
             verdict = True if self.text_check is None else self.text_check(self.last_voiced_end)

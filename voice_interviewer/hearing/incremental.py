@@ -102,15 +102,22 @@ class IncrementalTranscriber:
         """Samples handed over for transcription so far."""
         return self._settled
 
-    def sounds_finished(self, upto: int) -> bool | None:
-        """Whether the transcript up to sample ``upto`` reads as a finished thought; None while
-        audio settled up to there is still being transcribed. Audio after the last settled
-        point (too short to be a chunk) is not waited for. A tentative chunk counts once it is
-        decoded: it is the answer's last piece if the answer ends there."""
+    def text_upto(self, upto: int) -> str | None:
+        """The transcript up to sample ``upto``; None while audio settled up to there is still
+        being transcribed. Audio after the last settled point (too short to be a chunk) is not
+        waited for. A tentative chunk counts once it is decoded: it is the answer's last piece
+        if the answer ends there."""
         with self._cv:
             if self._held is None and self._done < min(upto, self._settled):
                 return None
-            text = self.text_with_tentative
+            return self.text_with_tentative
+
+    def sounds_finished(self, upto: int) -> bool | None:
+        """Whether the transcript up to sample ``upto`` reads as a finished thought; None while
+        it is not ready (``text_upto``)."""
+        text = self.text_upto(upto)
+        if text is None:
+            return None
         verdict = sounds_finished(text, self.language)
         return True if verdict is None else verdict  # nothing said yet: no evidence either way
 

@@ -4,6 +4,10 @@
 loaded before the first question by the CLI (``cli/voice_mode.py``) and handed in. The microphone is open only inside
 ``get_answer`` (half duplex: the interviewer's own voice is never recorded). All timings are
 ``time.monotonic()`` seconds, the session clock.
+
+An answer ends when the endpointer says so (a pause, a spoken closer such as "that's all"), at
+the length cap, or when ``finish_answer()`` is called (the CLI calls it on Enter). After "let me
+think" / "déjame pensar" the live view counts down the time the listener waits (``think_s``).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from ..ports import AnswerRequest
 from .transcript import Transcriber, Transcript
 from ..sound import SAMPLE_RATE
 from .capture import Recorder, check_input_device, level_dbfs
+from .cues import Cue, spoken_cue
 from .endpoint import EndpointConfig, Endpointer, SileroVAD, TurnModel
 from .incremental import IncrementalTranscriber, quietest_point
 
@@ -48,6 +53,7 @@ class _LiveView:
         self._last = 0.0
         self.text = ""
         self.state = "listening"
+        self.countdown: float | None = None  # seconds still waited for a thinking candidate
 
     def __enter__(self):
         if self.enabled:
@@ -73,7 +79,10 @@ class _LiveView:
         line.append(f"{self.state:<10} ", style="bold cyan")
         line.append("█" * filled, style="green" if db > -35 else "dim green")
         line.append("·" * (30 - filled), style="dim")
-        line.append(f" {db:6.1f} dB\n")
+        line.append(f" {db:6.1f} dB")
+        if self.countdown is not None:
+            line.append(f"  take your time: {self.countdown:.0f} s", style="yellow")
+        line.append("\n")
         line.append(self.text[-300:] or "…", style="italic")
         self._live.update(line, refresh=True)
 
@@ -103,6 +112,15 @@ def settle_on(events, ep: Endpointer, inc: IncrementalTranscriber) -> None:
         audio = ep.all_audio()
         inc.settle(audio, quietest_point(audio, ep.samples - int(0.3 * SAMPLE_RATE)),
                    min_s=FORCE_CHUNK_S - QUIET_SEARCH_S - 0.5)
+
+
+def cue_reader(inc: IncrementalTranscriber) -> Callable[[int], Cue | None]:
+    """The endpointer's ``cue_check``: the spoken cue the transcript up to a sample ends with."""
+    def check(upto: int) -> Cue | None:
+        text = inc.text_upto(upto)
+        return spoken_cue(text) if text else None
+
+    return check
 
 
 class Listener:
@@ -138,6 +156,14 @@ class Listener:
         self.console = console
         self.wait_enter = wait_enter
         self.clock = clock
+        self._stop: threading.Event | None = None  # set to end the answer being listened to
+
+    def finish_answer(self) -> None:
+        """End the answer being listened to now, as a pause would (the Enter key in voice mode);
+        does nothing between answers."""
+        stop = self._stop
+        if stop is not None:
+            stop.set()
 
     # ------------------------------------------------------------------
     def get_answer(self, request: AnswerRequest) -> Answer:
@@ -150,7 +176,8 @@ class Listener:
         if inc is not None:
             inc.clock = self.clock
         ep = Endpointer(self.vad, self.turn_model, self.config,
-                        text_check=inc.sounds_finished if inc is not None and self.text_cue else None)
+                        text_check=inc.sounds_finished if inc is not None and self.text_cue else None,
+                        cue_check=cue_reader(inc) if inc is not None else None)
         stop = threading.Event()
         if self.push_to_talk:
             self._say("Press Enter to start answering, and Enter again when you are done.")
@@ -162,6 +189,7 @@ class Listener:
             with view:
                 with Recorder(path, device=self.device, clock=self.clock) as rec:
                     timings.listening_start = self.clock()
+                    self._stop = stop
                     if self.push_to_talk:
                         threading.Thread(target=lambda: (self.wait_enter(), stop.set()),
                                          daemon=True).start()
@@ -180,6 +208,10 @@ class Listener:
                                 view.state = "speaking"
                             elif ev.kind == "pause":
                                 view.state = "pause"
+                            elif ev.kind == "think":
+                                view.state = "thinking"
+                        thinking = ep.think_until is not None and not ep.speaking
+                        view.countdown = (ep.think_until - ep.samples) / SAMPLE_RATE if thinking else None
                         if inc is not None:
                             settle_on(events, ep, inc)
                             if inc.text and any(ev.kind == "pause" for ev in events):
@@ -205,6 +237,8 @@ class Listener:
             if inc is not None:
                 inc.close()
             raise
+        finally:
+            self._stop = None
         timings.transcript_ready = self.clock()
         if inc is not None and inc.last_chunk is not None:
             timings.last_chunk_start = inc.last_chunk[0]
