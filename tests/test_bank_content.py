@@ -46,6 +46,7 @@ def _sentences(text: str) -> int:
     return len([s for s in re.split(r"(?<=[.?!])\s+(?=[A-Z¿¡ÁÉÍÓÚ])", text.strip()) if s])
 
 
+@pytest.mark.unit
 def test_bank_is_big_and_balanced(questions):
     assert len(questions) >= 60
     per_cat = Counter(q.category for q in questions)
@@ -56,6 +57,7 @@ def test_bank_is_big_and_balanced(questions):
         assert difficulties == {"easy", "medium", "hard"}, (cat, difficulties)
 
 
+@pytest.mark.unit
 def test_one_file_per_category_and_no_duplicate_ids():
     files = bank_files([default_bank_dir()])
     assert sorted(f.stem for f in files) == sorted(CATEGORIES)
@@ -69,6 +71,7 @@ def test_one_file_per_category_and_no_duplicate_ids():
 
 
 @pytest.mark.parametrize("qid", ARTICLE_IDS)
+@pytest.mark.unit
 def test_article_questions_have_complete_rubrics(bank, qid):
     q = bank.get(qid)
     assert len(q.rubric) >= 3
@@ -76,6 +79,7 @@ def test_article_questions_have_complete_rubrics(bank, qid):
     assert all(kp.evidence.en and kp.evidence.es for kp in q.rubric)
 
 
+@pytest.mark.unit
 def test_rubric_shape(questions):
     for q in questions:
         assert 3 <= len(q.rubric) <= 6, q.id
@@ -84,6 +88,7 @@ def test_rubric_shape(questions):
         assert 1 <= len(q.follow_ups) <= 3, q.id
 
 
+@pytest.mark.unit
 def test_every_key_point_has_evidence_in_both_languages(questions):
     for q in questions:
         for kp in q.rubric:
@@ -95,6 +100,7 @@ def test_every_key_point_has_evidence_in_both_languages(questions):
                 assert all(n.strip() for n in normalized), (q.id, kp.id, lang)
 
 
+@pytest.mark.unit
 def test_follow_ups_probe_existing_key_points(questions):
     for q in questions:
         ids = {kp.id for kp in q.rubric}
@@ -102,6 +108,7 @@ def test_follow_ups_probe_existing_key_points(questions):
             assert f.key_point in ids, (q.id, f.key_point)
 
 
+@pytest.mark.unit
 def test_spanish_differs_from_english_and_reads_as_spanish(questions):
     for q in questions:
         pairs = [q.text, q.model_answer, *(kp.statement for kp in q.rubric), *(f.text for f in q.follow_ups)]
@@ -114,6 +121,7 @@ def test_spanish_differs_from_english_and_reads_as_spanish(questions):
         assert ES_MARKS & set(q.text.es + "".join(kp.statement.es for kp in q.rubric)), q.id
 
 
+@pytest.mark.unit
 def test_model_answers_are_spoken_length_and_use_the_rubric_words(questions):
     """A model answer covers every key point: at least two of its evidence terms, per language."""
     for q in questions:
@@ -126,6 +134,7 @@ def test_model_answers_are_spoken_length_and_use_the_rubric_words(questions):
                 assert len(hits) >= 2, (q.id, lang, kp.id, hits)
 
 
+@pytest.mark.unit
 def test_coding_questions_are_asked_aloud(questions):
     for q in questions:
         if q.category == "coding":

@@ -52,6 +52,7 @@ def error_of(path: Path) -> str:
 # -- loading and validation -----------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_valid_file_loads(tmp_path):
     f = write(tmp_path / "mine.yaml", "questions:" + question_yaml("q1") + question_yaml("q2", "coding"))
     qs = load_file(f)
@@ -62,6 +63,7 @@ def test_valid_file_loads(tmp_path):
     assert qs[0].difficulty == "medium"  # the default
 
 
+@pytest.mark.unit
 def test_invalid_yaml_names_file_and_line(tmp_path):
     f = write(
         tmp_path / "broken.yaml",
@@ -80,12 +82,14 @@ def test_invalid_yaml_names_file_and_line(tmp_path):
     assert line_of(f, "unclosed") <= line <= line_of(f, "id: q2")
 
 
+@pytest.mark.unit
 def test_tab_indentation_is_reported_at_its_line(tmp_path):
     f = tmp_path / "tabs.yaml"
     f.write_text("questions:\n  - id: q1\n\tcategory: coding\n", encoding="utf-8")
     assert error_of(f).startswith(f"{f}:3: invalid YAML")
 
 
+@pytest.mark.unit
 def test_missing_field_names_file_and_the_line_of_that_question(tmp_path):
     text = "questions:" + question_yaml("q1") + question_yaml("q2")
     text = text.replace('    model_answer: {en: "It is q2.", es: "Es q2."}\n', "")
@@ -96,6 +100,7 @@ def test_missing_field_names_file_and_the_line_of_that_question(tmp_path):
     assert "Field required" in msg
 
 
+@pytest.mark.unit
 def test_wrong_category_is_reported_at_its_value(tmp_path):
     f = write(tmp_path / "cat.yaml", "questions:" + question_yaml("q1", category="maths"))
     msg = error_of(f)
@@ -103,6 +108,7 @@ def test_wrong_category_is_reported_at_its_value(tmp_path):
     assert "fundamentals" in msg and "communication" in msg  # the allowed values are listed
 
 
+@pytest.mark.unit
 def test_duplicate_key_point_ids_are_refused(tmp_path):
     f = write(tmp_path / "dupkp.yaml", "questions:" + question_yaml("q1", kp_ids=("same", "other", "same")))
     msg = error_of(f)
@@ -111,6 +117,7 @@ def test_duplicate_key_point_ids_are_refused(tmp_path):
     assert "questions[q1].rubric" in msg
 
 
+@pytest.mark.unit
 def test_unknown_top_level_key_and_extra_fields_are_refused(tmp_path):
     f = write(tmp_path / "extra.yaml", "questions:" + question_yaml("q1").replace("category:", "level: 3\n    category:"))
     msg = error_of(f)
@@ -119,6 +126,7 @@ def test_unknown_top_level_key_and_extra_fields_are_refused(tmp_path):
     assert error_of(g).startswith(f"{g}:1: questions: Field required")
 
 
+@pytest.mark.unit
 def test_empty_and_unreadable_files(tmp_path):
     assert error_of(write(tmp_path / "empty.yaml", "")).startswith(f"{tmp_path / 'empty.yaml'}:1: empty")
     assert "empty" in error_of(write(tmp_path / "comment.yaml", "# nothing yet\n"))
@@ -129,6 +137,7 @@ def test_empty_and_unreadable_files(tmp_path):
         QuestionBank.load([tmp_path / "nope.yaml"])
 
 
+@pytest.mark.unit
 def test_duplicate_question_ids_across_two_files(tmp_path):
     first = write(tmp_path / "a.yaml", "questions:" + question_yaml("shared") + question_yaml("only-a"))
     second = write(tmp_path / "b.yaml", "questions:" + question_yaml("shared", "coding"))
@@ -138,6 +147,7 @@ def test_duplicate_question_ids_across_two_files(tmp_path):
     assert "'shared'" in msg and str(first) in msg and str(second) in msg
 
 
+@pytest.mark.unit
 def test_bank_errors_are_one_line_interviewer_errors(tmp_path):
     f = write(tmp_path / "cat.yaml", "questions:" + question_yaml("q1", category="maths") + question_yaml("q2", category="x"))
     with pytest.raises(InterviewerError) as info:
@@ -146,6 +156,7 @@ def test_bank_errors_are_one_line_interviewer_errors(tmp_path):
     assert "+1 more problems" in info.value.line()
 
 
+@pytest.mark.unit
 def test_load_directories_and_files_together(tmp_path):
     d = tmp_path / "bank"
     d.mkdir()
@@ -192,6 +203,7 @@ def small_bank() -> QuestionBank:
     )
 
 
+@pytest.mark.unit
 def test_unknown_question_id(small_bank):
     with pytest.raises(BankError, match="unknown question id 'nope'"):
         small_bank.get("nope")
@@ -199,12 +211,14 @@ def test_unknown_question_id(small_bank):
         small_bank.select(ids=["f1", "nope"])
 
 
+@pytest.mark.unit
 def test_select_explicit_ids_in_order_without_repeats(small_bank):
     chosen = small_bank.select(ids=["c2", "f1", "m2", "f1"])
     assert [q.id for q in chosen] == ["c2", "f1", "m2"]
     assert [q.id for q in small_bank.select(ids=["c2", "f1", "m2"], count=2)] == ["c2", "f1"]
 
 
+@pytest.mark.unit
 def test_select_category_and_difficulty_filters(small_bank):
     chosen = small_bank.select(category="fundamentals", seed=1)
     assert sorted(q.id for q in chosen) == ["f1", "f2", "f3", "f4"]
@@ -214,6 +228,7 @@ def test_select_category_and_difficulty_filters(small_bank):
         small_bank.select(category="communication", difficulty="hard")
 
 
+@pytest.mark.unit
 def test_select_count_never_repeats(small_bank):
     for seed in range(20):
         chosen = small_bank.select(count=5, seed=seed)
@@ -223,6 +238,7 @@ def test_select_count_never_repeats(small_bank):
     assert sorted(q.id for q in everything) == sorted(small_bank.questions)
 
 
+@pytest.mark.unit
 def test_select_spreads_over_categories(small_bank):
     for seed in range(20):
         first_five = small_bank.select(count=5, seed=seed)
@@ -233,12 +249,14 @@ def test_select_spreads_over_categories(small_bank):
         assert max(Counter(q.category for q in ten).values()) == 2
 
 
+@pytest.mark.unit
 def test_select_is_random_but_reproducible(small_bank):
     runs = {tuple(q.id for q in small_bank.select(count=5, seed=s)) for s in range(10)}
     assert len(runs) > 1
     assert small_bank.select(count=5, seed=7) == small_bank.select(count=5, seed=7)
 
 
+@pytest.mark.unit
 def test_select_priority_first_and_never_repeated(small_bank):
     chosen = small_bank.select(count=4, seed=0, priority=["s2", "s2", "unknown", "m1"])
     ids = [q.id for q in chosen]

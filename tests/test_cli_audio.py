@@ -28,6 +28,7 @@ def test_transcribe_json_is_alone_on_stdout():
     assert data["segments"] and data["duration"] > 4
 
 
+@pytest.mark.unit
 def test_transcribe_bad_file_is_one_line_exit_2(tmp_path):
     bad = tmp_path / "notes.wav"
     bad.write_text("not audio at all")
@@ -39,6 +40,7 @@ def test_transcribe_bad_file_is_one_line_exit_2(tmp_path):
     assert r.returncode == 2 and "unsupported language" in r.stderr
 
 
+@pytest.mark.unit
 def test_models_list_json_and_prepare_unknown(tmp_path):
     r = cli("models", "list", "--json", "--models-dir", str(tmp_path))
     assert r.returncode == 0, r.stderr

@@ -29,6 +29,7 @@ def assert_one_line_error(r):
     return lines[0]
 
 
+@pytest.mark.model
 def test_practice_text_then_sessions_and_replay(tmp_path):
     rec = tmp_path / "rec"
     answers = (
@@ -59,6 +60,7 @@ def test_practice_text_then_sessions_and_replay(tmp_path):
     assert "What is overfitting" in r.stdout and "memorises noise" in r.stdout
 
 
+@pytest.mark.model
 def test_recordings_dir_from_environment(tmp_path):
     rec = tmp_path / "env-rec"
     r = vi("practice", "--text", "--bank", str(BANK), "-q", "feature-store", "--followups", "0",
@@ -70,6 +72,7 @@ def test_recordings_dir_from_environment(tmp_path):
     assert len(json.loads(r.stdout)) == 1
 
 
+@pytest.mark.model
 def test_spanish_follow_up_and_end_of_input_stops(tmp_path):
     rec = tmp_path / "rec"
     r = vi("practice", "--text", "--bank", str(BANK), "-q", "overfitting", "-q", "gradient-descent",
@@ -81,6 +84,7 @@ def test_spanish_follow_up_and_end_of_input_stops(tmp_path):
     assert len(data["turns"]) == 1 and data["turns"][0]["answer_language"] == "es"
 
 
+@pytest.mark.model
 def test_config_file_is_read(tmp_path):
     rec = tmp_path / "from-toml"
     (tmp_path / "voice-interviewer.toml").write_text(f'recordings_dir = "{rec}"\nfollowups = 0\nlanguage = "es"\n')
@@ -96,11 +100,13 @@ def test_config_file_is_read(tmp_path):
     (["replay", "../etc"], "invalid session id"),
     (["practice", "--text", "--language", "fr"], "invalid setting language"),
 ])
+@pytest.mark.unit
 def test_bad_input_is_one_clear_line(tmp_path, args, expected):
     r = vi(*args, "--recordings-dir", str(tmp_path), input="")
     assert expected in assert_one_line_error(r)
 
 
+@pytest.mark.unit
 def test_unwritable_recordings_dir(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
@@ -108,6 +114,7 @@ def test_unwritable_recordings_dir(tmp_path):
     assert "not writable" in assert_one_line_error(r)
 
 
+@pytest.mark.unit
 def test_bank_validate_reports_file_and_line(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(BANK.read_text().replace("category: system-design", "category: astrology"))
@@ -119,6 +126,7 @@ def test_bank_validate_reports_file_and_line(tmp_path):
     assert r.returncode == 0 and "3 questions" in r.stdout
 
 
+@pytest.mark.unit
 def test_malformed_yaml_in_practice_is_one_line(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("questions:\n  - id: x\n    text: [unclosed\n")
@@ -127,6 +135,7 @@ def test_malformed_yaml_in_practice_is_one_line(tmp_path):
     assert str(bad) in line and "invalid YAML" in line
 
 
+@pytest.mark.unit
 def test_damaged_session_is_listed(tmp_path):
     (tmp_path / "20240101-000000").mkdir()
     (tmp_path / "20240101-000000" / "session.json").write_text('{"id": 3')

@@ -6,6 +6,8 @@ import pytest
 
 from voice_interviewer.judging.delivery import LONG_PAUSE_S, measure
 
+pytestmark = pytest.mark.unit  # no model, device, server or browser
+
 
 def timed(text: str, step: float = 0.4, word_s: float = 0.3, gaps: dict[int, float] | None = None):
     """Whisper-style word dicts: one word every ``step`` s, extra silence before word i in ``gaps``."""

@@ -47,6 +47,7 @@ def heard(word: str, transcript: str, close: float = 0.75) -> bool:
     return any(SequenceMatcher(None, word, c).ratio() >= close for c in candidates)
 
 
+@pytest.mark.unit
 def test_key_words_are_found_when_heard_and_only_then():
     assert heard("underfitting", "Which means underfading.") and heard("dropout", "use drop out and")
     assert heard("regularizacion", "La regularización añade") and heard("variance", "and variance is")

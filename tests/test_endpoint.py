@@ -89,6 +89,7 @@ def test_no_speech_timeout_and_length_cap(listening_models):
     assert (ep.done.sample - ep.speech_start) / RATE == pytest.approx(2.0, abs=0.05)
 
 
+@pytest.mark.unit
 def test_features_match_the_reference_implementation():
     base = package_dir("pipecat")
     if base is None:
@@ -105,6 +106,7 @@ def test_features_match_the_reference_implementation():
     np.testing.assert_allclose(ours, ref.compute_whisper_log_mel_features(audio), atol=1e-5)
 
 
+@pytest.mark.unit
 def test_incremental_drops_a_chunk_segment_copied_from_the_prompt():
     from voice_interviewer.hearing.cleanup import drop_copied_segments
     from voice_interviewer.hearing.transcript import Segment, Transcript, Word
@@ -149,6 +151,7 @@ def _feed_until_done(ep, blocks=400):
     return None
 
 
+@pytest.mark.unit
 def test_voice_again_after_a_pause_never_ends_the_answer():
     """Speech resumes 0.26 s into a pause the turn model called complete: the blocks are voiced
     before they add up to the 0.1 s that counts as speech, and the 0.3 s end must not fire on them."""
@@ -165,6 +168,7 @@ def test_voice_again_after_a_pause_never_ends_the_answer():
     ([None] * 15 + [True], "complete", 0.9),  # text late: waited for while it is coming
     ([None] * 1000, "complete", EndpointConfig().text_wait_s),  # never ready: not awaited past text_wait_s
 ])
+@pytest.mark.unit
 def test_text_check_confirms_or_vetoes_the_quick_end(verdicts, reason, silence_s):
     asked = []
 
@@ -192,12 +196,14 @@ def test_text_check_confirms_or_vetoes_the_quick_end(verdicts, reason, silence_s
     ("Primero dividimos los datos en", "es", False),
     ("", "en", None),
 ])
+@pytest.mark.unit
 def test_text_cue_reads_trailing_clauses(text, language, expected):
     from voice_interviewer.hearing.textcue import sounds_finished
 
     assert sounds_finished(text, language) is expected
 
 
+@pytest.mark.unit
 def test_speech_without_pauses_is_cut_at_its_quietest_point():
     from voice_interviewer.hearing.listener import quietest_point
 
@@ -209,6 +215,7 @@ def test_speech_without_pauses_is_cut_at_its_quietest_point():
     assert quietest_point(audio, before=100) == 100  # too little audio: cut where asked
 
 
+@pytest.mark.unit
 def test_incremental_text_check_waits_for_the_settled_chunk():
     import threading
 
@@ -241,6 +248,7 @@ def test_incremental_text_check_waits_for_the_settled_chunk():
     inc.close()
 
 
+@pytest.mark.unit
 def test_speech_without_a_gap_is_handed_over_after_ten_seconds():
     from voice_interviewer.hearing.listener import FORCE_CHUNK_S, settle_on
 

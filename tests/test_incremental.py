@@ -74,6 +74,7 @@ def advance_in_flight():
     return script, stt, inc, audio
 
 
+@pytest.mark.unit
 def test_advance_keeps_the_words_heard_before_the_holdback_and_cuts_between_words():
     script = [(f"w{i}", 0.3 + i * 0.5, 0.7 + i * 0.5) for i in range(12)]  # word, start, end
     stt = ScriptedTranscriber(script)
@@ -89,6 +90,7 @@ def test_advance_keeps_the_words_heard_before_the_holdback_and_cuts_between_word
     assert stt.calls[-1][0] == pytest.approx(inc.settled / RATE, abs=0.5)
 
 
+@pytest.mark.unit
 def test_advance_keeps_nothing_when_too_little_is_certain():
     stt = ScriptedTranscriber([("one", 0.2, 0.6), ("two", 0.7, 1.9)])
     inc = IncrementalTranscriber(stt, "en")
@@ -99,6 +101,7 @@ def test_advance_keeps_nothing_when_too_little_is_certain():
     assert inc.finish(audio).text == "one two"
 
 
+@pytest.mark.unit
 def test_every_chunk_hears_the_question_and_a_restated_question_is_not_the_answer():
     question = "Explain the bias variance tradeoff"
     script = [(w, 0.3 + i * 0.4, 0.6 + i * 0.4) for i, w in enumerate(question.split())]  # ends at 2.2 s
@@ -131,6 +134,7 @@ def test_advance_on_real_speech_loses_no_words(whisper_transcriber):
     assert wer([ref], [full.text]) <= 0.1
 
 
+@pytest.mark.unit
 def test_finish_does_not_wait_for_an_advance_still_running():
     script = [(f"w{i}", 0.3 + i * 0.5, 0.7 + i * 0.5) for i in range(12)]
     gate, started = threading.Event(), threading.Event()
@@ -157,6 +161,7 @@ def test_finish_does_not_wait_for_an_advance_still_running():
     assert inc.result(7.0).text == result[0].text  # the late advance adds nothing
 
 
+@pytest.mark.unit
 def test_a_pause_during_an_advance_is_transcribed_at_once():
     script, stt, inc, audio = advance_in_flight()
     gate = stt.gate
@@ -196,6 +201,7 @@ SCRIPT = [(f"w{i}", 0.3 + i * 0.5, 0.7 + i * 0.5) for i in range(8)]  # w5 ends 
 
 
 @pytest.mark.parametrize("decoded_first", [True, False])
+@pytest.mark.unit
 def test_a_tentative_chunk_confirmed_by_the_pause_is_decoded_once(decoded_first):
     stt = Gated(SCRIPT)
     inc = IncrementalTranscriber(stt, "en")
@@ -217,6 +223,7 @@ def test_a_tentative_chunk_confirmed_by_the_pause_is_decoded_once(decoded_first)
     assert stt.calls[1][0] == pytest.approx(3.25)
 
 
+@pytest.mark.unit
 def test_a_tentative_chunk_is_dropped_when_speech_goes_on():
     stt = Gated(SCRIPT)
     inc = IncrementalTranscriber(stt, "en")
@@ -237,6 +244,7 @@ def test_a_tentative_chunk_is_dropped_when_speech_goes_on():
     assert stt.calls[1:] == [(0.0, 3.25), (3.25, 5.0)]
 
 
+@pytest.mark.unit
 def test_a_pause_at_another_point_replaces_the_tentative_chunk():
     stt = Gated(SCRIPT)
     stt.gate.set()
@@ -250,6 +258,7 @@ def test_a_pause_at_another_point_replaces_the_tentative_chunk():
     assert stt.calls == [(0.0, 1.75), (0.0, 3.25), (3.25, 5.0)]
 
 
+@pytest.mark.unit
 def test_an_answer_ended_at_the_gap_keeps_the_tentative_chunk():
     stt = Gated(SCRIPT)
     inc = IncrementalTranscriber(stt, "en")
@@ -262,6 +271,7 @@ def test_an_answer_ended_at_the_gap_keeps_the_tentative_chunk():
     assert stt.calls == [(0.0, 3.25)]  # the tail after the gap is too short to decode
 
 
+@pytest.mark.unit
 def test_a_gap_during_an_advance_starts_the_tentative_chunk_at_once():
     script, stt, inc, audio = advance_in_flight()
     gate = stt.gate
@@ -275,6 +285,7 @@ def test_a_gap_during_an_advance_starts_the_tentative_chunk_at_once():
     assert full.text.split() == [w for w, _, _ in script]
 
 
+@pytest.mark.unit
 def test_a_tentative_chunk_too_short_for_the_pause_stays_tentative():
     stt = Gated(SCRIPT)
     stt.gate.set()
@@ -295,6 +306,7 @@ def test_a_tentative_chunk_too_short_for_the_pause_stays_tentative():
     assert full.text.split() == [w for w, _, _ in SCRIPT] and stt.calls[-1] == (3.25, 4.75)
 
 
+@pytest.mark.unit
 def test_the_text_check_reads_the_tentative_chunk_once_it_is_decoded():
     words = ["Overfitting", "is", "memorising", "noise.", "And", "the"]
     stt = Gated([(w, 0.3 + i * 0.5, 0.7 + i * 0.5) for i, w in enumerate(words)])
@@ -312,6 +324,7 @@ def test_the_text_check_reads_the_tentative_chunk_once_it_is_decoded():
     assert inc.sounds_finished(int(3.2 * RATE)) is False  # "... And the" trails off
 
 
+@pytest.mark.unit
 def test_a_sentence_said_again_beyond_the_prompt_is_kept():
     first = "Regularization adds a penalty on the weights to the loss."
     filler = " ".join(f"then I tuned parameter number {i} on the validation set." for i in range(6))
@@ -337,6 +350,7 @@ def test_a_sentence_said_again_beyond_the_prompt_is_kept():
     inc.close()
 
 
+@pytest.mark.unit
 def test_no_tentative_chunk_before_the_language_is_known():
     stt = Gated(SCRIPT)
     stt.gate.set()
@@ -345,6 +359,7 @@ def test_no_tentative_chunk_before_the_language_is_known():
     assert inc.settled == 0 and stt.calls == []
 
 
+@pytest.mark.unit
 def test_a_chunk_that_starts_by_repeating_the_text_before_it_loses_the_repeat():
     def part(*words, at=5.0):
         ws = [Word(word=w, start=at + i * 0.3, end=at + i * 0.3 + 0.25, probability=0.9) for i, w in enumerate(words)]
@@ -361,6 +376,7 @@ def test_a_chunk_that_starts_by_repeating_the_text_before_it_loses_the_repeat():
     assert drop_repeated_start(part("more", "data"), "").text == "more data"
 
 
+@pytest.mark.unit
 def test_a_part_cut_down_to_some_words_rewrites_only_the_segments_that_lost_words():
     ws = [Word(word=w, start=i * 0.5, end=i * 0.5 + 0.4, probability=0.9) for i, w in enumerate("a b c d e f".split())]
     part = Transcript(text="A b c. D e f.", words=ws, segments=[
@@ -373,6 +389,7 @@ def test_a_part_cut_down_to_some_words_rewrites_only_the_segments_that_lost_word
     assert with_words(part, ws[4:]).segments == [Segment(start=2.0, end=3.0, text="e f")]
 
 
+@pytest.mark.unit
 def test_the_listener_starts_a_tentative_chunk_at_a_gap_and_drops_it_when_speech_resumes():
     from types import SimpleNamespace
 

@@ -50,6 +50,7 @@ def judgement(score, follow_up=None, kp=None):
     )
 
 
+@pytest.mark.unit
 def test_two_questions_saved_with_scores_and_timings(tmp_path, bank):
     qs = bank.select(ids=["overfitting", "gradient-descent"])
     s, speaker, statuses = run(tmp_path, qs, ScriptedAnswers("a1", "a2"), FakeJudge(judgement(6), judgement(8)))
@@ -66,6 +67,7 @@ def test_two_questions_saved_with_scores_and_timings(tmp_path, bank):
     assert ("listening", 1) in statuses and ("thinking", 2) in statuses and statuses[-1][0] == "done"
 
 
+@pytest.mark.unit
 def test_delivery_is_measured_from_the_heard_words(tmp_path, bank):
     words = [
         {"word": "Bias", "start": 0.0, "end": 0.4, "probability": 0.9},
@@ -81,6 +83,7 @@ def test_delivery_is_measured_from_the_heard_words(tmp_path, bank):
     assert d.long_pauses  # 3 s between "is" and "error."
 
 
+@pytest.mark.unit
 def test_typed_delivery_counts_words_and_fillers(tmp_path, bank):
     s, _, _ = run(tmp_path, bank.select(ids=["overfitting"]), ScriptedAnswers("um, I think it, uh, memorises"),
                   FakeJudge(judgement(6)), followups=0)
@@ -88,6 +91,7 @@ def test_typed_delivery_counts_words_and_fillers(tmp_path, bank):
     assert d.words == 6 and d.duration_s is None and d.fillers == {"um": 1, "uh": 1}
 
 
+@pytest.mark.unit
 def test_follow_up_is_asked_within_limit(tmp_path, bank):
     qs = bank.select(ids=["overfitting"])
     judge = FakeJudge(judgement(5, "How would you detect it?", "detection"), judgement(7, "again?", "detection"))
@@ -102,12 +106,14 @@ def test_follow_up_is_asked_within_limit(tmp_path, bank):
     assert s.turns[1].follow_up_key_point == "detection"
 
 
+@pytest.mark.unit
 def test_no_follow_ups_when_limit_zero(tmp_path, bank):
     qs = bank.select(ids=["overfitting"])
     s, _, _ = run(tmp_path, qs, ScriptedAnswers("a1"), FakeJudge(judgement(5, "f?", "detection")), followups=0)
     assert len(s.turns) == 1
 
 
+@pytest.mark.unit
 def test_skip_repeat_and_stop(tmp_path, bank):
     qs = bank.select(ids=["overfitting", "gradient-descent", "feature-store"])
     answers = ScriptedAnswers(Answer(command="repeat"), Answer(command="skip"), "a2", Answer(command="stop"))
@@ -123,6 +129,7 @@ def test_skip_repeat_and_stop(tmp_path, bank):
     assert s.summary.answered == session_stats(s).answered
 
 
+@pytest.mark.unit
 def test_ctrl_c_keeps_answered_turns(tmp_path, bank):
     qs = bank.select(ids=["overfitting", "gradient-descent"])
     s, _, _ = run(tmp_path, qs, ScriptedAnswers("a1", KeyboardInterrupt()), FakeJudge(judgement(6)), followups=0)
@@ -131,6 +138,7 @@ def test_ctrl_c_keeps_answered_turns(tmp_path, bank):
     assert s.finished_at is not None
 
 
+@pytest.mark.unit
 def test_crash_mid_session_leaves_readable_session(tmp_path, bank):
     qs = bank.select(ids=["overfitting", "gradient-descent"])
     with pytest.raises(RuntimeError):
@@ -139,6 +147,7 @@ def test_crash_mid_session_leaves_readable_session(tmp_path, bank):
     assert len(data["turns"]) == 1 and data["turns"][0]["score"] == 6
 
 
+@pytest.mark.model
 def test_real_offline_judge_and_bank_follow_up_in_spanish(tmp_path, bank):
     qs = bank.select(ids=["overfitting"])
     answer = "el modelo memoriza el ruido de los datos de entrenamiento y luego generaliza mal"
@@ -152,6 +161,7 @@ def test_real_offline_judge_and_bank_follow_up_in_spanish(tmp_path, bank):
     assert "de 10" in first.reaction
 
 
+@pytest.mark.unit
 def test_reaction_names_most_important_missing_point():
     j = Judgement(score=4, key_points=[
         KeyPointResult(id="a", statement="Minor point.", verdict="missing", weight=1),
@@ -160,6 +170,7 @@ def test_reaction_names_most_important_missing_point():
     assert reaction_text(j, "en") == "4 out of 10. You missed: major point."
 
 
+@pytest.mark.unit
 def test_partial_answers_reach_the_judges_prefetch(tmp_path, bank):
     class PrefetchingJudge(FakeJudge):
         def __init__(self, *j):
@@ -187,6 +198,7 @@ def test_partial_answers_reach_the_judges_prefetch(tmp_path, bank):
     assert s.turns[0].score == 6
 
 
+@pytest.mark.unit
 def test_prefetcher_keeps_only_the_newest_text_and_close_waits():
     import threading
     import time
@@ -213,6 +225,7 @@ def test_prefetcher_keeps_only_the_newest_text_and_close_waits():
     assert not p._thread.is_alive()
 
 
+@pytest.mark.unit
 def test_judge_summary_is_spoken_at_the_end(tmp_path, bank):
     class SummarizingJudge(FakeJudge):
         def summarize(self, turns, mean, language):
@@ -227,6 +240,7 @@ def test_judge_summary_is_spoken_at_the_end(tmp_path, bank):
     assert "summary: Study detection." in s.notes
 
 
+@pytest.mark.unit
 def test_no_summary_from_a_judge_whose_judgements_all_fell_back(tmp_path, bank):
     class SummarizingJudge(FakeJudge):
         def summarize(self, turns, mean, language):
@@ -239,6 +253,7 @@ def test_no_summary_from_a_judge_whose_judgements_all_fell_back(tmp_path, bank):
     assert not any("judged nothing" in note for note in s.notes)
 
 
+@pytest.mark.unit
 def test_ctrl_c_while_judging_keeps_the_answer(tmp_path, bank):
     class InterruptedJudge(FakeJudge):
         def judge(self, question, answer, language):

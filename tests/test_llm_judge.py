@@ -23,6 +23,8 @@ from voice_interviewer.judging.llm_parse import (
 from voice_interviewer.judging.llm_server import LocalLLMServer, choose_threads, resolve_gguf
 from voice_interviewer.prompts import fence_answer, render
 
+pytestmark = pytest.mark.unit  # no model, device, server or browser
+
 IDS = ["bias", "variance"]
 
 

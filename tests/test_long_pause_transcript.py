@@ -63,6 +63,7 @@ def recall(reference: list[str], heard: list[str]) -> float:
     return hits / len(reference)
 
 
+@pytest.mark.unit
 def test_speech_after_the_last_word_is_found_and_silence_is_not():
     rng = np.random.default_rng(0)
     speech = (0.3 * rng.standard_normal(SAMPLE_RATE)).astype(np.float32)

@@ -23,6 +23,8 @@ from voice_interviewer.store import SessionStore
 
 import review_fixture
 
+pytestmark = pytest.mark.unit  # no model, device, server or browser
+
 UTC = timezone.utc
 
 

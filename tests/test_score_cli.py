@@ -70,6 +70,7 @@ def test_single_answer_rich_output():
     assert r.stdout.count("✔") >= 1 and r.stdout.count("✘") >= 1
 
 
+@pytest.mark.unit
 def test_bad_invocations_give_one_clear_line(tmp_path):
     r = run_cli("--question-id", "bias-variance", "--answer", "x", "--scorer", "bogus")
     assert r.returncode == 2 and "unknown scorer 'bogus'" in r.stderr and "Traceback" not in r.stderr

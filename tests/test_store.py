@@ -7,6 +7,8 @@ from voice_interviewer.errors import SessionError
 from voice_interviewer.schema import Session, Turn
 from voice_interviewer.store import SessionStore, atomic_write_text, validate_id
 
+pytestmark = pytest.mark.unit  # no model, device, server or browser
+
 
 def make_session(store, sid=None, **kw):
     s = Session(id=sid or store.new_id(), **kw)

@@ -28,6 +28,7 @@ VOICES = [
 ]
 
 
+@pytest.mark.unit
 def test_pick_voice_by_language_and_override():
     assert pick_voice(VOICES, "en").id == "gmw/en-us"
     assert pick_voice(VOICES, "es").id == "roa/es"
@@ -40,12 +41,14 @@ def test_pick_voice_by_language_and_override():
         pick_voice(VOICES, "en", "klingon")
 
 
+@pytest.mark.unit
 def test_split_sentences_keeps_decimals_and_drops_blanks():
     assert split_sentences("6.7 out of 10. You missed: the L1 penalty.  ") == ["6.7 out of 10.", "You missed: the L1 penalty."]
     assert split_sentences("¿Qué es? ¡Dímelo!") == ["¿Qué es?", "¡Dímelo!"]
     assert split_sentences("   ") == []
 
 
+@pytest.mark.tts
 def test_list_voices_has_both_languages():
     voices = list_voices()
     ids = {v.id for v in voices}
@@ -159,6 +162,7 @@ def test_killed_parent_leaves_no_worker(virtual_audio, tmp_path, sig):
     assert process_gone(worker_pid)  # end of its stdin ends the worker
 
 
+@pytest.mark.tts
 def test_voices_command_lists_defaults_as_json():
     import json
 
@@ -173,6 +177,7 @@ def test_voices_command_lists_defaults_as_json():
     assert all(any(lang.startswith(("en", "es")) for lang in r["languages"]) for r in rows)
 
 
+@pytest.mark.tts
 def test_unknown_voice_is_one_clear_error():
     out = subprocess.run(
         [sys.executable, "-m", "voice_interviewer", "say", "hello", "--voice", "no-such-voice"],

@@ -13,6 +13,8 @@ from voice_interviewer.cli.voice_mode import MOVE_ON, NO_SPEECH, VoiceAnswers
 
 from fakes import FakeSpeaker
 
+pytestmark = pytest.mark.unit  # no model, device, server or browser
+
 
 @pytest.mark.parametrize(
     "text, command",

@@ -45,6 +45,7 @@ def fake_recipe(tmp_path, monkeypatch):
     return recipe, joined
 
 
+@pytest.mark.unit
 def test_prepare_joins_parts_in_order_and_verifies(fake_recipe, tmp_path):
     recipe, joined = fake_recipe
     files = ModelFiles(tmp_path / "cache")
@@ -57,6 +58,7 @@ def test_prepare_joins_parts_in_order_and_verifies(fake_recipe, tmp_path):
     assert "fakemodel_0" not in sys.modules  # located without importing the package
 
 
+@pytest.mark.unit
 def test_verification_is_cached_until_a_file_changes(fake_recipe, tmp_path, monkeypatch):
     recipe, _ = fake_recipe
     files = ModelFiles(tmp_path / "cache")
@@ -78,6 +80,7 @@ def test_verification_is_cached_until_a_file_changes(fake_recipe, tmp_path, monk
     assert files.is_prepared(recipe)
 
 
+@pytest.mark.unit
 def test_checksum_failure_raises_and_leaves_nothing(fake_recipe, tmp_path, monkeypatch):
     recipe, _ = fake_recipe
     bad = recipe.model_copy(update={"sha256": "0" * 64})
@@ -90,6 +93,7 @@ def test_checksum_failure_raises_and_leaves_nothing(fake_recipe, tmp_path, monke
     assert not files.status("fake-model").prepared
 
 
+@pytest.mark.unit
 def test_missing_package_names_it_and_how_to_install(fake_recipe, tmp_path, monkeypatch):
     recipe, _ = fake_recipe
     gone = recipe.model_copy(update={
@@ -102,6 +106,7 @@ def test_missing_package_names_it_and_how_to_install(fake_recipe, tmp_path, monk
     assert ModelFiles(tmp_path).status("fake-model").missing_packages == ["fakemodel-absent"]
 
 
+@pytest.mark.unit
 def test_join_and_verify_size_mismatch(tmp_path):
     a = tmp_path / "a"
     a.write_bytes(b"abc")
@@ -112,6 +117,7 @@ def test_join_and_verify_size_mismatch(tmp_path):
     assert out.read_bytes() == b"abcabc"
 
 
+@pytest.mark.unit
 def test_unknown_model_lists_known_ones():
     with pytest.raises(ModelError, match="whisper-base"):
         modelfiles.get_recipe("nope")
