@@ -40,7 +40,8 @@ if os.environ.get("PYTEST_XDIST_WORKER"):  # one server per worker, or parallel 
 
 
 def _skip_reason(longrepr) -> str:
-    return longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
+    reason = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
+    return reason.removeprefix("Skipped: ")
 
 
 @pytest.hookimpl(hookwrapper=True)
