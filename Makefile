@@ -14,7 +14,7 @@ VI := $(BIN)/voice-interviewer
 VIRTUAL_AUDIO := tests/audio/virtual-audio
 # Debian packages: the audio test harness's (they include the program's own, libportaudio2 and
 # espeak-ng) and Chromium for the HTML report tests
-APT_PACKAGES := $(shell $(VIRTUAL_AUDIO) packages) chromium
+APT_PACKAGES := $(shell bash $(VIRTUAL_AUDIO) packages) chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 ARGS ?=
 PYTEST_ARGS ?=
@@ -58,7 +58,7 @@ test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 check-wheel: venv
-	tests/check-wheel $(BIN)/python
+	bash tests/check-wheel $(BIN)/python
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
