@@ -60,6 +60,19 @@ def pytest_make_collect_report(collector):
         report.longrepr = f"{collector.nodeid} skipped at collection: {_skip_reason(report.longrepr)}"
 
 
+@pytest.fixture(autouse=True)
+def isolated(tmp_path_factory, monkeypatch):
+    """No test reads the developer's config file or ``VOICE_INTERVIEWER_*``/``OPENAI_*`` variables,
+    or writes sessions or logs outside its own folders (programs it starts inherit the same).
+    The prepared model cache (``XDG_CACHE_HOME``, ``VOICE_INTERVIEWER_MODELS_DIR``) is kept."""
+    for key in list(os.environ):
+        if key.startswith(("VOICE_INTERVIEWER_", "OPENAI_")) and key != "VOICE_INTERVIEWER_MODELS_DIR":
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config-home")))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state-home")))
+    monkeypatch.setenv("VOICE_INTERVIEWER_RECORDINGS_DIR", str(tmp_path_factory.mktemp("recordings")))
+
+
 def _vm(*args: str) -> str:
     r = subprocess.run([VIRTUAL_AUDIO, *args], stdin=subprocess.DEVNULL, capture_output=True, text=True)
     if r.returncode:
