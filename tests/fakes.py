@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections import deque
 from pathlib import Path
 
-from voice_interviewer.schema import Answer, Judgement, Question, Timings
+from voice_interviewer.hearing.transcript import Segment, Transcript, Word
 from voice_interviewer.ports import AnswerRequest
+from voice_interviewer.schema import Answer, Judgement, Question, Timings
+from voice_interviewer.sound import SAMPLE_RATE
 
 
 class FakeClock:
@@ -59,3 +61,113 @@ class FakeJudge:
     def judge(self, question: Question, answer: str, language: str) -> Judgement:
         self.history.append((question.id, answer))
         return self.queue.popleft()
+
+
+class CueSpeaker(FakeSpeaker):
+    """A speaker that can also sound the "your turn" cue (``ports.Cueing``)."""
+
+    def __init__(self):
+        super().__init__()
+        self.cues = 0
+
+    def cue(self):
+        self.cues += 1
+
+
+class ScriptedListener:
+    """An answer source that hands back queued answers and counts how often it listened."""
+
+    def __init__(self, *answers: Answer):
+        self.answers = list(answers)
+        self.calls = 0
+
+    def get_answer(self, request: AnswerRequest) -> Answer:
+        self.calls += 1
+        request.on_listening()
+        return self.answers.pop(0)
+
+
+class ScriptedVAD:
+    """Speech probability of each block from a script of (blocks, probability) runs; then silence."""
+
+    def __init__(self, script):
+        self.probs = [p for n, p in script for _ in range(n)]
+
+    def reset(self):
+        self.i = 0
+
+    def __call__(self, block):
+        self.i += 1
+        return self.probs[self.i - 1] if self.i <= len(self.probs) else 0.0
+
+
+class FixedTurn:
+    """A turn model that always gives the same probability that the speaker has finished."""
+
+    def __init__(self, p: float):
+        self.p = p
+
+    def probability(self, audio):
+        return self.p
+
+
+class ScriptedTranscriber:
+    """Hears the words of a script ((word, start, end) in seconds) that lie inside the audio it
+    is given; records each call's span and context."""
+
+    english_only = False
+
+    def __init__(self, words: list[tuple[str, float, float]]):
+        self.words = words
+        self.calls: list[tuple[float, float]] = []
+        self.contexts: list[str | None] = []
+
+    def detect_language(self, audio):
+        return "en", 1.0
+
+    def transcribe(self, audio, language="auto", *, offset=0.0, context=None, **kw):
+        end = offset + len(audio) / SAMPLE_RATE
+        self.calls.append((offset, end))
+        self.contexts.append(context)
+        heard = [Word(word=w, start=a, end=b, probability=0.9) for w, a, b in self.words
+                 if a >= offset - 0.01 and b <= end + 0.01]
+        text = " ".join(w.word for w in heard)
+        segs = [Segment(start=heard[0].start, end=heard[-1].end, text=text)] if heard else []
+        return Transcript(text=text, language=language, segments=segs, words=heard)
+
+
+class FakeReplayPlayer:
+    """Replay's player: "plays" a clip for three polls of ``active()``; records what it started."""
+
+    def __init__(self):
+        self.started: list[str] = []
+        self.stopped = 0
+        self._polls = 0
+
+    def start(self, path: Path) -> float:
+        self.started.append(path.name)
+        self._polls = 3
+        return 1.0
+
+    def active(self) -> bool:
+        self._polls -= 1
+        return self._polls > 0
+
+    def stop(self) -> None:
+        self.stopped += 1
+        self._polls = 0
+
+
+class ScriptedKeys:
+    """Replay's keys: ``during`` is polled while a clip plays, ``after`` waited for between clips."""
+
+    interactive = True
+
+    def __init__(self, during: list[str | None], after: list[str]):
+        self.during, self.after = list(during), list(after)
+
+    def poll(self, timeout: float) -> str | None:
+        return self.during.pop(0) if self.during else None
+
+    def wait(self) -> str:
+        return self.after.pop(0) if self.after else "n"

@@ -10,31 +10,11 @@ import pytest
 from voice_interviewer.cli.voice_mode import enter_ends_answers
 from voice_interviewer.hearing.endpoint import EndpointConfig, Endpointer
 
+from fakes import FixedTurn, ScriptedVAD
+
 pytestmark = pytest.mark.unit
 RATE = 16000
 BLOCK_S = 512 / RATE
-
-
-class ScriptedVAD:
-    """Speech probability from (blocks, probability) runs; then silence."""
-
-    def __init__(self, script):
-        self.probs = [p for n, p in script for _ in range(n)]
-
-    def reset(self):
-        self.i = 0
-
-    def __call__(self, block):
-        self.i += 1
-        return self.probs[self.i - 1] if self.i <= len(self.probs) else 0.0
-
-
-class Turn:
-    def __init__(self, p):
-        self.p = p
-
-    def probability(self, audio):
-        return self.p
 
 
 def feed(ep, blocks):
@@ -58,14 +38,14 @@ def test_a_closer_ends_the_answer_as_soon_as_its_words_are_in_even_if_the_turn_m
         asked.append(sample)
         return "close" if len(asked) > ready_after else None
 
-    ep = Endpointer(ScriptedVAD([(5, 0.0), (60, 0.9)]), Turn(0.1), EndpointConfig(), cue_check=cue)
+    ep = Endpointer(ScriptedVAD([(5, 0.0), (60, 0.9)]), FixedTurn(0.1), EndpointConfig(), cue_check=cue)
     feed(ep, 400)
     assert ep.done.reason == "closer"
     # 0.1 s (the first gap) + 11 blocks: no end_silence_s or max_pause_s wait on top
     assert silence_at_end(ep) == pytest.approx(0.1 + (ready_after + 1) * BLOCK_S, abs=0.04)
     assert set(asked) == {ep.last_voiced_end}
     # the same pause without the closer waits for the long pause limit
-    ep = Endpointer(ScriptedVAD([(5, 0.0), (60, 0.9)]), Turn(0.1), EndpointConfig(), cue_check=lambda s: None)
+    ep = Endpointer(ScriptedVAD([(5, 0.0), (60, 0.9)]), FixedTurn(0.1), EndpointConfig(), cue_check=lambda s: None)
     feed(ep, 400)
     assert ep.done.reason == "pause_limit" and silence_at_end(ep) == pytest.approx(3.0, abs=0.04)
 
@@ -73,7 +53,7 @@ def test_a_closer_ends_the_answer_as_soon_as_its_words_are_in_even_if_the_turn_m
 @pytest.mark.parametrize("think_s", [5.0, 8.0])
 def test_a_request_for_time_holds_the_floor_until_think_s(think_s):
     # the turn model says "complete" and the text reads finished: it would end after 0.4 s
-    ep = Endpointer(ScriptedVAD([(5, 0.0), (60, 0.9)]), Turn(0.99), EndpointConfig(think_s=think_s),
+    ep = Endpointer(ScriptedVAD([(5, 0.0), (60, 0.9)]), FixedTurn(0.99), EndpointConfig(think_s=think_s),
                     text_check=lambda s: True, cue_check=lambda s: "think")
     events = feed(ep, 2000)
     thinks = [e for e in events if e.kind == "think"]
@@ -90,7 +70,7 @@ def test_speech_after_thinking_ends_by_the_usual_rules():
     def cue(sample):  # the words up to the first pause end with "let me think"
         return verdicts.setdefault(sample, "think" if len(verdicts) == 0 else None)
 
-    ep = Endpointer(ScriptedVAD(script), Turn(0.99), EndpointConfig(), text_check=lambda s: True,
+    ep = Endpointer(ScriptedVAD(script), FixedTurn(0.99), EndpointConfig(), text_check=lambda s: True,
                     cue_check=cue)
     events = feed(ep, 2000)
     assert [e.kind for e in events].count("think") == 1
@@ -102,7 +82,7 @@ def test_speech_after_thinking_ends_by_the_usual_rules():
 
 def test_without_the_request_the_same_pause_ends_the_answer():
     script = [(5, 0.0), (40, 0.9), (125, 0.0), (60, 0.9)]
-    ep = Endpointer(ScriptedVAD(script), Turn(0.99), EndpointConfig(), text_check=lambda s: True,
+    ep = Endpointer(ScriptedVAD(script), FixedTurn(0.99), EndpointConfig(), text_check=lambda s: True,
                     cue_check=lambda s: None)
     feed(ep, 2000)
     assert ep.done.reason == "complete" and ep.last_voiced_end / RATE < 46 * BLOCK_S

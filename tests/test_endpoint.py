@@ -12,6 +12,7 @@ from voice_interviewer.hearing.endpoint import EndpointConfig, Endpointer
 from voice_interviewer.hearing.features import fit_last_seconds, log_mel
 from voice_interviewer.weights import package_dir
 
+from fakes import FixedTurn, ScriptedVAD
 from stt_paths import SPEECH_DIR, STT_DATA, spanish_pause_clip
 
 RATE = 16000
@@ -124,25 +125,6 @@ def test_incremental_drops_a_chunk_segment_copied_from_the_prompt():
     assert drop_copied_segments(part, "").text == part.text
 
 
-class _ScriptedVAD:
-    """Speech probability from a script of (blocks, probability) runs; then silence."""
-
-    def __init__(self, script):
-        self.probs = [p for n, p in script for _ in range(n)]
-
-    def reset(self):
-        self.i = 0
-
-    def __call__(self, block):
-        self.i += 1
-        return self.probs[self.i - 1] if self.i <= len(self.probs) else 0.0
-
-
-class _SureTurn:
-    def probability(self, audio):
-        return 0.95
-
-
 def _feed_until_done(ep, blocks=400):
     for _ in range(blocks):
         ep.feed(np.zeros(512, np.float32))
@@ -155,7 +137,7 @@ def _feed_until_done(ep, blocks=400):
 def test_voice_again_after_a_pause_never_ends_the_answer():
     """Speech resumes 0.26 s into a pause the turn model called complete: the blocks are voiced
     before they add up to the 0.1 s that counts as speech, and the 0.3 s end must not fire on them."""
-    ep = Endpointer(_ScriptedVAD([(5, 0.0), (40, 0.9), (8, 0.0), (30, 0.9)]), _SureTurn(), EndpointConfig())
+    ep = Endpointer(ScriptedVAD([(5, 0.0), (40, 0.9), (8, 0.0), (30, 0.9)]), FixedTurn(0.95), EndpointConfig())
     for _ in range(83):
         ep.feed(np.zeros(512, np.float32))
     assert ep.turn_probabilities == [0.95]
@@ -176,7 +158,7 @@ def test_text_check_confirms_or_vetoes_the_quick_end(verdicts, reason, silence_s
         asked.append(sample)
         return verdicts[min(len(asked), len(verdicts)) - 1]
 
-    ep = Endpointer(_ScriptedVAD([(5, 0.0), (60, 0.9)]), _SureTurn(), EndpointConfig(), text_check=check)
+    ep = Endpointer(ScriptedVAD([(5, 0.0), (60, 0.9)]), FixedTurn(0.95), EndpointConfig(), text_check=check)
     done = _feed_until_done(ep)
     assert done.reason == reason
     assert (done.sample - ep.last_voiced_end) / RATE == pytest.approx(silence_s, abs=0.07)
@@ -265,7 +247,7 @@ def test_speech_without_a_gap_is_handed_over_after_ten_seconds():
 
     inc = Recording()
     blocks = int(12 * RATE / 512)
-    ep = Endpointer(_ScriptedVAD([(blocks, 0.9)]), None, EndpointConfig(use_turn_model=False))
+    ep = Endpointer(ScriptedVAD([(blocks, 0.9)]), None, EndpointConfig(use_turn_model=False))
     rng = np.random.default_rng(0)
     handed = []
     for _ in range(blocks):

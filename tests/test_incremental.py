@@ -12,33 +12,10 @@ from voice_interviewer.hearing.incremental import HOLDBACK_S, IncrementalTranscr
 from voice_interviewer.hearing.transcript import Segment, Transcript, Word, with_words
 from voice_interviewer.hearing.whisper import load_audio
 
+from fakes import ScriptedTranscriber
 from stt_paths import SPEECH_DIR
 
 RATE = 16000
-
-
-class ScriptedTranscriber:
-    """Hears the words of a script that lie inside the audio it is given."""
-
-    english_only = False
-
-    def __init__(self, words: list[tuple[str, float, float]]):
-        self.words = words
-        self.calls: list[tuple[float, float]] = []
-        self.contexts: list[str | None] = []
-
-    def detect_language(self, audio):
-        return "en", 1.0
-
-    def transcribe(self, audio, language="auto", *, offset=0.0, context=None, **kw):
-        end = offset + len(audio) / RATE
-        self.calls.append((offset, end))
-        self.contexts.append(context)
-        heard = [Word(word=w, start=a, end=b, probability=0.9) for w, a, b in self.words
-                 if a >= offset - 0.01 and b <= end + 0.01]
-        text = " ".join(w.word for w in heard)
-        segs = [Segment(start=heard[0].start, end=heard[-1].end, text=text)] if heard else []
-        return Transcript(text=text, language=language, segments=segs, words=heard)
 
 
 def wait_idle(inc: IncrementalTranscriber) -> None:

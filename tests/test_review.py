@@ -9,7 +9,6 @@ import subprocess
 import time
 import sys
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
@@ -22,6 +21,7 @@ from voice_interviewer.review.replay import Replayer
 from voice_interviewer.store import SessionStore
 
 import review_fixture
+from fakes import FakeReplayPlayer, ScriptedKeys
 
 pytestmark = pytest.mark.unit  # no model, device, server or browser
 
@@ -179,39 +179,6 @@ def test_progress_trends_and_weakest(tmp_path):
 
 # -- replay steering (logic, with a fake player and scripted keys) ------------------------------
 
-class FakePlayer:
-    def __init__(self):
-        self.started: list[str] = []
-        self.stopped = 0
-        self._polls = 0
-
-    def start(self, path: Path) -> float:
-        self.started.append(path.name)
-        self._polls = 3
-        return 1.0
-
-    def active(self) -> bool:
-        self._polls -= 1
-        return self._polls > 0
-
-    def stop(self) -> None:
-        self.stopped += 1
-        self._polls = 0
-
-
-class ScriptedKeys:
-    interactive = True
-
-    def __init__(self, during: list[str | None], after: list[str]):
-        self.during, self.after = list(during), list(after)
-
-    def poll(self, timeout: float) -> str | None:
-        return self.during.pop(0) if self.during else None
-
-    def wait(self) -> str:
-        return self.after.pop(0) if self.after else "n"
-
-
 def replayer(session, root, keys, player):
     from rich.console import Console
 
@@ -221,12 +188,12 @@ def replayer(session, root, keys, player):
 
 def test_replay_walks_and_steers(recorded):
     root, en, _ = recorded
-    player = FakePlayer()
+    player = FakeReplayPlayer()
     played = replayer(en, root, ScriptedKeys([], ["n", "n"]), player).run()
     assert played == ["turn-01-question.wav", "turn-01.wav", "turn-02-question.wav", "turn-02.wav",
                       "turn-03-question.wav"]  # turn 3 was skipped: no answer audio
     # during turn 1's question: skip it ("s"); after turn 1: repeat ("r"); then back from turn 2 ("b"); then quit
-    player = FakePlayer()
+    player = FakeReplayPlayer()
     keys = ScriptedKeys(["s"], ["r", "n", "b", "q"])
     played = replayer(en, root, keys, player).run()
     assert played == ["turn-01-question.wav", "turn-01.wav",  # question skipped, answer played
@@ -234,10 +201,10 @@ def test_replay_walks_and_steers(recorded):
                       "turn-02-question.wav", "turn-02.wav",  # next
                       "turn-01-question.wav", "turn-01.wav"]  # back, then quit
     assert player.stopped == 1
-    assert replayer(en, root, ScriptedKeys([], []), FakePlayer()).run(only_turn=2) == [
+    assert replayer(en, root, ScriptedKeys([], []), FakeReplayPlayer()).run(only_turn=2) == [
         "turn-02-question.wav", "turn-02.wav"]
     with pytest.raises(SessionError, match="has no turn 7"):
-        replayer(en, root, ScriptedKeys([], []), FakePlayer()).run(only_turn=7)
+        replayer(en, root, ScriptedKeys([], []), FakeReplayPlayer()).run(only_turn=7)
 
 
 def test_missing_portaudio_is_a_device_error(monkeypatch):

@@ -11,7 +11,7 @@ from voice_interviewer.schema import Answer, Timings
 from voice_interviewer.ports import AnswerRequest
 from voice_interviewer.cli.voice_mode import MOVE_ON, NO_SPEECH, VoiceAnswers
 
-from fakes import FakeSpeaker
+from fakes import CueSpeaker, FakeSpeaker, ScriptedListener
 
 pytestmark = pytest.mark.unit  # no model, device, server or browser
 
@@ -59,35 +59,13 @@ def test_answers_are_not_commands(text):
     assert detect_command(text) is None
 
 
-class Listener:
-    """Hands back queued answers and records how often it listened."""
-
-    def __init__(self, *answers: Answer):
-        self.answers = list(answers)
-        self.calls = 0
-
-    def get_answer(self, request: AnswerRequest) -> Answer:
-        self.calls += 1
-        request.on_listening()
-        return self.answers.pop(0)
-
-
 def request(language="en"):
     return AnswerRequest(turn=1, question_id="q", language=language, session_dir=Path("."), audio_name="turn-01.wav")
 
 
-class CueSpeaker(FakeSpeaker):
-    def __init__(self):
-        super().__init__()
-        self.cues = 0
-
-    def cue(self):
-        self.cues += 1
-
-
 def test_spoken_command_becomes_answer_command():
     speaker = CueSpeaker()
-    src = VoiceAnswers(Listener(Answer(text="Repeat the question, please.")), speaker)
+    src = VoiceAnswers(ScriptedListener(Answer(text="Repeat the question, please.")), speaker)
     answer = src.get_answer(request())
     assert answer.command == "repeat"
     assert speaker.cues == 1 and speaker.said == []
@@ -95,7 +73,7 @@ def test_spoken_command_becomes_answer_command():
 
 def test_no_speech_retries_once_then_skips():
     speaker = FakeSpeaker()
-    listener = Listener(Answer(no_speech=True), Answer(no_speech=True))
+    listener = ScriptedListener(Answer(no_speech=True), Answer(no_speech=True))
     answer = VoiceAnswers(listener, speaker).get_answer(request("es"))
     assert listener.calls == 2
     assert answer.command == "skip" and answer.no_speech
@@ -105,7 +83,7 @@ def test_no_speech_retries_once_then_skips():
 def test_no_speech_then_answer_is_heard():
     speaker = FakeSpeaker()
     heard = Answer(text="Bias is error.", language="en", timings=Timings(speech_start=10.0, speech_end=14.0))
-    listener = Listener(Answer(no_speech=True), heard)
+    listener = ScriptedListener(Answer(no_speech=True), heard)
     answer = VoiceAnswers(listener, speaker).get_answer(request("auto"))
     assert listener.calls == 2
     assert speaker.said == [("info", NO_SPEECH["en"])]
