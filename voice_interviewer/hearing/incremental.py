@@ -167,16 +167,16 @@ class IncrementalTranscriber:
                     self._start_thread()
                 self._cv.notify_all()
 
-    def tentative(self, audio: np.ndarray, upto: int) -> None:
+    def tentative(self, audio: np.ndarray, upto: int, min_s: float = MIN_CHUNK_S) -> None:
         """Speech may have ended at sample ``upto``: decode the audio pending up to there at once
         (see the module docstring); an advance() being decoded is abandoned, as a pause would.
         Only when no settled chunk is being decoded or waiting, the language is known, at least
-        ``MIN_CHUNK_S`` is pending and no abandoned decode still runs (it holds one of Whisper's
+        ``min_s`` is pending and no abandoned decode still runs (it holds one of Whisper's
         two workers until it ends)."""
         with self._cv:
             if (self._closed or (self._busy and not self._advancing) or self._settled > self._done
                     or self._advance_to is not None or self.language is None
-                    or upto - self._done < MIN_CHUNK_S * SAMPLE_RATE
+                    or upto - self._done < min_s * SAMPLE_RATE
                     or any(t.is_alive() for t in self._orphans)):
                 return
             if self._advancing:

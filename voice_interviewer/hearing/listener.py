@@ -35,6 +35,7 @@ PAUSE_CHUNK_S = 2.0  # a pause settles a chunk once this much is pending (shorte
 ADVANCE_S = 4.0  # speech running this long past the settled point is transcribed as it goes on
 FORCE_CHUNK_S = 10.0  # speech with no gap at all is cut at its quietest point past this
 QUIET_SEARCH_S = 2.0  # ... searched for in this much audio before the newest 0.3 s
+TAIL_MIN_S = 0.4  # a piece this long left at a pause is decoded at once (for its spoken cues)
 TAIL_PAD_S = 0.15  # audio kept after the last voiced block when transcribing the tail
 CUT_PAD = int(0.05 * SAMPLE_RATE)  # chunks end this far after the last voiced block
 
@@ -99,7 +100,11 @@ def settle_on(events, ep: Endpointer, inc: IncrementalTranscriber) -> None:
         if ev.kind == "speech_start":
             inc.skip_to(max(0, ev.sample - int(0.3 * SAMPLE_RATE)))
         elif ev.kind == "pause":  # cut just after the last voiced block
-            inc.settle(ep.all_audio(), ev.sample + CUT_PAD, min_s=PAUSE_CHUNK_S)
+            audio = ep.all_audio()
+            inc.settle(audio, ev.sample + CUT_PAD, min_s=PAUSE_CHUNK_S)
+            # a last piece too short to settle ("... That's it.") is read now, not at the end:
+            # its words may close the answer or ask for time (finish() would decode it anyway)
+            inc.tentative(audio, ev.sample + CUT_PAD, min_s=TAIL_MIN_S)
         elif ev.kind == "gap":  # a chunk if enough is pending, else maybe the answer's end
             audio = ep.all_audio()
             inc.settle(audio, ev.sample + CUT_PAD, min_s=GAP_CHUNK_S)

@@ -1,0 +1,140 @@
+"""Turn-taking cues through the virtual microphone (real audio, real Whisper, VAD and turn model):
+a spoken closer ends the answer promptly, "let me think" holds the floor through a 4 s pause,
+Enter (``Listener.finish_answer``) ends an answer, and delivery counts the pauses heard.
+
+The speech is made at test time with espeak-ng (nothing derived is stored)."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from test_capture import Playback, normalise, request
+from stt_paths import STT_DATA, retry_once
+from voice_interviewer.config import Settings
+from voice_interviewer.judging.delivery import measure
+from voice_interviewer.sound import SAMPLE_RATE
+
+pytestmark = [pytest.mark.audio, pytest.mark.model, pytest.mark.slow]
+
+VOICES = {"en": "en-us", "es": "es"}
+CLOSED = {
+    "en": "I would use cross validation to choose the penalty. So that's all.",
+    "es": "Usaría validación cruzada para elegir la penalización. Eso es todo.",
+}
+THINK = {  # (asks for time, the answer after the pause)
+    "en": ("Good question. Let me think.", "I would use cross validation to choose the penalty."),
+    "es": ("Buena pregunta. Déjame pensar.", "Usaría validación cruzada para elegir la penalización."),
+}
+
+
+def speech(tmp_path, language: str, *parts: str | float) -> tuple:
+    """espeak-ng speech of the text parts with the float parts as seconds of silence between
+    them, 16 kHz mono; returns (path, seconds)."""
+    pieces = []
+    for i, part in enumerate(parts):
+        if isinstance(part, float):
+            pieces.append(np.zeros(int(part * SAMPLE_RATE), np.float32))
+            continue
+        raw = tmp_path / f"part{i}.wav"
+        subprocess.run(["espeak-ng", "-v", VOICES[language], "-s", "150", "-w", str(raw), part],
+                       check=True, stdin=subprocess.DEVNULL)
+        out = tmp_path / f"part{i}-16k.wav"
+        subprocess.run(["sox", "-D", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(out), "norm", "-3"],
+                       check=True, stdin=subprocess.DEVNULL)
+        pieces.append(sf.read(str(out), dtype="float32")[0])
+    audio = np.concatenate(pieces)
+    path = tmp_path / "speech.wav"
+    sf.write(str(path), audio, SAMPLE_RATE, subtype="PCM_16")
+    return path, len(audio) / SAMPLE_RATE
+
+
+@pytest.fixture
+def make_listener(mic, whisper_transcriber, listening_models):
+    from voice_interviewer.hearing.listener import Listener
+
+    vad, turn = listening_models
+
+    def make(**settings):
+        return Listener(Settings(**settings), transcriber=whisper_transcriber, vad=vad,
+                        turn_model=turn, live=False)
+
+    return make
+
+
+@retry_once
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_spoken_closer_ends_the_answer_promptly(make_listener, mic, tmp_path, language):
+    wav, _ = speech(tmp_path, language, CLOSED[language])
+    # without a closer this answer could only end after 8 s of silence: the turn model's quick
+    # end is switched off (no probability reaches 1.0) and the pause limit is long
+    listener = make_listener(turn_threshold=1.0, max_pause_s=8.0)
+    play = Playback(mic, wav)
+    answer = listener.get_answer(request(tmp_path, play, language))
+    play.thread.join(timeout=30)
+    t = answer.timings
+    assert t.endpoint - t.speech_end < 3.0, (t.endpoint - t.speech_end, answer.text)
+    closer = "that's all" if language == "en" else "eso es todo"
+    assert normalise(answer.text).endswith(closer), answer.text
+
+
+@retry_once
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_let_me_think_holds_the_floor_through_a_4_s_pause(make_listener, mic, tmp_path, language):
+    ask, rest = THINK[language]
+    wav, seconds = speech(tmp_path, language, ask, 4.0, rest)
+    play = Playback(mic, wav)
+    answer = make_listener(think_s=10.0).get_answer(request(tmp_path, play, language))  # max_pause_s 3 s
+    play.thread.join(timeout=30)
+    words = answer.words
+    gap, at = max((b["start"] - a["end"], i) for i, (a, b) in enumerate(zip(words, words[1:])))
+    assert gap > 3.3 and len(words) - at - 1 >= 5, answer.text  # the answer after the pause was heard
+    assert answer.timings.endpoint >= play.ended - 0.5
+    assert answer.timings.speech_end - answer.timings.speech_start > seconds - 1.0
+    # the thinking pause is in the words, and delivery counts it
+    pauses = measure(answer.text, language, words=answer.words).long_pauses
+    assert any(p > 3.3 for p in pauses), (pauses, answer.text)
+
+
+@retry_once
+def test_the_same_4_s_pause_without_asking_for_time_ends_the_answer(make_listener, mic, tmp_path):
+    first = "Good question. Regularization helps."
+    (tmp_path / "first").mkdir()
+    _, first_s = speech(tmp_path / "first", "en", first)
+    wav, _ = speech(tmp_path, "en", first, 4.0, THINK["en"][1])
+    play = Playback(mic, wav)
+    answer = make_listener(think_s=10.0).get_answer(request(tmp_path, play, "en"))
+    play.thread.join(timeout=30)
+    assert answer.timings.endpoint < play.ended - 1.0  # ended in the pause
+    assert answer.timings.speech_end - answer.timings.speech_start < first_s + 0.3, answer.text
+
+
+@retry_once
+def test_enter_ends_the_answer_and_delivery_counts_its_pause(make_listener, mic, tmp_path):
+    # "... collect more data, and then" + 2 s + "add dropout and weight decay to the network."
+    listener = make_listener(turn_threshold=1.0, max_pause_s=10.0)  # no end of its own for 10 s
+    play = Playback(mic, STT_DATA / "en_pause.wav")
+    pressed: list[float] = []
+
+    def on_listening():
+        play()
+
+        def press_enter():
+            play.thread.join()
+            time.sleep(0.8)
+            pressed.append(time.monotonic())
+            listener.finish_answer()  # what the CLI does for a line read from the terminal
+
+        threading.Thread(target=press_enter, daemon=True).start()
+
+    answer = listener.get_answer(request(tmp_path, on_listening, "en"))
+    assert pressed and 0 <= answer.timings.endpoint - pressed[0] < 0.3
+    assert "network" in normalise(answer.text), answer.text
+    pauses = measure(answer.text, "en", words=answer.words).long_pauses
+    assert len(pauses) == 1 and 1.5 <= pauses[0] < 2.6, (pauses, answer.words)
+    listener.finish_answer()  # between answers: nothing to end, nothing breaks
