@@ -64,6 +64,7 @@ def recall(reference: list[str], heard: list[str]) -> float:
 
 
 @pytest.mark.unit
+@pytest.mark.unit
 def test_speech_after_the_last_word_is_found_and_silence_is_not():
     rng = np.random.default_rng(0)
     speech = (0.3 * rng.standard_normal(SAMPLE_RATE)).astype(np.float32)
@@ -76,6 +77,7 @@ def test_speech_after_the_last_word_is_found_and_silence_is_not():
 
 
 @pytest.mark.model
+@pytest.mark.tts
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_words_after_a_long_pause_following_a_filler_are_kept(whisper_transcriber, tmp_path, language):
     path, second, starts = filler_clip(tmp_path, language)
@@ -86,6 +88,7 @@ def test_words_after_a_long_pause_following_a_filler_are_kept(whisper_transcribe
 
 
 @pytest.mark.model
+@pytest.mark.tts
 @pytest.mark.slow
 def test_transcribe_command_keeps_speech_after_a_long_pause(tmp_path):
     path, second, _ = filler_clip(tmp_path, "en")

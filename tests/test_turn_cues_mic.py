@@ -20,7 +20,7 @@ from voice_interviewer.config import Settings
 from voice_interviewer.judging.delivery import measure
 from voice_interviewer.sound import SAMPLE_RATE
 
-pytestmark = [pytest.mark.audio, pytest.mark.model, pytest.mark.slow]
+pytestmark = [pytest.mark.audio, pytest.mark.model, pytest.mark.tts, pytest.mark.slow]
 
 VOICES = {"en": "en-us", "es": "es"}
 CLOSED = {
