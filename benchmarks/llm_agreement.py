@@ -95,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     startup = time.perf_counter() - t0
     print(f"{gguf.name}: ready in {startup:.1f} s, {server.threads} thread(s); scoring up to {len(rows)} answers",
           file=sys.stderr)
-    offline = TimedJudge(OfflineJudge())
+    offline = TimedJudge(OfflineJudge(background=list(bank.questions.values()) if bank else (),
+                                      vector_store=settings.models_dir / "e5-vectors.npz"))
     endpoint = Endpoint.from_settings(settings.model_copy(update={"openai_base_url": server.base_url,
                                                                    "llm_timeout": 300.0, "llm_retries": 0}))
     judge = LLMJudge(endpoint, offline, method="probs", fuse=False, follow_ups=False)
@@ -113,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
             total = time.perf_counter() - t
             results.append({"id": r["id"], "gold": gold_of(r), "offline": j.offline_score,
                             "llm": j.details.get("llm_score"), "scorer": j.scorer, "total_s": round(total, 3),
+                            "kind": r.get("kind"), "language": r.get("answer_language") or r.get("language"),
+                            "wrong_claim": bool(j.wrong_claims),
                             "offline_s": round(offline.seconds[-1], 3), "notes": j.notes})
             if (i + 1) % 10 == 0:
                 print(f"  {i + 1} answers, {total:.1f} s for the last", file=sys.stderr)
@@ -123,12 +126,29 @@ def main(argv: list[str] | None = None) -> int:
     off = [x["offline"] for x in ok]
     llm = [x["llm"] for x in ok]
     w = FUSION_WEIGHT
+    # what the product reports: a wrong claim the offline judge found caps the LLM's and the fused score
+    guard = [x["wrong_claim"] for x in ok]
+    llm_g = [min(a, b) if g else a for a, b, g in zip(llm, off, guard)]
+    fused_g = [min(fuse_scores(a, b, w), b) if g else fuse_scores(a, b, w) for a, b, g in zip(llm, off, guard)]
+    by_kind: dict[str, dict] = {}
+    for kind_name in sorted({x["kind"] for x in ok if x["kind"]}):
+        idx = [i for i, x in enumerate(ok) if x["kind"] == kind_name]
+        by_kind[kind_name] = {"n": len(idx), "grade": round(statistics.mean(gold[i] for i in idx), 2),
+                              "offline": round(statistics.mean(off[i] for i in idx), 2),
+                              "llm": round(statistics.mean(llm_g[i] for i in idx), 2),
+                              "fusion": round(statistics.mean(fused_g[i] for i in idx), 2)}
+    by_language = {lang: {name: corr([v[i] for i in idx], [gold[i] for i in idx])["spearman"]
+                          for name, v in (("offline", off), ("llm", llm_g), ("fusion", fused_g))}
+                   for lang in sorted({x["language"] for x in ok if x["language"]})
+                   for idx in [[i for i, x in enumerate(ok) if x["language"] == lang]]}
     summary = {
         "data": args.data, "split": args.split, "subset": f"random.Random({args.seed}).sample(sorted rows, {args.sample})",
         "n_scored": len(results), "n_llm_ok": len(ok), "llm_fallbacks": len(results) - len(ok),
         "model": gguf.name, "threads": server.threads, "server_start_s": round(startup, 1),
-        "offline": corr(off, gold), "llm_probs": corr(llm, gold),
+        "offline": corr(off, gold), "llm_probs": corr(llm, gold), "llm_guarded": corr(llm_g, gold),
         f"fusion_w{w}": corr([fuse_scores(a, b, w) for a, b in zip(llm, off)], gold),
+        f"fusion_w{w}_guarded": corr(fused_g, gold),
+        "spearman_by_language_guarded": by_language, "means_by_kind_guarded": by_kind,
         "sweep_in_sample": {str(k / 10): corr([fuse_scores(a, b, k / 10) for a, b in zip(llm, off)], gold)["pearson"]
                             for k in range(0, 11)},
         "s_per_answer": {

@@ -54,8 +54,9 @@ def dev_rows() -> tuple[list[dict], list[dict]]:
 
 def compute(cache: Path):
     mohler, graded = dev_rows()
-    key = hashlib.sha256(json.dumps([mohler, graded]).encode() + Path(ROOT / "questions").stat().st_mtime_ns
-                         .to_bytes(8, "little")).hexdigest()
+    code = [ROOT / "voice_interviewer" / "judging" / n for n in ("offline.py", "claims.py", "lexical.py")]
+    key = hashlib.sha256(json.dumps([mohler, graded]).encode() + b"".join(
+        f.read_bytes() for f in [*sorted((ROOT / "questions").glob("*.yaml")), *code])).hexdigest()
     if cache.is_file():
         data = pickle.loads(cache.read_bytes())
         if data.get("key") == key:
@@ -98,15 +99,17 @@ def evaluate(data, cal) -> dict:
 
 GRID = {
     "sem_lo": [0.80, 0.83, 0.85],
-    "sem_hi": [0.90, 0.92, 0.94],
+    "sem_hi": [0.92, 0.94],
     "kp_sem_weight": [0.3, 0.5],
-    "kp_sem_alone": [0.0, 0.6, 0.8, 1.0],
-    "coverage_weight": [0.7, 0.85, 1.0],
-    "wrong_penalty": [2.0, 3.0, 4.0],
-    "wrong_cap": [1.5, 2.0],
+    "lex_terms_full": [2.0, 3.0],
+    "kp_sem_alone": [0.0, 0.6],
+    "coverage_weight": [0.85, 1.0],
+    "wrong_penalty": [3.0],
+    "wrong_cap_one": [2.0, 2.5],
+    "wrong_cap": [1.0, 1.5],
     "off_topic_cap": [1.0],
-    "off_topic_margin": [-0.01, -0.02, -0.03],
-    "injection_cap": [2.0, 10.0],
+    "off_topic_margin": [-0.01, -0.02],
+    "injection_cap": [2.0],
 }
 
 

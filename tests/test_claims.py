@@ -75,6 +75,17 @@ def test_a_negation_or_a_rival_subject_stops_a_cue():
 
 
 @pytest.mark.unit
+def test_a_cue_stays_within_one_sentence_and_non_negates():
+    from voice_interviewer.judging.claims import sentence_breaks
+
+    text = "the first stage is bagging. sequential steps come later"
+    tokens = lx.tokenize(text)
+    assert match_cue(tokens, ["bagging", "sequential"]) is not None  # words alone run on
+    assert match_cue(tokens, ["bagging", "sequential"], breaks=sentence_breaks(text, tokens)) is None
+    assert not fires("relu is cheap and non saturating", ["relu", "saturating"])
+
+
+@pytest.mark.unit
 def test_three_group_cue_and_phrase_alternatives():
     cue = ["smote | oversample", "before", "split | splitting"]
     assert fires("we oversample with smote before the train test split", cue)

@@ -193,14 +193,15 @@ def test_judge_logic_with_a_stand_in_embedder():
 
 @pytest.mark.unit
 def test_combine_penalises_lists_off_topic_and_injection():
-    sig = Signals(weights=[2, 1], cos=[0.93, 0.92], lex=[1.0, 1.0], best_window=[0, 0], global_cos=0.93, n_content=12,
-                  stop_ratio=0.45)
+    sig = Signals(weights=[2, 1], cos=[0.93, 0.92], term_hits=[3, 3], has_terms=[True, True], recall=[1.0, 1.0],
+                  best_window=[0, 0], global_cos=0.93, n_content=12, n_new_content=12, stop_ratio=0.45)
     base = combine(sig, DEFAULT)
     assert base.score >= 9.0 and base.flags == []
     assert combine(sig, DEFAULT, injection=True).score <= base.score * 0.5 + 1e-9
     listy = combine(Signals(**{**sig.__dict__, "stop_ratio": 0.0}), DEFAULT)
     assert "list" in listy.flags and listy.score <= 0.15 * base.score + 0.01
-    far = combine(Signals(**{**sig.__dict__, "cos": [0.7, 0.7], "lex": [0, 0], "global_cos": 0.7}), DEFAULT)
+    far = combine(Signals(**{**sig.__dict__, "cos": [0.7, 0.7], "term_hits": [0, 0], "recall": [0, 0],
+                             "global_cos": 0.7}), DEFAULT)
     assert "off_topic" in far.flags and far.score < 1.0
 
 

@@ -21,6 +21,9 @@ class Calibration(BaseModel):
     # how a key point's credit mixes the embedding match and the lexical evidence
     kp_sem_weight: float = 0.3
     kp_lex_weight: float = 0.7
+    # lexical evidence: this many evidence terms give full credit; the statement's words recalled count this much more
+    lex_terms_full: float = 2.0
+    recall_boost: float = 1.5
     # a strong meaning match earns a key point on its own (a paraphrase in other words): credit from it alone
     kp_sem_alone: float = 0.0
     # how the score mixes key-point coverage and whole-answer similarity to the model answer
@@ -41,12 +44,10 @@ class Calibration(BaseModel):
     # caps: an off-topic answer, and one that tries to instruct the grader (after halving)
     off_topic_cap: float = 10.0
     injection_cap: float = 10.0
-    # wrong claims: points off for each, and the cap for an answer whose claims are mostly wrong
+    # wrong claims: points off for each, and the cap with one wrong claim and with two or more
     wrong_penalty: float = 3.0
-    wrong_cap: float = 2.0
-    wrong_cap_share: float = 0.25  # the cap applies when contradicted key points weigh this share or more,
-    wrong_cap_coverage: float = 0.5  # or when what is right covers less than this
-
+    wrong_cap_one: float = 2.5
+    wrong_cap: float = 1.5
 
 DEFAULT = Calibration()
 

@@ -22,7 +22,7 @@ from . import lexical as lx
 CUE_GAP = 10  # words allowed between two groups of a cue
 NEGATION_BEFORE = 4  # words before a cue's first group (or an evidence term) that a negation may stand in
 NEGATIONS = frozenset(
-    """not no never without cannot neither nor nothing none isn aren wasn weren doesn don didn won
+    """not no non never without cannot neither nor nothing none isn aren wasn weren doesn don didn won
     wouldn shouldn couldn t nunca ni sin jamas tampoco nada ningun ninguna ninguno""".split()
 )
 # words that start a new clause: a negation before one of them is not about what follows
@@ -79,7 +79,14 @@ def _between(stems: list[str], rivals: tuple[tuple[str, ...], ...], lo: int, hi:
     return bool(rivals) and bool(_occurrences(stems, rivals, lo, hi))
 
 
-def match_cue(tokens: list[lx.Token], cue: list[str], rivals: list[str] = ()) -> tuple[int, int] | None:
+def sentence_breaks(text: str, tokens: list[lx.Token]) -> frozenset[int]:
+    """Indices of the tokens that start a new sentence (a cue never spans two)."""
+    return frozenset(i for i in range(1, len(tokens))
+                     if any(c in text[tokens[i - 1].end : tokens[i].start] for c in ".;?!"))
+
+
+def match_cue(tokens: list[lx.Token], cue: list[str], rivals: list[str] = (),
+              breaks: frozenset[int] = frozenset()) -> tuple[int, int] | None:
     """The token span of the first place ``cue`` fires in ``tokens``, or None."""
     stems = [t.stem for t in tokens]
     norms = [t.norm for t in tokens]
@@ -91,31 +98,32 @@ def match_cue(tokens: list[lx.Token], cue: list[str], rivals: list[str] = ()) ->
     for start, end in _occurrences(stems, groups[0], 0, len(stems)):
         if negated_at(norms, start):
             continue
-        span = _follow(stems, norms, groups[1:], rival_alts, start, end)
+        span = _follow(stems, norms, groups[1:], rival_alts, breaks, end)
         if span is not None:
             return start, span
     return None
 
 
-def _follow(stems, norms, groups, rivals, start: int, end: int) -> int | None:
+def _follow(stems, norms, groups, rivals, breaks: frozenset[int], end: int) -> int | None:
     """End of the rest of a cue after a group ending at ``end`` (nearest occurrences), or None."""
     if not groups:
         return end
     for s, e in _occurrences(stems, groups[0], end, end + CUE_GAP + 1):
-        if _negated(norms, end, s) or _between(stems, rivals, end, s):
+        if _negated(norms, end, s) or _between(stems, rivals, end, s) or any(end <= b <= s for b in breaks):
             continue
-        rest = _follow(stems, norms, groups[1:], rivals, start, e)
+        rest = _follow(stems, norms, groups[1:], rivals, breaks, e)
         if rest is not None:
             return rest
     return None
 
 
-def red_flags_in(tokens: list[lx.Token], question: Question, language: str) -> list[Found]:
+def red_flags_in(tokens: list[lx.Token], question: Question, language: str,
+                 breaks: frozenset[int] = frozenset()) -> list[Found]:
     """The red flags whose cues fire in the answer (cues of both languages: answers mix them)."""
     found = []
     for flag in question.red_flags:
         for cue in flag.cues.all():
-            span = match_cue(tokens, cue, flag.rivals)
+            span = match_cue(tokens, cue, flag.rivals, breaks)
             if span:
                 found.append(Found(_claim(flag, language), *span))
                 break
@@ -158,11 +166,81 @@ def _evidence_hits(tokens: list[lx.Token], kp: KeyPoint) -> list[tuple[int, int]
     return out
 
 
+ROLE_GAP = 6  # words between a subject and what is said of it
+
+
+def _roles(question: Question) -> tuple[dict[int, frozenset[str]], dict[int, tuple[tuple[str, ...], ...]]]:
+    """Subjects and predicates of the question's single-subject key points.
+
+    A subject is a word of the question that opens a key point's statement ("Bagging trains…",
+    "Recall is…"); a key point's predicates are its evidence terms that name no subject and no
+    word of the question, and belong to no other key point.
+    """
+    q_stems = frozenset(lx.content_stems(question.text.en) + lx.content_stems(question.text.es))
+    subjects: dict[int, frozenset[str]] = {}
+    for k, kp in enumerate(question.rubric):
+        firsts = {s for text in (kp.statement.en, kp.statement.es) for s in lx.content_stems(text)[:1]}
+        if firsts & q_stems:
+            subjects[k] = frozenset(firsts & q_stems)
+    if len(set(subjects.values())) < 2:
+        return {}, {}
+    owner: dict[tuple[str, ...], set[int]] = {}
+    for k in subjects:
+        for term in question.rubric[k].evidence.all():
+            stems = _stems(term)
+            if stems and not set(stems) & q_stems and max(map(len, stems)) >= 4:
+                owner.setdefault(stems, set()).add(k)
+    predicates = {k: tuple(s for s, ks in owner.items() if ks == {k}) for k in subjects}
+    return subjects, predicates
+
+
+def swapped_roles(text: str, tokens: list[lx.Token], question: Question, language: str) -> list[Found]:
+    """Key points whose predicates the answer says of another subject more often than of their own
+    ("high variance means underfitting", "boosting trains them in parallel")."""
+    subjects, predicates = _roles(question)
+    if not subjects:
+        return []
+    stems = [t.stem for t in tokens]
+    norms = [t.norm for t in tokens]
+    every_subject = {s for ss in subjects.values() for s in ss}
+    found = []
+    for k, own in subjects.items():
+        support, swaps = 0, []
+        for s, e in _occurrences(stems, predicates[k], 0, len(stems)):
+            if negated_at(norms, s):
+                continue
+            subject = _nearest_subject(text, tokens, stems, s, every_subject)
+            if subject is None:
+                continue
+            if subject in own:
+                support += 1
+            else:
+                swaps.append((s, e))
+        if swaps and len(swaps) > support:
+            kp = question.rubric[k]
+            s, e = swaps[0]
+            found.append(Found(WrongClaim(id=f"swapped-{kp.id}", key_point=kp.id, claim=kp.statement.get(language),
+                                          correction=kp.statement.get(language), source="roles"), s, e))
+    return found
+
+
+def _nearest_subject(text: str, tokens: list[lx.Token], stems: list[str], at: int, subjects: set[str]) -> str | None:
+    """The subject named closest before token ``at`` in the same sentence, within ``ROLE_GAP`` words."""
+    for j in range(at - 1, max(-1, at - 1 - ROLE_GAP), -1):
+        if any(c in text[tokens[j].end : tokens[j + 1].start] for c in ".;:?!"):
+            return None
+        if stems[j] in subjects:
+            return stems[j]
+    return None
+
+
 def wrong_claims(text: str, tokens: list[lx.Token], question: Question, language: str) -> list[WrongClaim]:
     """Every wrong claim found in the answer, quoting the words that made it."""
-    found = red_flags_in(tokens, question, language)
+    found = red_flags_in(tokens, question, language, sentence_breaks(text, tokens))
     flagged = {f.claim.key_point for f in found if f.claim.key_point}
-    found += [f for f in negated_key_points(tokens, question, language) if f.claim.key_point not in flagged]
+    for extra in (swapped_roles(text, tokens, question, language), negated_key_points(tokens, question, language)):
+        found += [f for f in extra if f.claim.key_point not in flagged]
+        flagged |= {f.claim.key_point for f in extra}
     out = []
     for f in found:
         a, b = max(0, f.start - 2), min(len(tokens), f.end + 2)

@@ -38,7 +38,9 @@ class Signals:
 
     weights: list[float] = field(default_factory=list)  # key point weights
     cos: list[float] = field(default_factory=list)  # per key point, best window-to-statement cosine
-    lex: list[float] = field(default_factory=list)  # per key point, lexical evidence 0–1
+    term_hits: list[int] = field(default_factory=list)  # per key point, evidence terms said (not negated)
+    has_terms: list[bool] = field(default_factory=list)  # per key point, whether it lists evidence terms
+    recall: list[float] = field(default_factory=list)  # per key point, share of its statement's words said
     best_window: list[int] = field(default_factory=list)
     global_cos: float = 0.0  # whole answer to the model answer
     stop_ratio: float = 0.0
@@ -87,8 +89,9 @@ class Scored:
 def combine(sig: Signals, c: Calibration, injection: bool = False) -> Scored:
     """The score from raw signals and the calibration constants (pure, so it can be tuned)."""
     sem = [ramp(x, c.sem_lo, c.sem_hi) for x in sig.cos]
+    lex = lexical_credit(sig, c)
     credit = [min(1.0, max(c.kp_sem_weight * s + c.kp_lex_weight * le, c.kp_sem_alone * s))
-              for s, le in zip(sem, sig.lex)]
+              for s, le in zip(sem, lex)]
     contradicted = sig.contradicted or [False] * len(credit)
     credit = [0.0 if bad else cr for cr, bad in zip(credit, contradicted)]
     total_w = sum(sig.weights) or 1.0
@@ -117,10 +120,10 @@ def combine(sig: Signals, c: Calibration, injection: bool = False) -> Scored:
         score = min(score, c.injection_cap)
     if sig.n_wrong:
         flags.append("wrong_claim")
-        wrong_share = sum(w for w, bad in zip(sig.weights, contradicted) if bad) / total_w
-        score = max(0.0, score - c.wrong_penalty * sig.n_wrong)
-        if sig.n_wrong >= 2 or wrong_share >= c.wrong_cap_share or coverage < c.wrong_cap_coverage:
-            score = min(score, c.wrong_cap)
+        # a mock interviewer that calls a wrong answer right does harm: one wrong claim keeps the
+        # answer low whatever else it says, two keep it near zero
+        cap = c.wrong_cap_one if sig.n_wrong == 1 else c.wrong_cap
+        score = min(max(0.0, score - c.wrong_penalty * sig.n_wrong), cap)
     score = round(score, 2)
     return Scored(score, coverage, sem, credit, global_sim, relevance, flags)
 
@@ -216,7 +219,9 @@ class OfflineJudge:
             margin=self._margin(question, whole, float((whole @ model_vecs.T).max())),
             weights=[kp.weight for kp in question.rubric],
             cos=[float(per_kp[b, k]) for k, b in enumerate(best)],
-            lex=[_lexical_credit(kp, tokens, answer_stems, q_stems) for kp in question.rubric],
+            term_hits=[_term_hits(kp, tokens) for kp in question.rubric],
+            has_terms=[bool(kp.evidence.all()) for kp in question.rubric],
+            recall=[_recall(kp, answer_stems, q_stems) for kp in question.rubric],
             best_window=[int(b) for b in best],
             global_cos=float((whole @ model_vecs.T).max()),
             stop_ratio=lx.stopword_ratio(tokens),
@@ -297,7 +302,8 @@ class OfflineJudge:
     def _confidence(self, sig: Signals, sc: Scored, n_content: int) -> float:
         """Higher when meaning and wording agree and the answer is long enough to judge."""
         sem = sum(sc.sem) / len(sc.sem) if sc.sem else 0.0
-        lex = sum(sig.lex) / len(sig.lex) if sig.lex else 0.0
+        lex_credit = lexical_credit(sig, self.cal)
+        lex = sum(lex_credit) / len(lex_credit) if lex_credit else 0.0
         agreement = 1.0 - min(1.0, abs(sem - lex))
         length = ramp(n_content, 3, 25)
         conf = 0.35 + 0.35 * agreement + 0.25 * length
@@ -358,13 +364,23 @@ def _windows(n_tokens: int) -> list[tuple[int, int]]:
     return lx.windows(n_tokens, size, stride)
 
 
-def _lexical_credit(kp, tokens: list[lx.Token], answer_stems: set[str], q_stems: frozenset[str]) -> float:
-    """Evidence terms found (two are plenty), or the statement's own content words recalled."""
-    terms = kp.evidence.all()
-    term_credit = min(1.0, len(lx.find_terms(tokens, terms)) / 2.0) if terms else 0.0
+def lexical_credit(sig: Signals, c: Calibration) -> list[float]:
+    """Per key point: its evidence terms said (``lex_terms_full`` of them are plenty), or its
+    statement's own content words recalled."""
+    return [max(min(1.0, hits / c.lex_terms_full) if has else 0.0, min(1.0, recall * c.recall_boost))
+            for hits, has, recall in zip(sig.term_hits, sig.has_terms, sig.recall)]
+
+
+def _term_hits(kp, tokens: list[lx.Token]) -> int:
+    """Evidence terms said, each once, not under a negation ("it does not reduce variance")."""
+    norms = [t.norm for t in tokens]
+    return sum(1 for hit in lx.find_terms(tokens, kp.evidence.all()) if not claims.negated_at(norms, hit.start))
+
+
+def _recall(kp, answer_stems: set[str], q_stems: frozenset[str]) -> float:
     recall = 0.0
     for statement in (kp.statement.en, kp.statement.es):
         stems = lx.content_stems(statement, exclude=q_stems) or lx.content_stems(statement)
         if stems:
             recall = max(recall, sum(s in answer_stems for s in stems) / len(stems))
-    return max(term_credit, min(1.0, recall * 1.5))
+    return recall
