@@ -87,6 +87,8 @@ def load_file(path: Path, max_mb: float = MAX_BANK_MB) -> list[Question]:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark else ""
         raise BankError(f"{path}{line}: invalid YAML: {exc.problem or exc}") from None
+    except yaml.YAMLError as exc:  # e.g. a control character the reader refuses
+        raise BankError(f"{path}: invalid YAML: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
     if root is None or data is None:
         raise BankError(f"{path}:1: empty question bank (expected a 'questions:' list)")
     try:

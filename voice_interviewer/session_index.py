@@ -29,7 +29,7 @@ from .schema import Session
 from .terminal import clean
 
 INDEX_FILE = ".sessions-index.json"
-INDEX_VERSION = 2
+INDEX_VERSION = 3  # change it whenever what a digest holds changes
 MAX_TEXT = 400  # characters of a question or key point kept in a digest
 _STATS = tuple(SessionStats.model_fields)
 _VERDICTS = ("missing", "partly")
@@ -78,6 +78,8 @@ def digest_of(session: Session, sid: str) -> SessionDigest:
             counts[1] += k.verdict == "missing"
             counts[2] += k.verdict == "partly"
     started = session.started_at
+    stats = session_stats(session)
+    stats.by_category = {_short(k): v for k, v in stats.by_category.items()}
     return SessionDigest(
         id=sid,
         started_at=started if started.tzinfo else started.replace(tzinfo=timezone.utc),
@@ -85,7 +87,7 @@ def digest_of(session: Session, sid: str) -> SessionDigest:
         language=_short(session.language),
         mode=session.mode,
         scorer=_short(session.scorer),
-        stats=session_stats(session),
+        stats=stats,
         answers=answers,
         key_points=[(*key, *counts) for key, counts in kps.items()],
     )

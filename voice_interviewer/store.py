@@ -94,13 +94,22 @@ def _clamped(value: float | None, hi: float = 10.0) -> float | None:
     return min(max(value, 0.0), hi)
 
 
+def _utc(value: datetime, name: str) -> datetime:
+    try:
+        value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    except OverflowError:
+        value = datetime.min
+    if not 1970 <= value.year <= 9000:
+        raise ValueError(f"{name} is out of range ({value.year})")
+    return value
+
+
 def clamp_scores(session: Session) -> Session:
     """Scores outside 0..10 (and confidences outside 0..1) in a file are pulled into range;
     a time without a zone is read as UTC (so sessions always compare)."""
-    if session.started_at.tzinfo is None:
-        session.started_at = session.started_at.replace(tzinfo=timezone.utc)
-    if session.finished_at is not None and session.finished_at.tzinfo is None:
-        session.finished_at = session.finished_at.replace(tzinfo=timezone.utc)
+    session.started_at = _utc(session.started_at, "started_at")
+    if session.finished_at is not None:
+        session.finished_at = _utc(session.finished_at, "finished_at")
     for t in session.turns:
         t.score = _clamped(t.score)
         t.offline_score = _clamped(t.offline_score)
@@ -145,7 +154,10 @@ def read_session(path: Path, sid: str, max_bytes: int) -> Session:
         raise SessionError(f"session '{sid}' is damaged: {clip(_reason(exc), 240)}") from None
     except (ValueError, RecursionError) as exc:
         raise SessionError(f"session '{sid}' is damaged: {clip(str(exc), 240)}") from None
-    return clamp_scores(session)
+    try:
+        return clamp_scores(session)
+    except ValueError as exc:
+        raise SessionError(f"session '{sid}' is damaged: {exc}") from None
 
 
 @dataclass

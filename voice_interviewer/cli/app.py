@@ -62,6 +62,11 @@ def write_stdout(text: str) -> None:
     """Machine-readable output as UTF-8 whatever the locale (a lone surrogate as its escape)."""
     import sys
 
+    data = text.encode("utf-8", "backslashreplace")
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a text-only stream (a StringIO)
+        sys.stdout.write(data.decode("utf-8"))
+        return
     sys.stdout.flush()
-    sys.stdout.buffer.write(text.encode("utf-8", "backslashreplace"))
-    sys.stdout.buffer.flush()
+    buffer.write(data)
+    buffer.flush()
