@@ -19,6 +19,7 @@ pytestmark = pytest.mark.unit
     "THAT’S IT!",
     "Añadimos una penalización a los pesos. Eso es todo.",
     "Y eso es todo, gracias.",
+    "Esto es todo.",
     "Bueno, ya está.",
     "Reduce la varianza, ya está",
     "Y ya he terminado.",

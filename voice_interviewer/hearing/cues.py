@@ -24,7 +24,7 @@ Cue = Literal["close", "think"]
 CLOSERS: tuple[tuple[str, ...], ...] = tuple(tuple(p.split()) for p in (
     "that's it", "that is it", "that's all", "that is all", "that's all i have", "that is all i have",
     "that's all i've got", "that's my answer", "i'm done", "i am done", "i'm finished",
-    "eso es todo", "ya esta", "eso seria todo", "es todo", "he terminado", "nada mas",
+    "eso es todo", "esto es todo", "ya esta", "eso seria todo", "es todo", "he terminado", "nada mas",
     "ya he terminado", "esa es mi respuesta",
 ))
 THINKING: tuple[tuple[str, ...], ...] = tuple(tuple(p.split()) for p in (
