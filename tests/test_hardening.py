@@ -73,6 +73,7 @@ REASONS = {
 }
 
 
+@pytest.mark.unit
 def test_damaged_sessions_are_listed_with_their_reason(damaged):
     r = vi("sessions", "--json", "--recordings-dir", str(damaged))
     assert r.returncode == 0, r.stderr
@@ -86,6 +87,7 @@ def test_damaged_sessions_are_listed_with_their_reason(damaged):
     assert sum(line.startswith("damaged ") for line in out.splitlines()) == 4 and "not UTF-8" in out
 
 
+@pytest.mark.unit
 def test_many_session_commands_skip_damaged_ones(damaged, tmp_path):
     r = vi("progress", "--json", "--recordings-dir", str(damaged))
     assert r.returncode == 0, r.stderr
@@ -101,6 +103,7 @@ def test_many_session_commands_skip_damaged_ones(damaged, tmp_path):
 
 
 @pytest.mark.parametrize("sid", sorted(REASONS))
+@pytest.mark.unit
 def test_one_damaged_session_is_one_line(damaged, sid):
     for args in (["export", sid], ["replay", sid, "--no-audio"], ["report", sid, "-o", os.devnull]):
         r = vi(*args, "--recordings-dir", str(damaged))
@@ -108,6 +111,7 @@ def test_one_damaged_session_is_one_line(damaged, sid):
         assert r.returncode == 2 and REASONS[sid] in line and sid in line, line
 
 
+@pytest.mark.unit
 def test_session_file_size_limit(tmp_path):
     store = SessionStore(tmp_path)
     good_session(store, "20240102-100000")
@@ -127,12 +131,14 @@ def test_session_file_size_limit(tmp_path):
     (["progress", "--limit", "0"], "Invalid value for '--limit'"),
     (["score", "--bogus"], "No such option"),
 ])
+@pytest.mark.unit
 def test_usage_errors_are_one_line_with_a_hint(args, expected):
     r = vi(*args, input=b"")
     line = one_line(r)
     assert r.returncode == 2 and expected in line and "--help'" in line, line
 
 
+@pytest.mark.unit
 def test_unexpected_exception_is_one_line_and_a_log(tmp_path, monkeypatch, capsys):
     from voice_interviewer.cli import main
 
@@ -151,6 +157,7 @@ def test_unexpected_exception_is_one_line_and_a_log(tmp_path, monkeypatch, capsy
     assert "Traceback" in logs[0].read_text() and "simulated bug" in logs[0].read_text()
 
 
+@pytest.mark.unit
 def test_long_error_values_are_cut():
     r = vi("replay", "x" * 100_000)
     line = one_line(r)
@@ -158,6 +165,7 @@ def test_long_error_values_are_cut():
 
 
 # -- the session index ------------------------------------------------------------------
+@pytest.mark.unit
 def test_index_follows_changes_made_outside_the_program(tmp_path):
     store = SessionStore(tmp_path)
     good_session(store, "20240102-100000", 6.0)
@@ -182,6 +190,7 @@ def test_index_follows_changes_made_outside_the_program(tmp_path):
 
 
 @pytest.mark.parametrize("garbage", [b"", b"\xff\xfe", b"{}\n{}", b'{"version": 2}\n[1,2]', b"x" * 10000])
+@pytest.mark.unit
 def test_a_damaged_index_is_rebuilt(tmp_path, garbage):
     store = SessionStore(tmp_path)
     good_session(store, "20240102-100000", 6.0)
@@ -190,6 +199,7 @@ def test_a_damaged_index_is_rebuilt(tmp_path, garbage):
     assert store.digests()["20240102-100000"].digest.stats.mean_score == 6.0
 
 
+@pytest.mark.unit
 def test_a_tampered_index_is_not_trusted(tmp_path):
     store = SessionStore(tmp_path)
     good_session(store, "20240102-100000", 6.0)
@@ -199,6 +209,7 @@ def test_a_tampered_index_is_not_trusted(tmp_path):
     assert store.digests()["20240102-100000"].digest.stats.mean_score == 6.0
 
 
+@pytest.mark.unit
 def test_read_only_folder_works_without_an_index(tmp_path):
     store = SessionStore(tmp_path)
     good_session(store, "20240102-100000", 6.0)
@@ -210,6 +221,7 @@ def test_read_only_folder_works_without_an_index(tmp_path):
 
 
 # -- what is stored --------------------------------------------------------------------
+@pytest.mark.unit
 def test_scores_outside_the_range_are_clamped_on_read(tmp_path):
     raw = {"id": "20240102-100000", "turns": [
         {"index": 1, "question_id": "q", "question_text": "Q", "score": 15, "confidence": 3},
@@ -223,6 +235,7 @@ def test_scores_outside_the_range_are_clamped_on_read(tmp_path):
     assert json.loads(r.stdout)[0]["mean_score"] == 5.0
 
 
+@pytest.mark.unit
 def test_stale_temp_files_are_removed_on_the_next_save(tmp_path):
     store = SessionStore(tmp_path)
     s = good_session(store, "20240102-100000")
@@ -236,6 +249,7 @@ def test_stale_temp_files_are_removed_on_the_next_save(tmp_path):
     assert sorted(p.name for p in folder.iterdir()) == ["notes.tmp", "session.json"]
 
 
+@pytest.mark.unit
 def test_a_failed_start_leaves_no_empty_folder(tmp_path, monkeypatch):
     import voice_interviewer.store as store_mod
 
@@ -250,6 +264,7 @@ def test_a_failed_start_leaves_no_empty_folder(tmp_path, monkeypatch):
     assert not (tmp_path / "20240102-100000").exists()
 
 
+@pytest.mark.unit
 def test_credentials_in_the_base_url_are_not_saved(tmp_path):
     from voice_interviewer.config import Settings, redact_url
 
@@ -291,6 +306,7 @@ def _wait_for_prompts(proc, count: int, timeout: float = 60.0) -> None:
 
 
 @pytest.mark.parametrize("sig", ["SIGTERM", "SIGHUP", "SIGINT"])
+@pytest.mark.model
 def test_a_signal_ends_the_session_as_interrupted_keeping_answers(tmp_path, sig):
     import signal
 
@@ -311,6 +327,7 @@ def test_a_signal_ends_the_session_as_interrupted_keeping_answers(tmp_path, sig)
 
 # (before ~0.05 s the interpreter itself is still starting: no code of ours runs yet)
 @pytest.mark.parametrize("delay", [0.1, 0.15, 0.25, 0.4, 0.8])
+@pytest.mark.unit
 def test_ctrl_c_at_start_up_is_not_a_traceback(tmp_path, delay):
     import signal
     import time
@@ -364,6 +381,7 @@ def test_batch_reports_undecodable_lines_and_goes_on(tmp_path, source):
             assert row["id"] == json.loads(line)["id"] and 0 <= row["score"] <= 10
 
 
+@pytest.mark.model
 def test_batch_line_too_long_is_one_error_row(tmp_path):
     from voice_interviewer.cli.score import MAX_LINE_BYTES
 
@@ -376,6 +394,7 @@ def test_batch_line_too_long_is_one_error_row(tmp_path):
 
 
 # -- answer length -----------------------------------------------------------------------
+@pytest.mark.unit
 def test_a_long_answer_is_judged_on_its_first_words():
     from voice_interviewer.limits import first_words, limit_words
     from voice_interviewer.schema import Judgement
@@ -403,6 +422,7 @@ def test_a_long_answer_is_judged_on_its_first_words():
     assert first_words("a  b\nc d", 3) == ("a  b\nc", 4)
 
 
+@pytest.mark.model
 def test_a_100_kb_typed_answer_does_not_stall_the_interview(tmp_path):
     import time
 
@@ -422,6 +442,7 @@ def test_a_100_kb_typed_answer_does_not_stall_the_interview(tmp_path):
 HOSTILE = "ok \x1b[2J\x1b]8;;http://evil\x07link\x1b]8;;\x07 \x9b31m\x07\x08\u202ebidi\r\nnext"
 
 
+@pytest.mark.unit
 def test_escape_sequences_from_an_answer_never_reach_the_terminal(tmp_path):
     store = SessionStore(tmp_path)
     s = Session(id="20240102-100000", state="completed", language="en\x1b[31m")
@@ -444,6 +465,7 @@ def test_escape_sequences_from_an_answer_never_reach_the_terminal(tmp_path):
     assert json.loads(r.stdout)["turns"][0]["answer"] == HOSTILE  # the data itself is kept as it was
 
 
+@pytest.mark.unit
 def test_clean_removes_whole_sequences():
     from voice_interviewer.terminal import clean
 
@@ -457,6 +479,7 @@ def test_clean_removes_whole_sequences():
 
 
 # -- question banks ------------------------------------------------------------------------
+@pytest.mark.unit
 def test_bank_file_size_limit(tmp_path):
     big = tmp_path / "big.yaml"
     big.write_bytes(BANK.read_bytes() + b"# " + b"x" * (2 * 1024 * 1024) + b"\n")
@@ -468,6 +491,7 @@ def test_bank_file_size_limit(tmp_path):
     assert r.returncode == 0, r.stderr
 
 
+@pytest.mark.unit
 def test_a_huge_value_in_a_bank_is_not_echoed(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("questions:\n  - id: " + "X" * 2_000_000 + "\n    category: coding\n")
