@@ -102,6 +102,7 @@ GRID = {
     "sem_hi": [0.92, 0.94],
     "kp_sem_weight": [0.3, 0.5],
     "lex_terms_full": [2.0, 3.0],
+    "recall_boost": [1.5, 2.0],
     "kp_sem_alone": [0.0, 0.6],
     "coverage_weight": [0.85, 1.0],
     "wrong_penalty": [3.0],

@@ -1,10 +1,10 @@
 """Calibration of the offline judge: a handful of global constants, and agreement statistics.
 
-The constants map raw signals (embedding cosines, lexical overlaps) onto 0–1 credits and
-combine them. They are global (not per question). The four weights and the cosine range were chosen by
-``benchmarks/tune_offline.py`` (a small grid) on the development split only: Mohler
-assignments 1–2 and the graded-set questions bias-variance, regularization and
-imbalanced-data. The reported test figures exclude that split.
+The constants map raw signals (embedding cosines, lexical evidence) onto 0–1 credits, combine
+them, and set the caps for wrong claims, off-topic, thin answers and instructions to the grader.
+They are global (not per question) and were chosen by ``benchmarks/tune_offline.py`` (a small
+grid) on the development split only: Mohler assignments 1–2 and the ``dev`` rows of
+``benchmarks/data/graded_v2``. The reported test figures exclude that split.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from pydantic import BaseModel
 class Calibration(BaseModel):
     # multilingual-e5 cosines are compressed into ~0.75–0.95; map [lo, hi] onto [0, 1]
     sem_lo: float = 0.80
-    sem_hi: float = 0.92
+    sem_hi: float = 0.94
     # how a key point's credit mixes the embedding match and the lexical evidence
     kp_sem_weight: float = 0.3
     kp_lex_weight: float = 0.7
     # lexical evidence: this many evidence terms give full credit; the statement's words recalled count this much more
-    lex_terms_full: float = 2.0
-    recall_boost: float = 1.5
+    lex_terms_full: float = 3.0
+    recall_boost: float = 2.0
     # a strong meaning match earns a key point on its own (a paraphrase in other words): credit from it alone
     kp_sem_alone: float = 0.0
     # how the score mixes key-point coverage and whole-answer similarity to the model answer
@@ -42,12 +42,12 @@ class Calibration(BaseModel):
     thin_below: int = 3
     thin_cap: float = 1.0
     # caps: an off-topic answer, and one that tries to instruct the grader (after halving)
-    off_topic_cap: float = 10.0
-    injection_cap: float = 10.0
+    off_topic_cap: float = 1.0
+    injection_cap: float = 2.0
     # wrong claims: points off for each, and the cap with one wrong claim and with two or more
     wrong_penalty: float = 3.0
-    wrong_cap_one: float = 2.5
-    wrong_cap: float = 1.5
+    wrong_cap_one: float = 2.0
+    wrong_cap: float = 1.0
 
 DEFAULT = Calibration()
 

@@ -30,6 +30,8 @@ WINDOW, STRIDE, MAX_WINDOWS = 20, 15, 12
 INJECTION_FACTOR = 0.5  # an answer that tries to instruct the grader keeps at most half its score
 OFF_TOPIC_FACTOR = 0.3
 THIN_MIN_TOKENS = 8  # a terse answer ("a stack") is not thin: a long one with nothing in it is
+THIN_HESITATION = 0.2  # ... when it hesitates ("um so I mean it's like batch norm is uh")
+HESITATION = lx.FILLER_WORDS | frozenset("like well so yeah mean know bueno pues sea este vale".split())
 
 
 @dataclass
@@ -47,6 +49,7 @@ class Signals:
     n_content: int = 0  # content words in the answer
     n_new_content: int = 0  # distinct content stems that are not the question's own words
     n_tokens: int = 0
+    hesitation: float = 0.0  # share of the words that are fillers and discourse markers
     margin: float | None = None  # cosine to its own model answer minus the best other question's (background)
     contradicted: list[bool] = field(default_factory=list)  # per key point: a wrong claim says its opposite
     n_wrong: int = 0  # wrong claims found in the answer
@@ -107,7 +110,7 @@ def combine(sig: Signals, c: Calibration, injection: bool = False) -> Scored:
     if relevance < c.off_topic_below or (sig.margin is not None and sig.margin < c.off_topic_margin):
         flags.append("off_topic")
         factor *= OFF_TOPIC_FACTOR
-    if sig.n_new_content < c.thin_below and sig.n_tokens >= THIN_MIN_TOKENS:
+    if sig.n_new_content < c.thin_below and sig.n_tokens >= THIN_MIN_TOKENS and sig.hesitation >= THIN_HESITATION:
         flags.append("thin")  # talk around the question's own words, hesitations, nothing said
     if injection:
         factor *= INJECTION_FACTOR
@@ -228,6 +231,7 @@ class OfflineJudge:
             n_content=sum(1 for t in tokens if t.content),
             n_new_content=len(answer_stems - q_stems),
             n_tokens=len(tokens),
+            hesitation=sum(t.norm in HESITATION for t in tokens) / max(1, len(tokens)),
         )
 
     def _margin(self, question: Question, whole, own: float) -> float | None:
