@@ -46,17 +46,11 @@ class Transcriber(Protocol):
 
     def detect_language(self, audio: np.ndarray) -> tuple[str, float]: ...
 
-    def transcribe(
-        self,
-        audio: np.ndarray | str | Path,
-        language: str = "auto",
-        *,
-        prompt: str | None = None,
-        context: str | None = None,
-        offset: float = 0.0,
-        fit_window: bool | None = None,
-        beam_size: int | None = None,
-    ) -> Transcript: ...
+    def transcribe(self, audio: np.ndarray | str | Path, language: str = "auto", *, prompt: str | None = None,
+                   context: str | None = None, offset: float = 0.0, fit_window: bool | None = None,
+                   beam_size: int | None = None) -> Transcript:
+        """``prompt``: the answer so far; ``context``: the question; ``offset`` s added to every
+        time; ``fit_window`` and ``beam_size`` override the transcriber's own for this call."""
 
 
 def with_words(part: Transcript, words: list[Word]) -> Transcript:
