@@ -108,7 +108,7 @@ def main() -> None:
         t0 = time.perf_counter()
         generate(root, a.sessions)
         print(f"generated {a.sessions} sessions in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
-    n = sum(1 for _ in os.scandir(root))
+    n = sum(1 for p in os.scandir(root) if p.is_dir())
     html = Path(tmp.name) / "progress.html"
     commands = {
         "sessions": ["sessions"],
