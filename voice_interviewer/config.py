@@ -26,7 +26,7 @@ from .errors import ConfigError
 CONFIG_NAME = "voice-interviewer.toml"
 # limits on what the program reads; Settings fields of the same names (lower case) change them
 MAX_ANSWER_WORDS = 600  # 3 min of speech (max_answer_s) at 150-200 words a minute
-MAX_SESSION_MB = 10.0
+MAX_SESSION_MB = 5.0  # a 100-turn session is ~0.3 MB; a 5 MB one takes ~4 s and ~250 MB to report
 MAX_BANK_MB = 5.0
 
 
@@ -114,6 +114,7 @@ class Settings(BaseSettings):
     llm_threads: int = 2
     # structured: JSON verdicts + score; probs: score-digit probabilities fused with the offline score
     llm_method: Literal["auto", "structured", "probs"] = "auto"
+    prompts_dir: Path | None = None  # the user's own LLM prompt templates (default: the built-in ones)
     openai_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "openai_api_key"), exclude=True
     )
