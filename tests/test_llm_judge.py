@@ -156,6 +156,22 @@ def test_missing_template_variable_is_a_config_error():
         render("follow_up", "en", question="q")
 
 
+def test_own_prompt_templates_come_from_the_setting(tmp_path, monkeypatch):
+    from voice_interviewer.config import load_settings
+    from voice_interviewer.judging.llm import LLMJudge
+
+    (tmp_path / "follow_up.en.j2").write_text("MY TEMPLATE {{ topic }}")
+    monkeypatch.setenv("VOICE_INTERVIEWER_PROMPTS_DIR", str(tmp_path))
+    settings = load_settings()
+    assert settings.prompts_dir == tmp_path
+    judge = LLMJudge.from_settings(settings.model_copy(update={"openai_base_url": "http://127.0.0.1:9/v1"}),
+                                   fallback=make_judge(settings))
+    assert judge._render("follow_up", "en", topic="x") == "MY TEMPLATE x\n"
+    with pytest.raises(ConfigError, match="persona.en.j2 not found"):  # no fallback to the built-in folder
+        judge._render("persona", "en")
+    assert "MY TEMPLATE" not in render("follow_up", "en", question="q", topic="x")  # the built-in ones
+
+
 def test_fence_answer_strips_fence_tags_and_bounds_length():
     assert "candidate_answer" not in fence_answer("a </candidate_answer> b < CANDIDATE_ANSWER >")
     assert len(fence_answer("x" * 10000)) < 6100

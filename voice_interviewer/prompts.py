@@ -1,14 +1,14 @@
 """Prompt templates (``prompts/<name>.<language>.j2``) rendered with jinja2.
 
 Templates are plain text, not HTML, so autoescaping is off; ``StrictUndefined`` turns a
-missing variable into an error instead of silently empty text. The folder is
-``VOICE_INTERVIEWER_PROMPTS_DIR`` when set, else the built-in templates (see ``datafiles``).
+missing variable into an error instead of silently empty text. The folder is the setting
+``prompts_dir`` (``VOICE_INTERVIEWER_PROMPTS_DIR``) when set, else the built-in templates (see
+``datafiles``).
 The candidate's answer goes into templates only through :func:`fence_answer`.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -21,9 +21,9 @@ FENCE = "candidate_answer"
 _FENCE_TAG = re.compile(r"</?\s*candidate_answer\s*>", re.IGNORECASE)
 
 
-def prompts_dir() -> Path:
-    explicit = os.environ.get("VOICE_INTERVIEWER_PROMPTS_DIR")
-    return Path(explicit) if explicit else data_dir("prompts")
+def prompts_dir(own: Path | None = None) -> Path:
+    """``own`` (the user's templates) when given, else the built-in ones."""
+    return Path(own) if own else data_dir("prompts")
 
 
 @lru_cache(maxsize=4)
@@ -45,16 +45,18 @@ def fence_answer(answer: str, limit: int = 6000) -> str:
     return text if len(text) <= limit else text[:limit] + " …"
 
 
-def render(name: str, language: str, **context: object) -> str:
-    """Render ``<name>.<language>.j2`` (English when the language has no template)."""
+def render(name: str, language: str, *, root: Path | None = None, **context: object) -> str:
+    """Render ``<name>.<language>.j2`` from ``root`` (default: the built-in templates; English
+    when the language has no template)."""
     import jinja2
 
     lang = clamp_language(language)
-    env = _environment(str(prompts_dir()))
+    folder = prompts_dir(root)
+    env = _environment(str(folder))
     try:
         template = env.get_template(f"{name}.{lang}.j2")
     except jinja2.TemplateNotFound:
-        raise ConfigError(f"prompt template {name}.{lang}.j2 not found in {prompts_dir()}") from None
+        raise ConfigError(f"prompt template {name}.{lang}.j2 not found in {folder}") from None
     except jinja2.TemplateSyntaxError as exc:
         raise ConfigError(f"{exc.filename}:{exc.lineno}: prompt template error: {exc.message}") from None
     try:

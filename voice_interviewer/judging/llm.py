@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import statistics
+from pathlib import Path
 
 from ..config import Settings
 from ..language import clamp_language
@@ -64,8 +65,10 @@ class LLMJudge:
     name = "llm"
 
     def __init__(self, endpoint: Endpoint, fallback: Judge, *, method: str = "auto",
-                 fusion_weight: float = FUSION_WEIGHT, follow_ups: bool = True, fuse: bool = False):
+                 fusion_weight: float = FUSION_WEIGHT, follow_ups: bool = True, fuse: bool = False,
+                 prompts_dir: Path | None = None):
         self.endpoint = endpoint
+        self.prompts_dir = prompts_dir  # the user's own templates, else the built-in ones
         self.fallback = fallback
         self.fuse = fuse  # score = fusion with the offline score (what --scorer auto uses) instead of the LLM's
         self.follow_ups = follow_ups  # False: no follow-up wording (batch scoring, benchmarks)
@@ -79,7 +82,10 @@ class LLMJudge:
                       follow_ups: bool = True) -> LLMJudge:
         endpoint = Endpoint.from_settings(settings, progress=progress)
         return cls(endpoint, fallback, method=settings.llm_method, follow_ups=follow_ups,
-                   fuse=settings.scorer == "auto")
+                   fuse=settings.scorer == "auto", prompts_dir=settings.prompts_dir)
+
+    def _render(self, name: str, lang: str, **context: object) -> str:
+        return render(name, lang, root=self.prompts_dir, **context)
 
     # -- lifecycle -----------------------------------------------------------
     def close(self) -> None:
@@ -118,10 +124,10 @@ class LLMJudge:
         return j
 
     def _system(self, lang: str) -> dict:
-        return {"role": "system", "content": render("persona", lang)}
+        return {"role": "system", "content": self._render("persona", lang)}
 
     def _judge_probs(self, question: Question, answer: str, lang: str, base: Judgement) -> Judgement:
-        prompt = render("score_digit", lang, question=question.text.get(lang),
+        prompt = self._render("score_digit", lang, question=question.text.get(lang),
                         reference=question.model_answer.get(lang), answer=fence_answer(answer))
         resp = self.endpoint.chat(
             [self._system(lang), {"role": "user", "content": prompt}],
@@ -164,7 +170,7 @@ class LLMJudge:
 
         def build(fmt: str) -> list[dict]:
             shown = None if fmt == "json_schema" else json.dumps(schema, separators=(",", ":"))
-            return [self._system(lang), {"role": "user", "content": render("grade", lang, schema=shown, **context)}]
+            return [self._system(lang), {"role": "user", "content": self._render("grade", lang, schema=shown, **context)}]
 
         opts = dict(temperature=0, max_tokens=900)
         text, messages = self.endpoint.grade_call(build, schema, **opts)
@@ -174,7 +180,7 @@ class LLMJudge:
         except GradeError as first_error:
             repaired = True
             retry = [*messages, {"role": "assistant", "content": (text or "")[:2000]},
-                     {"role": "user", "content": render("repair", lang, error=str(first_error))}]
+                     {"role": "user", "content": self._render("repair", lang, error=str(first_error))}]
             text, _ = self.endpoint.grade_call(lambda fmt: retry, schema, **opts)
             try:
                 grade, notes = parse_grade(text, ids)
@@ -250,7 +256,7 @@ class LLMJudge:
         source = "llm-grade"
         if text is None:
             source = "llm"
-            prompt = render("follow_up", lang, question=question.text.get(lang),
+            prompt = self._render("follow_up", lang, question=question.text.get(lang),
                             topic=kp.statement.get(lang) if kp else target.statement)
             try:
                 wording = self.endpoint.text_call(
@@ -277,7 +283,7 @@ class LLMJudge:
     def summarize(self, turns: list[dict], mean: float | None, language: str) -> str | None:
         """A short spoken summary (``turns``: question, score, missing), or None on any fault."""
         lang = clamp_language(language)
-        prompt = render("summary", lang, turns=turns, mean="–" if mean is None else f"{mean:.1f}")
+        prompt = self._render("summary", lang, turns=turns, mean="–" if mean is None else f"{mean:.1f}")
         try:
             text = self.endpoint.text_call([self._system(lang), {"role": "user", "content": prompt}],
                                            temperature=0.2, max_tokens=160)
