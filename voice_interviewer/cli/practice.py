@@ -99,10 +99,11 @@ def practice(
         seed=settings.seed,
         priority=priority,
     )
-    run_interview(settings, questions, store)
+    run_interview(settings, questions, store, background=list(qbank.questions.values()))
 
 
-def run_interview(settings, questions, store) -> None:
+def run_interview(settings, questions, store, background=()) -> None:
+    """Run one interview; ``background`` (the bank) helps the judge tell an answer to another question."""
     from contextlib import ExitStack
 
     from ..interview import Interview
@@ -117,7 +118,7 @@ def run_interview(settings, questions, store) -> None:
             from ..judging.llm_server import local_server_for
 
             settings = stack.enter_context(local_server_for(settings, err_console))
-        judge = limit_words(make_judge(settings), settings.max_answer_words)
+        judge = limit_words(make_judge(settings, background), settings.max_answer_words)
         mode = "text" if settings.text else "voice"
         if mode == "voice":
             try:

@@ -45,11 +45,14 @@ def score(
     if (batch is None) == (question_id is None):
         raise InterviewerError("give either --batch FILE or --question-id ID --answer TEXT")
     settings = load_settings(banks=bank or None)
-    judge = limit_words(make_scorer(scorer, settings), settings.max_answer_words)
+    if batch is not None and str(batch) != "-" and not batch.is_file():
+        raise InterviewerError(f"{batch}: no such file")
+    qbank = (_load_bank_quietly(settings.banks or None, settings.max_bank_mb) if batch is not None
+             else QuestionBank.load(settings.banks or None, settings.max_bank_mb))
+    # the bank's other questions tell the judge when an answer belongs to another question (off-topic)
+    background = list(qbank.questions.values()) if qbank is not None else []
+    judge = limit_words(make_scorer(scorer, settings, background), settings.max_answer_words)
     if batch is not None:
-        if str(batch) != "-" and not batch.is_file():
-            raise InterviewerError(f"{batch}: no such file")
-        qbank = _load_bank_quietly(settings.banks or None, settings.max_bank_mb)
         try:
             stream = sys.stdin.buffer if str(batch) == "-" else batch.open("rb")
         except OSError as exc:
@@ -67,7 +70,7 @@ def score(
         return
     if answer is None:
         raise InterviewerError("--question-id needs --answer TEXT")
-    question = QuestionBank.load(settings.banks or None, settings.max_bank_mb).get(question_id)
+    question = qbank.get(question_id)
     judgement = judge.judge(question, answer, language)
     _show(question, answer, judgement, language)
 

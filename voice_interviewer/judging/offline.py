@@ -10,6 +10,7 @@ off-topic answers and instructions aimed at the grader score low; filler-only an
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -143,6 +144,8 @@ class OfflineJudge:
         # question's is off-topic, however much of the field's vocabulary it uses
         self.background = list(background)
         self._background_vecs = None
+        self._background_lock = threading.Lock()
+        self._background_started = False
 
     @property
     def embedder(self) -> Embedder:
@@ -242,13 +245,21 @@ class OfflineJudge:
         return own - max(float(v @ whole) for _, v in others)
 
     def _background(self):
-        if self._background_vecs is None:
-            texts = [q.model_answer.get(lang) for lang in ("en", "es") for q in self.background]
-            vecs = self.embedder.encode(texts, "query", cache=True, persist=True) if texts else []
-            n = len(self.background)
-            # one vector a question: the better of its two languages is taken per answer, so keep both
-            self._background_vecs = [_Pair(vecs[i], vecs[n + i]) for i in range(n)] if n else []
-        return self._background_vecs
+        """The background's model-answer vectors (computed once, then read from the vector store)."""
+        with self._background_lock:
+            if self._background_vecs is None:
+                texts = [q.model_answer.get(lang) for lang in ("en", "es") for q in self.background]
+                vecs = self.embedder.encode(texts, "query", cache=True, persist=True) if texts else []
+                n = len(self.background)
+                # both languages of each: the better cosine of the two is taken per answer
+                self._background_vecs = [_Pair(vecs[i], vecs[n + i]) for i in range(n)] if n else []
+            return self._background_vecs
+
+    def _start_background(self) -> None:
+        """Prepare the background on a worker thread (the first run embeds it: seconds, not in the wait)."""
+        if self.background and self._background_vecs is None and not self._background_started:
+            self._background_started = True
+            threading.Thread(target=self._background, name="judge-background", daemon=True).start()
 
     def prefetch(self, question: Question, partial_answer: str) -> int:
         """Embed the finished windows of an answer still being spoken; returns how many.
@@ -260,6 +271,7 @@ class OfflineJudge:
         tokens = lx.tokenize(text)
         done = [(a, b) for a, b in _windows(len(tokens) + STRIDE) if b <= len(tokens) - 1 and b - a >= WINDOW]
         pieces = [lx.span_text(text, tokens, a, b) for a, b in done]
+        self._start_background()
         self.embedder.encode(pieces + _references(question), "query", cache=True)
         return len(pieces)
 
