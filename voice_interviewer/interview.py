@@ -160,7 +160,7 @@ class Interview:
         text = summary_text(self.session, self.language)
         # only a judge that judged some answer itself speaks (and is stored): after every one of
         # its judgements fell back, nothing it says is kept
-        own = [t for t in self.session.scored_turns() if t.scorer == getattr(self.judge, "name", None)]
+        own = [t for t in self.session.scored_turns() if t.scorer == self.judge.name]
         if isinstance(self.judge, Summarizing) and own:
             turns = [
                 {"question": t.question_text, "score": t.score, "missing": t.missing}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from .ports import Prefetching, Warmable
 from .schema import Judgement, Question
 
 _WORD = re.compile(r"\S+")
@@ -41,9 +42,9 @@ class WordLimit:
     def __init__(self, judge, max_words: int):
         self.inner = judge
         self.max_words = max_words
-        if hasattr(judge, "prefetch"):
+        if isinstance(judge, Prefetching):
             self.prefetch = self._prefetch
-        if hasattr(judge, "warm"):
+        if isinstance(judge, Warmable):
             self.warm = self._warm
 
     def __getattr__(self, name: str):
