@@ -20,6 +20,7 @@ pytestmark = pytest.mark.unit
     "Añadimos una penalización a los pesos. Eso es todo.",
     "Y eso es todo, gracias.",
     "Esto es todo.",
+    "Usaría validación cruzada para elegir la penalización Eso es todo.",  # no full stop, a capital
     "Bueno, ya está.",
     "Reduce la varianza, ya está",
     "Y ya he terminado.",
@@ -36,6 +37,7 @@ def test_a_closer_at_the_end_closes(text):
     "El modelo ya está entrenado.",
     "Cuando la pérdida deja de bajar, el modelo ya está.",  # "ya está" inside a clause
     "No hace falta nada más.",
+    "The last line reads That's all there is.",
     "The model is done when the loss stops going down.",
     "",
 ])

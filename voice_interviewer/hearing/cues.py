@@ -5,7 +5,8 @@ once; a request for time ("let me think", "give me a second", "déjame pensar", 
 said last makes the listener wait through the pause that follows (``Settings.think_s``).
 
 Both count only at the END of the text and at the start of a clause: after punctuation, at the
-start of the answer, or after a connector ("so", "and", "bueno"...). "That's all there is to
+start of the answer, after a connector ("so", "and", "bueno"...), or written with a capital
+(Whisper sometimes leaves out the full stop: "… la penalización Eso es todo."). "That's all there is to
 bias" and "el modelo ya está entrenado" are answers, not closers, and neither is "el modelo ya
 está." (no clause starts at "ya"). A request for time may be followed by a few words of its own
 ("let me think about that for a second", "déjame pensarlo un momento, por favor").
@@ -43,18 +44,22 @@ CONNECTORS = set("""so and ok okay well yeah um uh hmm then anyway basically i t
 # words said after a closer that do not take it back ("that's it, thanks")
 POLITE_TAIL = set("thanks thank you gracias".split())
 
-_TOKEN = re.compile(r"[a-z0-9']+|[.,!?;:…¿¡-]")
+_TOKEN = re.compile(r"[A-Za-z0-9']+|[.,!?;:…¿¡-]")
 BOUNDARY = set(".,!?;:…¿¡-")
 
 
 def _tokens(text: str) -> list[str]:
-    return _TOKEN.findall(fold_accents(text.lower()).replace("’", "'"))
+    """Lower-case words and punctuation; a word written with a capital keeps it (a clause start)."""
+    found = _TOKEN.findall(fold_accents(text).replace("’", "'"))
+    return [t if t[:1].isupper() and t.lower() not in ("i", "i'm") else t.lower() for t in found]
 
 
 def _starts_clause(tokens: list[str], i: int) -> bool:
     """Whether a phrase starting at token ``i`` starts a clause."""
+    if tokens[i][:1].isupper():
+        return True
     j = i - 1
-    while j >= 0 and tokens[j] in CONNECTORS:
+    while j >= 0 and tokens[j].lower() in CONNECTORS:
         j -= 1
     return j < 0 or tokens[j] in BOUNDARY or j < i - 1
 
@@ -66,11 +71,11 @@ def _ends_with(tokens: list[str], phrases, tail: set[str], max_tail: int) -> boo
         for extra in range(0, max_tail + 1):
             if n + extra > len(words):
                 break
-            trailing = [t for _, t in words[len(words) - extra:]] if extra else []
+            trailing = [t.lower() for _, t in words[len(words) - extra:]] if extra else []
             if any(t not in tail for t in trailing):
                 break
             at = len(words) - extra - n
-            if tuple(t for _, t in words[at:at + n]) == phrase and _starts_clause(tokens, words[at][0]):
+            if tuple(t.lower() for _, t in words[at:at + n]) == phrase and _starts_clause(tokens, words[at][0]):
                 return True
     return False
 
