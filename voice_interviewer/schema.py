@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .language import clamp_language
+
 Language = Literal["es", "en"]
 LanguageChoice = Literal["es", "en", "auto"]
 Category = Literal["fundamentals", "practical", "system-design", "coding", "communication"]
@@ -36,7 +38,8 @@ class Localized(Strict):
     es: str = Field(min_length=1)
 
     def get(self, language: str) -> str:
-        return self.es if language == "es" else self.en
+        """The text in ``language`` (English for "auto" or any other)."""
+        return self.es if clamp_language(language) == "es" else self.en
 
 
 class LocalizedTerms(Strict):
