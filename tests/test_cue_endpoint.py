@@ -95,3 +95,21 @@ def test_each_line_from_the_terminal_ends_the_answer_being_heard():
     thread.join(timeout=5)
     assert not thread.is_alive() and ended == [1, 1]  # and the reader stops at end of input
 
+
+
+def test_the_live_view_counts_down_the_thinking_time():
+    import io
+
+    from rich.console import Console
+
+    from voice_interviewer.hearing.listener import _LiveView
+
+    out = io.StringIO()
+    with _LiveView(True, Console(file=out, force_terminal=True, width=120)) as view:
+        view.state, view.countdown = "thinking", 17.6
+        view.update(-40.0, force=True)
+        view.countdown = None
+        view.update(-40.0, force=True)
+    text = out.getvalue()
+    assert "thinking" in text and "take your time: 18 s" in text
+    assert text.count("take your time") == 1  # gone once speech resumes
