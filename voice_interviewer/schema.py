@@ -11,9 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .language import clamp_language
+from .language import Language, clamp_language
 
-Language = Literal["es", "en"]
 LanguageChoice = Literal["es", "en", "auto"]
 Category = Literal["fundamentals", "practical", "system-design", "coding", "communication"]
 CATEGORIES: tuple[str, ...] = ("fundamentals", "practical", "system-design", "coding", "communication")
