@@ -13,7 +13,7 @@ import pytest
 from stt_paths import SPEECH_DIR
 from voice_helpers import correlate, read_wav
 
-pytestmark = pytest.mark.audio
+pytestmark = [pytest.mark.audio, pytest.mark.slow]
 CLIP = SPEECH_DIR / "sense_and_sensibility_01_austen_64kb-0880.flac"  # 2.99 s of real speech
 RATE = 16000
 
