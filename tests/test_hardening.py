@@ -498,3 +498,17 @@ def test_a_huge_value_in_a_bank_is_not_echoed(tmp_path):
     r = vi("practice", "--text", "--bank", str(bad), "--recordings-dir", str(tmp_path / "r"), input=b"")
     line = one_line(r)
     assert len(line) < 700 and str(bad) in line
+
+
+def test_an_unreadable_recordings_dir_is_one_line(tmp_path, monkeypatch):
+    import voice_interviewer.store as store_mod
+
+    store = SessionStore(tmp_path)
+    good_session(store, "20240102-100000")
+
+    def refuse(path):
+        raise PermissionError(errno.EACCES, "Permission denied", str(path))
+
+    monkeypatch.setattr(store_mod.os, "scandir", refuse)
+    with pytest.raises(SessionError, match="cannot read recordings dir .*Permission denied"):
+        store.digests()

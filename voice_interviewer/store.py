@@ -225,11 +225,15 @@ class SessionStore:
 
     # -- reading -------------------------------------------------------------------
     def ids(self) -> list[str]:
-        if not self.root.is_dir():
-            return []
-        return sorted(
-            p.name for p in self.root.iterdir() if p.is_dir() and _ID_RE.match(p.name) and ".." not in p.name
-        )
+        try:
+            if not self.root.is_dir():
+                return []
+            with os.scandir(self.root) as entries:
+                return sorted(
+                    e.name for e in entries if _ID_RE.match(e.name) and ".." not in e.name and e.is_dir()
+                )
+        except OSError as exc:
+            raise SessionError(f"cannot read recordings dir {self.root}: {exc.strerror or exc}") from None
 
     def resolve(self, session_id: str) -> str:
         if session_id == "latest":
