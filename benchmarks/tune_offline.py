@@ -98,18 +98,19 @@ def evaluate(data, cal) -> dict:
 
 
 GRID = {
-    "sem_lo": [0.80, 0.83, 0.85],
+    "sem_lo": [0.80, 0.83],
     "sem_hi": [0.92, 0.94],
     "kp_sem_weight": [0.3, 0.5],
     "lex_terms_full": [2.0, 3.0],
     "recall_boost": [1.5, 2.0],
     "kp_sem_alone": [0.0, 0.6],
+    "credit_floor": [0.0, 0.2, 0.3, 0.4],
     "coverage_weight": [0.85, 1.0],
     "wrong_penalty": [3.0],
     "wrong_cap_one": [2.0, 2.5],
     "wrong_cap": [1.0, 1.5],
     "off_topic_cap": [1.0],
-    "off_topic_margin": [-0.01, -0.02],
+    "off_topic_margin": [-0.02],
     "injection_cap": [2.0],
 }
 

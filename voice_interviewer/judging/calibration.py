@@ -26,6 +26,8 @@ class Calibration(BaseModel):
     recall_boost: float = 2.0
     # a strong meaning match earns a key point on its own (a paraphrase in other words): credit from it alone
     kp_sem_alone: float = 0.0
+    # credit under this floor is what any answer on the topic gets (related words, a loose match): none
+    credit_floor: float = 0.0
     # how the score mixes key-point coverage and whole-answer similarity to the model answer
     coverage_weight: float = 0.85
     global_weight: float = 0.15

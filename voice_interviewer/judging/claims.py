@@ -251,7 +251,7 @@ def wrong_claims(text: str, tokens: list[lx.Token], question: Question, language
 def red_flag_problems(question: Question) -> list[tuple[int, str]]:
     """What is wrong with a question's red flags, as (red flag index, problem) pairs.
 
-    A cue that fires on the question's own model answer or key-point statements would take
+    A cue that fires on the question's own model answer, key-point statements or restatements would take
     points from a correct answer; a red flag none of whose cues fires on its own claim would
     never be found.
     """
@@ -260,6 +260,8 @@ def red_flag_problems(question: Question) -> list[tuple[int, str]]:
     for kp in question.rubric:
         for lang in ("en", "es"):
             correct[f"key point {kp.id!r} ({lang})"] = kp.statement.get(lang)
+            for n, text in enumerate(getattr(kp.restatements, lang), start=1):
+                correct[f"key point {kp.id!r} restatement {n} ({lang})"] = text
     for i, flag in enumerate(question.red_flags):
         for what, text in correct.items():
             tokens = lx.tokenize(text)

@@ -96,6 +96,7 @@ def combine(sig: Signals, c: Calibration, injection: bool = False) -> Scored:
     lex = lexical_credit(sig, c)
     credit = [min(1.0, max(c.kp_sem_weight * s + c.kp_lex_weight * le, c.kp_sem_alone * s))
               for s, le in zip(sem, lex)]
+    credit = [ramp(cr, c.credit_floor, 1.0) for cr in credit]  # related talk is not the point said
     contradicted = sig.contradicted or [False] * len(credit)
     credit = [0.0 if bad else cr for cr, bad in zip(credit, contradicted)]
     total_w = sum(sig.weights) or 1.0
