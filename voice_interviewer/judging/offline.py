@@ -199,8 +199,8 @@ class OfflineJudge:
         clean = remove_spans(answer, injections)
         tokens = lx.tokenize(clean)
         a = Analysis(lang, clean, tokens, bool(injections))
-        if len({t.stem for t in tokens if t.content}) < MIN_CONTENT_WORDS:
-            return a
+        if len({t.stem for t in tokens if t.content and t.norm not in HESITATION}) < MIN_CONTENT_WORDS:
+            return a  # nothing but fillers and discourse markers ("um you know")
         a.signals = self.signals(question, clean, tokens)
         a.wrong = claims.wrong_claims(clean, tokens, question, lang)
         bad_kps = {w.key_point for w in a.wrong}
