@@ -91,6 +91,7 @@ def check_many_session_commands(tmp_path, capsys, valid: bool | None) -> None:
                 assert "\x1b" not in out and "\x07" not in out
 
 
+@pytest.mark.unit
 @FUZZ
 @given(data=st.binary(max_size=300))
 def test_random_bytes_as_a_session_file(tmp_path_factory, capsys, data):
@@ -99,6 +100,7 @@ def test_random_bytes_as_a_session_file(tmp_path_factory, capsys, data):
     check_many_session_commands(tmp_path, capsys, None)
 
 
+@pytest.mark.unit
 @FUZZ
 @given(value=json_values)
 def test_random_json_as_a_session_file(tmp_path_factory, capsys, value):
@@ -107,6 +109,7 @@ def test_random_json_as_a_session_file(tmp_path_factory, capsys, value):
     check_many_session_commands(tmp_path, capsys, None)
 
 
+@pytest.mark.unit
 @FUZZ
 @given(value=session_like)
 def test_session_shaped_json_with_random_unicode(tmp_path_factory, capsys, value):
@@ -121,6 +124,7 @@ def test_session_shaped_json_with_random_unicode(tmp_path_factory, capsys, value
     assert all(t.score is None or 0 <= t.score <= 10 for t in s.turns)
 
 
+@pytest.mark.unit
 @FUZZ
 @given(data=st.binary(max_size=400) | json_values.map(lambda v: json.dumps(v).encode())
        | st.text(alphabet=st.characters(codec="utf-8"), max_size=200).map(lambda t: ("questions:\n  - " + t).encode()))
@@ -147,6 +151,7 @@ class EchoJudge:
         return Judgement(score=min(10, len(answer) % 11), feedback=answer[:20])
 
 
+@pytest.mark.unit
 @FUZZ
 @given(lines=st.lists(st.binary(max_size=60) | json_values.map(lambda v: json.dumps(v).encode())
                       | st.fixed_dictionaries({"id": st.integers() | st.text(max_size=5),

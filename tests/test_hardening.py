@@ -500,6 +500,7 @@ def test_a_huge_value_in_a_bank_is_not_echoed(tmp_path):
     assert len(line) < 700 and str(bad) in line
 
 
+@pytest.mark.unit
 def test_an_unreadable_recordings_dir_is_one_line(tmp_path, monkeypatch):
     import voice_interviewer.store as store_mod
 
