@@ -6,7 +6,6 @@ use a small bag-of-stems embedder to check the judge's logic.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +25,8 @@ from voice_interviewer.judging.guards import find_injections, remove_spans
 from voice_interviewer.judging.offline import OfflineJudge, Signals, combine
 from voice_interviewer.judging.reference import question_from_reference
 from voice_interviewer.schema import Judgement
+
+from fakes import CountingEmbedder, StemEmbedder
 
 MINI_BANK = Path(__file__).parent / "data" / "mini-bank.yaml"
 
@@ -164,22 +165,6 @@ def test_rubricless_judging_against_a_reference(offline_judge):
 # --- logic, with a small bag-of-stems embedder ------------------------------------------
 
 
-class StemEmbedder:
-    """Deterministic stand-in: hashed bag of stems plus a shared offset (cosines ~0.8–1)."""
-
-    name = "bag-of-stems"
-
-    def encode(self, texts, kind="passage", cache=False):
-        rows = []
-        for t in texts:
-            v = np.zeros(64)
-            v[0] = 3.0
-            for s in lx.content_stems(t):
-                v[1 + int(hashlib.md5(s.encode()).hexdigest(), 16) % 63] += 1.0
-            rows.append(v / np.linalg.norm(v))
-        return np.vstack(rows)
-
-
 @pytest.mark.unit
 def test_judge_logic_with_a_stand_in_embedder():
     q = QuestionBank.load([MINI_BANK]).get("overfitting")
@@ -237,23 +222,6 @@ def test_agreement_statistics():
     assert rmse([0, 0], [3, 4]) == pytest.approx(np.sqrt(12.5))
     mapped = grouped_linear_map([0, 1, 2, 0, 1, 2], [0, 2, 4, 0, 2, 4], ["a", "a", "a", "b", "b", "b"])
     assert list(mapped) == pytest.approx([0, 2, 4, 0, 2, 4])  # each group predicted from the other only
-
-
-class CountingEmbedder(StemEmbedder):
-    """Keeps vectors it was asked to cache and records every text it had to compute."""
-
-    def __init__(self):
-        self.cache: dict[str, np.ndarray] = {}
-        self.computed: list[str] = []
-
-    def encode(self, texts, kind="passage", cache=False):
-        todo = [t for t in texts if not (cache and t in self.cache)]
-        self.computed.extend(todo)
-        if todo:
-            for t, v in zip(todo, super().encode(todo)):
-                if cache:
-                    self.cache[t] = v
-        return np.vstack([self.cache[t] if cache else super().encode([t])[0] for t in texts])
 
 
 @pytest.mark.unit
