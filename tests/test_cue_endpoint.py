@@ -113,3 +113,38 @@ def test_the_live_view_counts_down_the_thinking_time():
     text = out.getvalue()
     assert "thinking" in text and "take your time: 18 s" in text
     assert text.count("take your time") == 1  # gone once speech resumes
+
+
+def test_a_closer_counts_only_once_every_word_before_the_pause_is_transcribed():
+    """ "... That's all." was transcribed at an earlier pause, then the candidate went on: the
+    old text must not end the answer at the next pause before the new words are in."""
+    import time
+
+    from fakes import ScriptedTranscriber
+    from voice_interviewer.hearing.incremental import IncrementalTranscriber
+    from voice_interviewer.hearing.listener import cue_reader
+
+    words = [("Regularization", 0.2, 0.9), ("helps.", 1.0, 1.4), ("That's", 1.6, 1.8), ("all.", 1.8, 2.1),
+             ("Except", 2.8, 3.1), ("for", 3.1, 3.2), ("trees,", 3.2, 3.5)]
+    inc = IncrementalTranscriber(ScriptedTranscriber(words), "en")
+    audio = np.zeros(4 * RATE, np.float32)
+    check = cue_reader(inc)
+
+    def settle_wait(upto_s):
+        inc.settle(audio, int(upto_s * RATE), min_s=1.0)
+        for _ in range(250):
+            if inc.idle:
+                return
+            time.sleep(0.02)
+
+    settle_wait(2.2)
+    assert check(int(2.15 * RATE)) == "close"
+    assert check(int(3.55 * RATE)) is None  # "Except for trees," not transcribed yet: no verdict
+    inc.tentative(audio, int(3.6 * RATE), min_s=0.4)  # what the listener does at the next pause
+    for _ in range(250):
+        if check(int(3.55 * RATE)) is not None or inc.text_through(int(3.55 * RATE)) is not None:
+            break
+        time.sleep(0.02)
+    assert inc.text_through(int(3.55 * RATE)).endswith("trees,")
+    assert check(int(3.55 * RATE)) is None
+    inc.close()

@@ -112,6 +112,16 @@ class IncrementalTranscriber:
                 return None
             return self.text_with_tentative
 
+    def text_through(self, upto: int) -> str | None:
+        """The transcript once every sample before ``upto`` is decoded (a tentative chunk
+        counts), else None: words said after the last settled point are not left out."""
+        with self._cv:
+            if self._held is not None:
+                reached = self._settled
+            else:
+                reached = self._done if self._done >= self._settled else 0
+            return self.text_with_tentative if reached >= upto else None
+
     def sounds_finished(self, upto: int) -> bool | None:
         """Whether the transcript up to sample ``upto`` reads as a finished thought; None while
         it is not ready (``text_upto``)."""

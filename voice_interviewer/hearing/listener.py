@@ -120,9 +120,10 @@ def settle_on(events, ep: Endpointer, inc: IncrementalTranscriber) -> None:
 
 
 def cue_reader(inc: IncrementalTranscriber) -> Callable[[int], Cue | None]:
-    """The endpointer's ``cue_check``: the spoken cue the transcript up to a sample ends with."""
+    """The endpointer's ``cue_check``: the spoken cue the transcript up to a sample ends with,
+    once all of it is transcribed (an older text ending in "that's all" is not the answer's end)."""
     def check(upto: int) -> Cue | None:
-        text = inc.text_upto(upto)
+        text = inc.text_through(upto)
         return spoken_cue(text) if text else None
 
     return check
