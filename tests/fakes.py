@@ -1,4 +1,4 @@
-"""Fakes for unit tests of the interview logic (never the only test of a real part)."""
+"""Fakes for unit tests: scripted stand-ins for the real parts (never the only test of a real part)."""
 
 from __future__ import annotations
 

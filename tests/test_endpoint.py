@@ -9,13 +9,14 @@ import pytest
 import soundfile as sf
 
 from voice_interviewer.hearing.endpoint import EndpointConfig, Endpointer
+from voice_interviewer.sound import SAMPLE_RATE
 from voice_interviewer.hearing.features import fit_last_seconds, log_mel
 from voice_interviewer.weights import package_dir
 
 from fakes import FixedTurn, ScriptedVAD
 from stt_paths import SPEECH_DIR, STT_DATA, spanish_pause_clip
 
-RATE = 16000
+RATE = SAMPLE_RATE
 
 
 def run(models, wav, *, lead_s=0.5, trail_s=4.0, **config):

@@ -11,11 +11,12 @@ from voice_interviewer.hearing.cleanup import drop_repeated_start
 from voice_interviewer.hearing.incremental import HOLDBACK_S, IncrementalTranscriber
 from voice_interviewer.hearing.transcript import Segment, Transcript, Word, with_words
 from voice_interviewer.hearing.whisper import load_audio
+from voice_interviewer.sound import SAMPLE_RATE
 
 from fakes import ScriptedTranscriber
 from stt_paths import SPEECH_DIR
 
-RATE = 16000
+RATE = SAMPLE_RATE
 
 
 def wait_idle(inc: IncrementalTranscriber) -> None:
