@@ -498,6 +498,8 @@ def test_a_huge_value_in_a_bank_is_not_echoed(tmp_path):
     r = vi("practice", "--text", "--bank", str(bad), "--recordings-dir", str(tmp_path / "r"), input=b"")
     line = one_line(r)
     assert len(line) < 700 and str(bad) in line
+    r = vi("bank", "validate", str(bad))
+    assert r.returncode != 0 and len(r.stderr) < 700 and str(bad).encode() in r.stderr
 
 
 @pytest.mark.unit

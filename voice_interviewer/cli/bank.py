@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from ..errors import BankError
+from ..errors import BankError, clip
 from .app import app, console, err_console
 
 bank_app = typer.Typer(help="Inspect and validate question banks.", no_args_is_help=True)
@@ -63,14 +63,14 @@ def bank_validate(
             questions = load_file(f)
         except BankError as exc:
             failures += 1
-            err_console.print(Text.assemble(("✘ ", "red"), str(exc)), soft_wrap=True)
+            err_console.print(Text.assemble(("✘ ", "red"), exc.line()), soft_wrap=True)
             continue
         dupes = [q.id for q in questions if q.id in seen]
         for q in questions:
             seen.setdefault(q.id, f)
         if dupes:
             failures += 1
-            err_console.print(Text.assemble(("✘ ", "red"), f"{f}: duplicate question id(s) {', '.join(dupes)}"))
+            err_console.print(Text.assemble(("✘ ", "red"), clip(f"{f}: duplicate question id(s) {', '.join(dupes)}")))
             continue
         problems = _red_flag_problems(f, questions)
         for line in problems:
