@@ -129,7 +129,7 @@ def read_session(path: Path, sid: str, max_bytes: int) -> Session:
             size = os.fstat(fh.fileno()).st_size
             if size > max_bytes:
                 raise SessionError(
-                    f"session '{sid}' is damaged: {SESSION_FILE} is too large ({size / 1e6:.1f} MB; "
+                    f"session '{sid}' is damaged: {SESSION_FILE} is too large ({size / 2**20:.1f} MB; "
                     f"limit {max_bytes / 2**20:g} MB, setting max_session_mb)"
                 )
             raw = fh.read(max_bytes + 1)
