@@ -15,7 +15,7 @@ import pytest
 import soundfile as sf
 
 from review_fixture import build_session
-from voice_helpers import correlate
+from voice_helpers import found_in
 
 pytestmark = [pytest.mark.audio, pytest.mark.slow]
 RATE = 16000  # virtual-audio record-speaker writes 16 kHz mono
@@ -27,25 +27,6 @@ def at_16k(path: Path, tmp: Path) -> np.ndarray:
     data, rate = sf.read(str(out), dtype="float32")
     assert rate == RATE
     return data
-
-
-def found_in(ref: np.ndarray, rec: np.ndarray, chunk_s: float = 0.5) -> tuple[float, float]:
-    """How much of ``ref`` is in ``rec`` and where it starts: each 0.5 s chunk is looked up on
-    its own, so a short gap (a buffer underrun on a busy CPU) costs a chunk, not the clip.
-    Returns (share of chunks found with correlation > 0.9 at the clip's place, its start in seconds)."""
-    n = int(chunk_s * RATE)
-    chunks = [ref[i : i + n] for i in range(0, max(len(ref) - n // 2, 1), n)]
-    voiced = [k for k, c in enumerate(chunks) if np.sqrt(np.mean(c**2)) >= 1e-3]  # silence matches anywhere
-    starts = []
-    for k in voiced:
-        score, at = correlate(chunks[k], rec)
-        if score > 0.9:
-            starts.append(at - k * chunk_s)
-    if not starts:
-        return 0.0, -1.0
-    start = float(np.median(starts))
-    agreeing = [s for s in starts if abs(s - start) < 0.15]  # chunks found where the clip is
-    return len(agreeing) / max(len(voiced), 1), start
 
 
 def voiced_seconds(x: np.ndarray, thresh_db: float = -45) -> float:

@@ -29,6 +29,25 @@ def correlate(ref: np.ndarray, rec: np.ndarray, rate: int = 16000) -> tuple[floa
     return float(k[i]), i / rate
 
 
+def found_in(ref: np.ndarray, rec: np.ndarray, rate: int = 16000, chunk_s: float = 0.5) -> tuple[float, float]:
+    """How much of ``ref`` is in ``rec`` and where it starts: each 0.5 s chunk is looked up on
+    its own, so a short gap (a buffer underrun on a busy CPU) costs a chunk, not the clip.
+    Returns (share of chunks found with correlation > 0.9 at the clip's place, its start in seconds)."""
+    n = int(chunk_s * rate)
+    chunks = [ref[i : i + n] for i in range(0, max(len(ref) - n // 2, 1), n)]
+    voiced = [k for k, c in enumerate(chunks) if np.sqrt(np.mean(c**2)) >= 1e-3]  # silence matches anywhere
+    starts = []
+    for k in voiced:
+        score, at = correlate(chunks[k], rec, rate)
+        if score > 0.9:
+            starts.append(at - k * chunk_s)
+    if not starts:
+        return 0.0, -1.0
+    start = float(np.median(starts))
+    agreeing = [s for s in starts if abs(s - start) < 0.15]  # chunks found where the clip is
+    return len(agreeing) / max(len(voiced), 1), start
+
+
 def voiced_mask(audio: np.ndarray, rate: int, frame_s: float = 0.02, threshold: float = 0.02) -> np.ndarray:
     """Per 20 ms frame: is the RMS above ``threshold`` (full scale = 1)?"""
     n = int(rate * frame_s)
