@@ -165,8 +165,26 @@ def test_long_error_values_are_cut():
 
 
 # -- the session index ------------------------------------------------------------------
+@pytest.fixture
+def settled(monkeypatch):
+    """Files count as settled at once (by default one changed in the last 3 s is read again)."""
+    import voice_interviewer.session_index as index
+
+    monkeypatch.setattr(index, "RACY_NS", 0)
+
+
+def test_a_file_changed_just_now_is_read_again(tmp_path):
+    from voice_interviewer.session_index import _read_index
+
+    store = SessionStore(tmp_path)
+    good_session(store, "20240102-100000", 6.0)
+    store.digests()
+    cached = _read_index(tmp_path / INDEX_FILE, store.max_bytes)
+    assert cached["20240102-100000"].key is None and cached["20240102-100000"].digest.stats.mean_score == 6.0
+
+
 @pytest.mark.unit
-def test_index_follows_changes_made_outside_the_program(tmp_path):
+def test_index_follows_changes_made_outside_the_program(tmp_path, settled):
     store = SessionStore(tmp_path)
     good_session(store, "20240102-100000", 6.0)
     good_session(store, "20240103-100000", 8.0, "2024-01-03T10:00:00Z")
@@ -191,7 +209,7 @@ def test_index_follows_changes_made_outside_the_program(tmp_path):
 
 @pytest.mark.parametrize("garbage", [b"", b"\xff\xfe", b"{}\n{}", b'{"version": 2}\n[1,2]', b"x" * 10000])
 @pytest.mark.unit
-def test_a_damaged_index_is_rebuilt(tmp_path, garbage):
+def test_a_damaged_index_is_rebuilt(tmp_path, garbage, settled):
     store = SessionStore(tmp_path)
     good_session(store, "20240102-100000", 6.0)
     store.digests()
@@ -200,11 +218,14 @@ def test_a_damaged_index_is_rebuilt(tmp_path, garbage):
 
 
 @pytest.mark.unit
-def test_a_tampered_index_is_not_trusted(tmp_path):
+def test_a_tampered_index_is_not_trusted(tmp_path, settled):
+    from voice_interviewer.session_index import _read_index
+
     store = SessionStore(tmp_path)
     good_session(store, "20240102-100000", 6.0)
     store.digests()
     index = tmp_path / INDEX_FILE
+    assert _read_index(index, store.max_bytes)["20240102-100000"].key is not None  # it would be trusted
     index.write_text(index.read_text().replace("6.0", "9.0"))
     assert store.digests()["20240102-100000"].digest.stats.mean_score == 6.0
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -195,5 +196,16 @@ def load_entries(store) -> dict[str, Entry]:
         if key is not None and _file_key(path) != key:  # changed while read: read it again next time
             entries[sid].key = None
     if changed:
-        _write_index(index_path, entries, store.max_bytes)
+        _write_index(index_path, _settled(entries), store.max_bytes)
     return entries
+
+
+RACY_NS = 3_000_000_000  # a file changed this recently may change again within its timestamp's granularity
+
+
+def _settled(entries: dict[str, Entry]) -> dict[str, Entry]:
+    """The entries to keep: one whose file changed in the last few seconds is stored without its
+    key (read again next time), so a same-size edit within a coarse timestamp tick is not missed."""
+    recent = time.time_ns() - RACY_NS
+    return {sid: e if e.key is None or max(e.key[2], e.key[3]) < recent else Entry(None, e.digest, e.error)
+            for sid, e in entries.items()}
