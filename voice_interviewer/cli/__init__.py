@@ -104,6 +104,9 @@ def _run(argv: list[str] | None) -> int:
         from . import devices as _audio, weights as _models  # noqa: F401
     except KeyboardInterrupt as exc:
         return _interrupted(exc)
+    except Exception as exc:  # noqa: BLE001 - a broken installation: one line and a log
+        _stderr_line(f"error: cannot start: {type(exc).__name__}: {exc} (details: {_crash_log(exc)})")
+        return 1
 
     try:
         rv = app(args=argv, prog_name="voice-interviewer", standalone_mode=False)
