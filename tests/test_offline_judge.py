@@ -168,7 +168,8 @@ def test_rubricless_judging_against_a_reference(offline_judge):
 @pytest.mark.unit
 def test_judge_logic_with_a_stand_in_embedder():
     q = QuestionBank.load([MINI_BANK]).get("overfitting")
-    judge = OfflineJudge(embedder=StemEmbedder())
+    # the stand-in's cosines spread over ~0.6–1 where e5's sit in ~0.8–0.95: widen the ramp to match
+    judge = OfflineJudge(embedder=StemEmbedder(), calibration=DEFAULT.model_copy(update={"sem_lo": 0.6, "sem_hi": 0.95}))
     full = judge.judge(q, "the model memorizes noise in the training data and the validation gap shows it", "en")
     half = judge.judge(q, "it memorizes the noise of the training data and does not generalize", "en")
     assert full.score > half.score

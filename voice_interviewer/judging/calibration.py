@@ -16,21 +16,21 @@ from pydantic import BaseModel
 
 class Calibration(BaseModel):
     # multilingual-e5 cosines are compressed into ~0.75–0.95; map [lo, hi] onto [0, 1]
-    sem_lo: float = 0.80
-    sem_hi: float = 0.94
+    sem_lo: float = 0.83
+    sem_hi: float = 0.92
     # how a key point's credit mixes the embedding match and the lexical evidence
-    kp_sem_weight: float = 0.3
-    kp_lex_weight: float = 0.7
+    kp_sem_weight: float = 0.5
+    kp_lex_weight: float = 0.5
     # lexical evidence: this many evidence terms give full credit; the statement's words recalled count this much more
     lex_terms_full: float = 3.0
     recall_boost: float = 2.0
     # a strong meaning match earns a key point on its own (a paraphrase in other words): credit from it alone
-    kp_sem_alone: float = 0.0
+    kp_sem_alone: float = 0.6
     # credit under this floor is what any answer on the topic gets (related words, a loose match): none
-    credit_floor: float = 0.0
+    credit_floor: float = 0.3
     # how the score mixes key-point coverage and whole-answer similarity to the model answer
-    coverage_weight: float = 0.85
-    global_weight: float = 0.15
+    coverage_weight: float = 1.0
+    global_weight: float = 0.0
     # verdict thresholds on a key point's credit
     covered_at: float = 0.6
     partly_at: float = 0.3
