@@ -23,8 +23,8 @@ from voice_interviewer.sound import SAMPLE_RATE
 pytestmark = [pytest.mark.audio, pytest.mark.model, pytest.mark.tts, pytest.mark.slow]
 
 VOICES = {"en": "en-us", "es": "es"}
-CLOSED = {
-    "en": "I would use cross validation to choose the penalty. So that's all.",
+CLOSED = {  # Whisper base hears espeak-ng's "that's all" through the mic as "let's all" half the time
+    "en": "I would use cross validation to choose the penalty. That's it.",
     "es": "Usaría validación cruzada para elegir la penalización. Eso es todo.",
 }
 THINK = {  # (asks for time, the answer after the pause)
@@ -79,7 +79,7 @@ def test_a_spoken_closer_ends_the_answer_promptly(make_listener, mic, tmp_path, 
     play.thread.join(timeout=30)
     t = answer.timings
     assert t.endpoint - t.speech_end < 3.0, (t.endpoint - t.speech_end, answer.text)
-    closer = "that's all" if language == "en" else "eso es todo"
+    closer = "that's it" if language == "en" else "eso es todo"
     assert normalise(answer.text).endswith(closer), answer.text
 
 
