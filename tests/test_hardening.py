@@ -536,3 +536,19 @@ def test_an_unreadable_recordings_dir_is_one_line(tmp_path, monkeypatch):
     monkeypatch.setattr(store_mod.os, "scandir", refuse)
     with pytest.raises(SessionError, match="cannot read recordings dir .*Permission denied"):
         store.digests()
+
+
+# -- scale -------------------------------------------------------------------------------
+def test_progress_page_draws_many_sessions_as_group_means():
+    from datetime import datetime, timedelta, timezone
+
+    from voice_interviewer.review.progress import MAX_CHART_POINTS, Progress, SessionPoint, _bucketed, render_progress
+
+    labels, series = _bucketed(list("abcdefg"), {"scores": {"all": [1, 2, 3, None, 5, None, None]}}, 3)
+    assert labels == ["c", "f", "g"] and series == {"scores": {"all": [2.0, 5.0, None]}}
+    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    prog = Progress(sessions=[SessionPoint(id=f"s{i}", started_at=start + timedelta(hours=i), language="en",
+                                           mean_score=i % 10, by_category={"coding": 5.0})
+                              for i in range(5000)])
+    html = render_progress(prog)
+    assert html.count("<circle") <= 3 * 2 * MAX_CHART_POINTS and len(html) < 400_000

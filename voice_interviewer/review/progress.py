@@ -195,10 +195,25 @@ def progress_tables(prog: Progress, limit: int = 10) -> list:
     return tables
 
 
+MAX_CHART_POINTS = 120  # more sessions are drawn as the means of consecutive groups
+
+
+def _bucketed(labels: list[str], series: dict, size: int) -> tuple[list[str], dict]:
+    """Each run of ``size`` consecutive sessions as one point: its last label, the mean of each series."""
+    from .stats import mean as mean_of
+
+    starts = range(0, len(labels), size)
+    out = {group: {name: [mean_of(values[i:i + size]) for i in starts] for name, values in lines.items()}
+           for group, lines in series.items()}
+    return [labels[min(i + size, len(labels)) - 1] for i in starts], out
+
+
 def render_progress(prog: Progress, limit: int = 15) -> str:
     t = strings(prog.language)
     labels = [p.label for p in prog.sessions]
     series = trend_series(prog)
+    if len(labels) > MAX_CHART_POINTS:  # thousands of points make a page of megabytes and no clearer trend
+        labels, series = _bucketed(labels, series, -(-len(labels) // MAX_CHART_POINTS))
     return render(
         "progress.html.j2",
         prog.language,
