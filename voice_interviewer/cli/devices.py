@@ -36,8 +36,7 @@ def transcribe(
     settings = load_settings(stt_model=stt_model, stt_threads=threads)
     audio = load_audio(file)  # a bad file fails before the model loads
     with err_console.status(f"loading Whisper {settings.stt_model}…"):
-        model = WhisperTranscriber(settings.stt_model, threads=settings.stt_threads,
-                                   models_dir=settings.models_dir)
+        model = WhisperTranscriber.from_settings(settings)
     started = time.monotonic()
     with err_console.status(f"transcribing {file.name} ({len(audio) / SAMPLE_RATE:.1f} s)…"):
         result = model.transcribe(audio, language)
@@ -130,8 +129,7 @@ def check(
         from ..hearing.whisper import WhisperTranscriber
 
         started = time.monotonic()
-        model = WhisperTranscriber(settings.stt_model, threads=settings.stt_threads,
-                                   models_dir=settings.models_dir)
+        model = WhisperTranscriber.from_settings(settings)
         return f"Whisper {settings.stt_model} loaded in {time.monotonic() - started:.1f} s from {model.path}"
 
     def endpointing() -> str:

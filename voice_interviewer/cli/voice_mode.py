@@ -115,8 +115,7 @@ def build_listener(settings: Settings) -> AnswerSource:
     from ..hearing.whisper import WhisperTranscriber
 
     check_input_device(settings.input_device)  # no microphone: say so before the models load
-    transcriber = WhisperTranscriber(settings.stt_model, threads=settings.stt_threads,
-                                     models_dir=settings.models_dir)
+    transcriber = WhisperTranscriber.from_settings(settings)
     vad, turn = load_endpointer_models(settings.models_dir)
     listener = Listener(settings, transcriber=transcriber, vad=vad, turn_model=turn)
     if not settings.push_to_talk and sys.stdin.isatty():  # push-to-talk reads Enter itself

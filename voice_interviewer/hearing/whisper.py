@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..config import Settings
 from ..errors import ModelError, TranscriptionError
 from ..sound import SAMPLE_RATE, resample
 from .cleanup import clean_segment
@@ -186,6 +187,11 @@ class WhisperTranscriber:
         self.fit_window = fit_window
         self.temperatures = tuple(temperatures)
         self.english_only = not self._model.model.is_multilingual
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> WhisperTranscriber:
+        """The model, threads and model folder the settings name."""
+        return cls(settings.stt_model, threads=settings.stt_threads, models_dir=settings.models_dir)
 
     def detect_language(self, audio: np.ndarray) -> tuple[str, float]:
         """Spanish or English, whichever Whisper finds likelier, with its probability."""
