@@ -206,3 +206,17 @@ def test_an_llm_never_lifts_a_wrong_claim(scorer, method):
     assert [w.id for w in j.wrong_claims] == ["bias-overfits"]
     assert j.feedback.startswith("You said “high bias means overfitting”; in fact, high bias means underfitting.")
     assert next(k for k in j.key_points if k.id == "bias").verdict == "missing"
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_llm_prompts_list_the_questions_wrong_claims(lang):
+    from voice_interviewer.prompts import render
+
+    claims_ = [f.claim.get(lang) for f in BAGGING.red_flags]
+    digit = render("score_digit", lang, question="q", reference="r", answer="a", wrong_claims=claims_)
+    grade = render("grade", lang, question="q", key_points=[], reference="r", answer="a", schema=None,
+                   wrong_claims=claims_)
+    for text in (digit, grade):
+        assert all(f"- {c}" in text for c in claims_)
+    assert "- " + claims_[0] not in render("score_digit", lang, question="q", reference="r", answer="a")

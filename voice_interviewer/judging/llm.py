@@ -128,7 +128,8 @@ class LLMJudge:
 
     def _judge_probs(self, question: Question, answer: str, lang: str, base: Judgement) -> Judgement:
         prompt = self._render("score_digit", lang, question=question.text.get(lang),
-                        reference=question.model_answer.get(lang), answer=fence_answer(answer))
+                              reference=question.model_answer.get(lang), answer=fence_answer(answer),
+                              wrong_claims=[f.claim.get(lang) for f in question.red_flags])
         resp = self.endpoint.chat(
             [self._system(lang), {"role": "user", "content": prompt}],
             max_tokens=1, temperature=0, logprobs=True, top_logprobs=20,
@@ -165,6 +166,7 @@ class LLMJudge:
             key_points=[{"id": kp.id, "weight": kp.weight, "statement": kp.statement.get(lang)}
                         for kp in question.rubric],
             reference=question.model_answer.get(lang),
+            wrong_claims=[f.claim.get(lang) for f in question.red_flags],
             answer=fence_answer(answer),
         )
 
