@@ -14,7 +14,8 @@ Whisper base often mishears espeak-ng's closers through the microphone ("So that
 next all" or "let's all"), and such an answer ends by the usual rules: the closer rows show
 both. The closers are taken in turn from ``CLOSERS``.
 
-    VIRTUAL_MIC_DIR=/tmp/vm-closers .venv/bin/python benchmarks/closers.py [--language en,es] [--json out.json]
+    VIRTUAL_MIC_DIR=/tmp/vm-closers .venv/bin/python benchmarks/closers.py [--language en,es]
+        [--closer "en=That's it."] [--json out.json]
 """
 
 from __future__ import annotations
@@ -82,7 +83,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--language", default="en,es")
     ap.add_argument("--json", type=Path, help="also write the raw results here")
+    ap.add_argument("--closer", action="append", default=[], metavar="LANG=TEXT",
+                    help="say this closer after every answer in LANG (instead of taking CLOSERS in turn)")
     args = ap.parse_args()
+    for item in args.closer:
+        lang, _, text = item.partition("=")
+        if lang not in CLOSERS or not text:
+            sys.exit(f"--closer {item!r}: use en=TEXT or es=TEXT")
+        CLOSERS[lang] = [text]
     languages = args.language.split(",")
 
     os.environ.setdefault("VIRTUAL_MIC_DIR", "/tmp/vm-closers")
@@ -144,6 +152,10 @@ def main() -> None:
             reasons = {k: sum(r["reason"] == k for r in sel) for k in sorted({r["reason"] for r in sel})}
             print(f"{language:<9} {'yes' if closed else 'no':<7} {len(sel)}  {statistics.median(ends):6.2f}   "
                   f"{max(ends):6.2f}   {statistics.median(replies):7.2f}    {max(replies):6.2f}    {reasons}")
+        heard = [r for r in rows if r["language"] == language and r["reason"] == "closer"]
+        if heard:
+            print(f"{language:<9} ended by the closer: reply p50 {statistics.median(r['reply_s'] for r in heard):.2f} s, "
+                  f"max {max(r['reply_s'] for r in heard):.2f} s (n={len(heard)})")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1, ensure_ascii=False))
 
