@@ -173,6 +173,7 @@ def settled(monkeypatch):
     monkeypatch.setattr(index, "RACY_NS", 0)
 
 
+@pytest.mark.unit
 def test_a_file_changed_just_now_is_read_again(tmp_path):
     from voice_interviewer.session_index import _read_index
 
@@ -538,6 +539,7 @@ def test_an_unreadable_recordings_dir_is_one_line(tmp_path, monkeypatch):
         store.digests()
 
 
+@pytest.mark.unit
 # -- scale -------------------------------------------------------------------------------
 def test_progress_page_draws_many_sessions_as_group_means():
     from datetime import datetime, timedelta, timezone
