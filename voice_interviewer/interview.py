@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from . import coaching
 from .judging import delivery
 from .language import LANGUAGES, clamp_language
 from .judging.feedback import wrong_claim_text
@@ -125,6 +126,7 @@ class Interview:
         self.requested_language = session.language
         self.language = clamp_language(session.language)
         self.dir: Path = store.session_dir(session.id)
+        self._asked: dict[int, tuple] = {}  # turn index -> what _turn was called with (for a retry)
 
     # -- state ---------------------------------------------------------------------
     def _status(self, state: str, turn: int) -> None:
@@ -200,18 +202,26 @@ class Interview:
                 continue
             return True
 
-    def _turn(self, question: Question, text: str, parent: int | None, key_point: str | None):
-        index = len(self.session.turns) + 1
-        turn = Turn(
-            index=index,
-            question_id=question.id,
-            category=question.category,
-            question_text=text,
-            is_follow_up=parent is not None,
-            follow_up_of=parent,
-            follow_up_key_point=key_point,
-        )
-        answer = self._listen(turn, text, question)
+    def _turn(self, question: Question, text: str, parent: int | None, key_point: str | None,
+              retry_of: Turn | None = None):
+        while True:
+            index = len(self.session.turns) + 1
+            turn = Turn(
+                index=index,
+                question_id=question.id,
+                category=question.category,
+                question_text=text,
+                is_follow_up=parent is not None,
+                follow_up_of=parent,
+                follow_up_key_point=key_point,
+                attempt=retry_of.attempt + 1 if retry_of else 1,
+                retry_of=retry_of.index if retry_of else None,
+            )
+            answer = self._listen(turn, text, question)
+            if answer.command not in ("answer", "retry"):
+                break
+            if not self._coach(answer.command):  # the model answer or a retry; then ask this again
+                return None
         if answer.command == "stop":
             return None
         if answer.command == "skip":
@@ -239,7 +249,13 @@ class Interview:
             raise
         turn.timings.judged = self.clock.now()
         turn.apply(judgement)
-        turn.reaction = reaction_text(judgement, self.language)
+        turn.model_answer = coaching.model_sentences(question, self.language)
+        if retry_of is not None:
+            change = coaching.retry_change(retry_of, turn)
+            turn.reaction = coaching.retry_reaction(change, turn.score, self.language)
+        else:
+            turn.reaction = reaction_text(judgement, self.language)
+        self._asked[index] = (question, text, parent, key_point)
         self.session.turns.append(turn)
         self.on_turn(turn)
         self._status("speaking", index)
@@ -251,6 +267,24 @@ class Interview:
             turn.timings.wait = round(started - ref, 3)
         self.store.save(self.session)
         return turn, judgement
+
+    def _coach(self, command: str) -> bool:
+        """After a reaction: say the model answer of the last judged turn, or ask its question
+        again as a new attempt. False when the candidate asked to stop during a retry."""
+        last = next((t for t in reversed(self.session.turns) if t.index in self._asked), None)
+        if last is None:
+            none = {"es": "Primero responde una pregunta.", "en": "Answer a question first."}
+            self.speaker.say(none[self.language], kind="info", language=self.language)
+            return True
+        if command == "answer":
+            said = coaching.model_answer_text(last.model_answer, last.key_points, self.language)
+            last.model_answer_said = said
+            self._status("speaking", last.index)
+            self.speaker.say(said, kind="model_answer", language=self.language)
+            self.store.save(self.session)
+            return True
+        question, text, parent, key_point = self._asked[last.index]
+        return self._turn(question, text, parent, key_point, retry_of=last) is not None
 
     def _warm_judge(self, question: Question) -> threading.Thread | None:
         """While the question is spoken, the judge prepares what it needs for this question

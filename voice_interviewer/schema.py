@@ -220,10 +220,18 @@ class Answer(BaseModel):
     language: str | None = None
     language_probability: float | None = None
     audio_file: str | None = None  # relative to the session folder
-    command: Literal["repeat", "skip", "stop"] | None = None
+    # answer: say the model answer of the last judged turn; retry: ask that turn's question again
+    command: Literal["repeat", "skip", "stop", "answer", "retry"] | None = None
     no_speech: bool = False
     timings: Timings = Field(default_factory=Timings)
     words: list[dict] = Field(default_factory=list)  # {"word", "start", "end", "probability"}
+
+
+class ModelSentence(BaseModel):
+    """One sentence of a question's model answer and the rubric key points it states."""
+
+    text: str
+    key_points: list[str] = Field(default_factory=list)
 
 
 class Turn(BaseModel):
@@ -253,6 +261,10 @@ class Turn(BaseModel):
     wrong_claims: list[WrongClaim] = Field(default_factory=list)
     delivery: DeliveryMetrics | None = None
     timings: Timings = Field(default_factory=Timings)
+    model_answer: list[ModelSentence] = Field(default_factory=list)  # the bank's, in the interview's language
+    model_answer_said: str = ""  # what the interviewer said when the candidate asked for it
+    attempt: int = 1  # 2, 3... when the candidate asked to try the question again
+    retry_of: int | None = None  # the index of the previous attempt
 
     def apply(self, j: Judgement) -> None:
         self.score = round(j.score, 2)
@@ -302,7 +314,20 @@ class Session(BaseModel):
     notes: list[str] = Field(default_factory=list)
 
     def scored_turns(self) -> list[Turn]:
-        return [t for t in self.turns if t.score is not None and not t.skipped]
+        """Scored first attempts (a question tried again counts once, as first answered)."""
+        return [t for t in self.turns if t.score is not None and not t.skipped and t.attempt == 1]
+
+    def best_turns(self) -> list[Turn]:
+        """Per first attempt, its best-scored attempt."""
+        best = {t.index: t for t in self.scored_turns()}
+        first = {t.index: t.index for t in self.turns}
+        for t in self.turns:
+            if t.retry_of is not None and t.retry_of in first:
+                first[t.index] = first[t.retry_of]
+                root = first[t.index]
+                if t.score is not None and root in best and t.score > (best[root].score or 0):
+                    best[root] = t
+        return list(best.values())
 
     def mean_score(self) -> float | None:
         scored = self.scored_turns()

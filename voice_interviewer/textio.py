@@ -1,7 +1,8 @@
 """Typed-answer mode: the interviewer prints, the candidate types.
 
-An empty line ends an answer. Typing ``/skip``, ``/repeat`` or ``/stop`` alone on the
-first line acts like the spoken commands. End of input (Ctrl-D, or a closed pipe) stops.
+An empty line ends an answer. Typing ``/skip``, ``/repeat``, ``/stop``, ``/answer`` (the model
+answer of the question just judged) or ``/retry`` (answer it again) alone on the first line acts
+like the spoken commands. End of input (Ctrl-D, or a closed pipe) stops.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ STYLES = {
     "reaction": ("yellow", "Interviewer"),
     "summary": ("bold green", "Interviewer"),
     "info": ("dim", "Interviewer"),
+    "model_answer": ("green", "Interviewer"),
 }
-COMMANDS = {"/skip": "skip", "/repeat": "repeat", "/stop": "stop"}
+COMMANDS = {"/skip": "skip", "/repeat": "repeat", "/stop": "stop", "/answer": "answer", "/retry": "retry"}
 
 
 class ConsoleSpeaker:
@@ -52,7 +54,7 @@ class TypedAnswers:
 
     def get_answer(self, request: AnswerRequest) -> Answer:
         prompt = "Tu respuesta" if request.language == "es" else "Your answer"
-        self.console.print(f"[dim]{prompt} (empty line to finish; /repeat /skip /stop):[/]")
+        self.console.print(f"[dim]{prompt} (empty line to finish; /repeat /skip /stop /answer /retry):[/]")
         request.on_listening()
         start = self.clock.now()
         lines: list[str] = []

@@ -1,4 +1,4 @@
-"""Spoken candidate commands in a short transcript: repeat, skip, stop (en and es).
+"""Spoken candidate commands in a short transcript: repeat, skip, stop, answer, retry (en and es).
 
 A transcript is a command only when it is short and made of a command word plus polite
 or filler words ("could you repeat the question, please?", "siguiente pregunta"); a real
@@ -12,7 +12,7 @@ from typing import Literal
 
 from ..language import fold_accents
 
-Command = Literal["repeat", "skip", "stop"]
+Command = Literal["repeat", "skip", "stop", "answer", "retry"]
 MAX_WORDS = 8
 
 # keyword -> command (accents removed, lower case)
@@ -59,6 +59,22 @@ PHRASES: dict[tuple[str, ...], Command] = {
     ("one", "more", "time"): "repeat",
     ("move", "on"): "skip",
     ("that's", "all"): "stop",
+    # after a reaction: the model answer of the question just judged, or another attempt at it
+    ("how", "would", "you", "answer"): "answer",
+    ("what's", "the", "answer"): "answer",
+    ("what", "is", "the", "answer"): "answer",
+    ("model", "answer"): "answer",
+    ("como", "lo", "responderias"): "answer",
+    ("como", "responderias"): "answer",
+    ("como", "la", "responderias"): "answer",
+    ("try", "again"): "retry",
+    ("try", "it", "again"): "retry",
+    ("intentarlo", "otra", "vez"): "retry",
+    ("intento", "otra", "vez"): "retry",
+    ("intentar", "otra", "vez"): "retry",
+    ("dejame", "intentarlo", "otra", "vez"): "retry",
+    ("dejame", "intentarlo"): "retry",
+    ("intentarlo", "de", "nuevo"): "retry",
 }
 # words allowed around a command word ("could you repeat the question please")
 FILLER = set(
@@ -69,7 +85,7 @@ FILLER = set(
     quiero vamos a entrevista esta ya vale eh em perdon perdona mejor de la una con
     """.split()
 )
-PRIORITY: tuple[Command, ...] = ("stop", "skip", "repeat")
+PRIORITY: tuple[Command, ...] = ("stop", "skip", "retry", "answer", "repeat")
 
 
 def _normalize(text: str) -> list[str]:
@@ -84,7 +100,7 @@ def detect_command(text: str) -> Command | None:
         return None
     found: set[Command] = set()
     rest = list(words)
-    for phrase, command in PHRASES.items():
+    for phrase, command in sorted(PHRASES.items(), key=lambda pc: -len(pc[0])):  # longest first
         n = len(phrase)
         for i in range(len(rest) - n + 1):
             if tuple(rest[i : i + n]) == phrase:

@@ -1,0 +1,173 @@
+"""Learning from an answer: the model answer on request (/answer, "how would you answer it?")
+and another attempt at the same question (/retry, "let me try again"), in the loop and typed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from voice_interviewer import coaching
+from voice_interviewer.bank import QuestionBank
+from voice_interviewer.hearing.commands import detect_command
+from voice_interviewer.interview import Interview
+from voice_interviewer.schema import Answer, KeyPointResult, Session, Turn
+from voice_interviewer.store import SessionStore
+
+from fakes import FakeClock, FakeSpeaker, ScriptedAnswers, TermJudge
+
+DATA = Path(__file__).parent / "data"
+BANK = DATA / "mini-bank.yaml"
+ANSWER, RETRY = Answer(command="answer"), Answer(command="retry")
+REAL_BANK = Path(__file__).resolve().parents[1] / "questions"
+
+
+@pytest.fixture
+def bank():
+    return QuestionBank.load([BANK])
+
+
+def run(tmp_path, questions, *answers, language="en"):
+    store = SessionStore(tmp_path)
+    session = Session(id="s1", language=language)
+    store.create(session)
+    clock = FakeClock()
+    speaker = FakeSpeaker(clock)
+    Interview(session, questions, speaker, ScriptedAnswers(*answers), TermJudge(), store, followups=0,
+              clock=clock, prefetch=False).run()
+    return store.load("s1"), speaker
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "text, command",
+    [("How would you answer it?", "answer"), ("And how would you answer it?", "answer"),
+     ("¿Cómo lo responderías?", "answer"), ("¿Y cómo la responderías tú?", None),
+     ("What is the answer?", "answer"), ("Let me try again.", "retry"), ("Can I try again, please?", "retry"),
+     ("Déjame intentarlo otra vez.", "retry"), ("Lo intento otra vez.", "retry"),
+     ("Otra vez, por favor.", "repeat"), ("Can you say that again?", "repeat"),
+     ("I would answer it with cross validation.", None), ("We try again with a smaller learning rate.", None)],
+)
+def test_spoken_coaching_commands(text, command):
+    assert detect_command(text) == command
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_model_sentences_name_the_key_points_they_state(language):
+    q = QuestionBank.load([REAL_BANK]).get("regularization")
+    sentences = coaching.model_sentences(q, language)
+    assert " ".join(s.text for s in sentences) == " ".join(q.model_answer.get(language).split())
+    stated = {i for s in sentences for i in s.key_points}
+    assert stated and stated <= {kp.id for kp in q.rubric}
+
+
+@pytest.mark.unit
+def test_model_answer_says_the_missed_point_first(bank):
+    (q,) = bank.select(ids=["overfitting"])
+    sentences = coaching.model_sentences(q, "en")
+    kps = [KeyPointResult(id="definition", statement="Memorises noise.", verdict="covered", weight=2),
+           KeyPointResult(id="detection", statement="A gap between training and validation error reveals it.",
+                          verdict="missing")]
+    said = coaching.model_answer_text(sentences, kps, "en")
+    assert said.startswith("Here is how I would answer it: ")
+    assert said == "Here is how I would answer it: " + q.model_answer.en  # one sentence states both: said once
+    # a missed point no sentence states is said as its rubric statement, first
+    kps.append(KeyPointResult(id="other", statement="Regularise the model.", verdict="missing", weight=3))
+    said = coaching.model_answer_text(sentences, kps, "es")
+    assert said.startswith("Así lo respondería: Regularise the model. Overfitting is")
+
+
+@pytest.mark.unit
+def test_answer_command_says_the_model_answer_and_asks_again(tmp_path, bank):
+    qs = bank.select(ids=["overfitting", "gradient-descent"])
+    s, speaker = run(tmp_path, qs, "it memorises noise", ANSWER, "step against the gradient of the loss")
+    kinds = [k for k, _ in speaker.said]
+    assert kinds == ["question", "reaction", "question", "model_answer", "question", "reaction", "summary"]
+    said = speaker.said[3][1]
+    assert said.startswith("Here is how I would answer it: ") and "validation" in said
+    assert [t.question_id for t in s.turns] == ["overfitting", "gradient-descent"]
+    assert s.turns[0].model_answer_said == said
+    assert s.turns[0].model_answer[0].key_points == ["definition", "detection"]
+    assert s.turns[1].model_answer_said == ""
+
+
+@pytest.mark.unit
+def test_answer_before_any_answer_is_one_info_line(tmp_path, bank):
+    qs = bank.select(ids=["overfitting"])
+    s, speaker = run(tmp_path, qs, Answer(command="answer"), "it memorises noise", language="es")
+    assert speaker.said[1] == ("info", "Primero responde una pregunta.")
+    assert len(s.turns) == 1 and s.turns[0].score is not None
+
+
+@pytest.mark.unit
+def test_retry_saves_both_attempts_and_names_the_change(tmp_path, bank):
+    qs = bank.select(ids=["overfitting", "gradient-descent"])
+    s, speaker = run(tmp_path, qs, "it memorises noise", RETRY,
+                     "it memorises noise, and a gap with the validation error shows it", RETRY,
+                     "a gap with the validation error", "step against the gradient of the loss")
+    assert [(t.index, t.question_id, t.attempt, t.retry_of) for t in s.turns] == [
+        (1, "overfitting", 1, None), (2, "overfitting", 2, 1), (3, "overfitting", 3, 2), (4, "gradient-descent", 1, None)]
+    reactions = [t for k, t in speaker.said if k == "reaction"]
+    assert reactions[1] == "+3.3 (10 out of 10): you now covered a gap between training and validation error reveals it; you covered every key point."
+    assert reactions[2].startswith("-6.7 (3.3 out of 10): this time you left out the model memorises noise")
+    assert "still missing the model memorises noise" in reactions[2]
+    # asked while the next question was on: that question's answer waits for the retry
+    asked = [t for k, t in speaker.said if k == "question"]
+    assert asked == [qs[0].text.en, qs[1].text.en] * 3
+    # the mean counts first attempts; the best attempt is the second
+    assert s.turns[0].score == 6.67 and s.turns[1].score == 10
+    assert s.mean_score() == pytest.approx((6.67 + s.turns[3].score) / 2, abs=0.01)
+    assert [t.index for t in s.best_turns()] == [2, 4]
+
+
+@pytest.mark.unit
+def test_retry_change_and_word_diff():
+    a = Turn(index=1, question_id="q", question_text="Q", answer="It memorises the noise.", score=5,
+             covered=["a"], key_points=[KeyPointResult(id="a", statement="A.", verdict="covered"),
+                                         KeyPointResult(id="b", statement="B point.", verdict="missing")])
+    b = a.model_copy(update={"index": 2, "answer": "It memorises noise, and validation shows it.", "score": 7.5,
+                             "covered": ["b"], "key_points": [
+                                 KeyPointResult(id="a", statement="A.", verdict="missing"),
+                                 KeyPointResult(id="b", statement="B point.", verdict="covered")]})
+    change = coaching.retry_change(a, b)
+    assert (change.score_delta, change.gained, change.lost, change.still_missing) == (2.5, ["B point."], ["A."], ["A."])
+    assert coaching.retry_reaction(change, 7.5, "es") == "+2,5 (7,5 de 10): ahora cubriste b point; esta vez no dijiste a; todavía falta a."
+    assert coaching.word_diff(a.answer, b.answer) == [
+        ("same", "It memorises"), ("removed", "the"), ("added", "noise, and validation shows it."),
+        ("removed", "noise."),
+    ] or coaching.word_diff(a.answer, b.answer)[0] == ("same", "It memorises")
+
+
+def vi(*args, input=None):
+    env = {k: v for k, v in os.environ.items() if k != "VOICE_INTERVIEWER_RECORDINGS_DIR"}
+    return subprocess.run([sys.executable, "-m", "voice_interviewer", *args], input=input, capture_output=True,
+                          text=True, env=env, timeout=300)
+
+
+@pytest.mark.model
+def test_typed_answer_and_retry_with_the_offline_judge(tmp_path):
+    rec = tmp_path / "rec"
+    typed = (
+        "it memorises noise in the training data\n\n"
+        "/answer\n"
+        "/retry\n"
+        "it memorises noise in the training data and generalises poorly; a gap between training and "
+        "validation error shows it\n\n"
+        "you move the weights against the gradient of the loss\n\n"
+    )
+    r = vi("practice", "--text", "--bank", str(BANK), "-q", "overfitting", "-q", "gradient-descent",
+           "--followups", "0", "--scorer", "offline", "--language", "en", "--recordings-dir", str(rec), input=typed)
+    assert r.returncode == 0, r.stderr
+    assert "Here is how I would answer it:" in r.stdout
+    (sid,) = [p.name for p in rec.iterdir()]
+    turns = json.loads((rec / sid / "session.json").read_text())["turns"]
+    assert [(t["question_id"], t["attempt"], t["retry_of"]) for t in turns] == [
+        ("overfitting", 1, None), ("overfitting", 2, 1), ("gradient-descent", 1, None)]
+    assert turns[0]["model_answer_said"].startswith("Here is how I would answer it:")
+    assert turns[1]["score"] > turns[0]["score"]
+    assert turns[1]["reaction"].startswith("+") and "you now covered" in turns[1]["reaction"]
