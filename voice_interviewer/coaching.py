@@ -151,3 +151,10 @@ def previous_attempt(turns: list[Turn], turn: Turn) -> Turn | None:
     if turn.retry_of is None:
         return None
     return next((t for t in turns if t.index == turn.retry_of), None)
+
+
+def marked_model_answer(turn: Turn) -> list[tuple[str, list[str]]]:
+    """The turn's model answer, each sentence with the statements of the key points it states
+    that the answer did not cover (empty: nothing missed there)."""
+    missed = {k.id: k.statement for k in not_covered(turn.key_points)}
+    return [(s.text, [missed[i] for i in s.key_points if i in missed]) for s in turn.model_answer]

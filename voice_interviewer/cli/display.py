@@ -7,6 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from .. import coaching
 from ..review.stats import session_stats
 from ..schema import KeyPointResult, Session, Turn
 
@@ -47,7 +48,42 @@ def delivery_line(turn: Turn) -> Text | None:
     return Text(" · ".join(parts), style="dim")
 
 
-def turn_panel(turn: Turn, show_question: bool = False, show_answer: bool = False) -> Panel:
+def model_answer_text(turn: Turn) -> Text:
+    """The model answer; a sentence stating a point the answer missed is marked ✘."""
+    text = Text("model answer: ", style="bold green")
+    for sentence, missed in coaching.marked_model_answer(turn):
+        if missed:
+            text.append("✘ ", style="bold red")
+            text.append(sentence, style="underline")
+        else:
+            text.append(sentence)
+        text.append(" ")
+    return text
+
+
+def attempt_lines(turn: Turn, before: Turn) -> Text:
+    """Attempt ``turn`` against ``before``: score, key points gained and lost, a word diff."""
+    change = coaching.retry_change(before, turn)
+    text = Text(f"against attempt {before.attempt} (turn {before.index}): ", style="bold")
+    if change.score_delta is not None:
+        text.append(f"{before.score:.1f} → {turn.score:.1f} ({change.score_delta:+.1f})",
+                    style="green" if change.score_delta >= 0 else "red")
+    text.append("\n")
+    for s in change.gained:
+        text.append(" + ", style="green")
+        text.append(f"{s}\n")
+    for s in change.lost:
+        text.append(" - ", style="red")
+        text.append(f"{s}\n")
+    for op, words in coaching.word_diff(before.answer, turn.answer):
+        style = {"added": "bold green", "removed": "red strike"}.get(op, "dim")
+        text.append(words + " ", style=style)
+    return text
+
+
+def turn_panel(turn: Turn, show_question: bool = False, show_answer: bool = False,
+               show_model_answer: bool = False, before: Turn | None = None) -> Panel:
+    """``before``: the previous attempt at the same question (shown against this one)."""
     body: list = []
     if show_question:
         body.append(Text(turn.question_text, style="bold cyan"))
@@ -64,10 +100,15 @@ def turn_panel(turn: Turn, show_question: bool = False, show_answer: bool = Fals
         line = delivery_line(turn)
         if line is not None:
             body.append(line)
+        if before is not None:
+            body.append(attempt_lines(turn, before))
+        if show_model_answer and turn.model_answer:
+            body.append(model_answer_text(turn))
     score = "—" if turn.score is None else f"{turn.score:.1f}/10"
     title = Text.assemble(
         (f"Turn {turn.index}", "bold"),
         (" (follow-up)" if turn.is_follow_up else "", "dim"),
+        (f" attempt {turn.attempt}" if turn.attempt > 1 else "", "bold magenta"),
         "  ",
         (score, score_style(turn.score)),
         (f"  [{turn.scorer}]" if turn.scorer else "", "dim"),

@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 from .app import RecordingsDir, app, console, err_console, store_for, write_stdout
 from .display import score_style, summary_table, turn_panel
+from ..coaching import previous_attempt
 
 
 def _session_row(sid: str, entry) -> dict:
@@ -120,7 +121,8 @@ def replay(
         session,
         store.session_dir(sid),
         console,
-        render_turn=lambda t: turn_panel(t, show_answer=True),
+        render_turn=lambda t: turn_panel(t, show_answer=True, show_model_answer=True,
+                                         before=previous_attempt(session.turns, t)),
         player_factory=None if no_audio else SoundDevicePlayer,
         keys=NoKeys(),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from .. import coaching
 from ..schema import Session
 from .highlight import evidence_display
 from .i18n import strings
@@ -49,6 +50,7 @@ def to_markdown(session: Session) -> str:
     marks = {"covered": "✔", "partly": "◐", "missing": "✘"}
     for turn in session.turns:
         kind = f" ({t['follow_up']})" if turn.is_follow_up else ""
+        kind += f" · {t['attempt']} {turn.attempt}" if turn.attempt > 1 else ""
         score = t["skipped_turn"] if turn.skipped else f"{fmt_score(turn.score)}/10"
         out += ["", f"## {t['turn']} {turn.index}{kind}: {score}", "", f"**{_md_inline(turn.question_text)}**", ""]
         out.append(f"> {_md_inline(turn.answer)}" if turn.answer.strip() else f"_{t['no_answer']}_")
@@ -70,6 +72,16 @@ def to_markdown(session: Session) -> str:
                 bits.append(f"{t['long_pauses']}: {len(d.long_pauses)}")
             if bits:
                 out += ["", " · ".join(bits)]
+        before = coaching.previous_attempt(session.turns, turn)
+        if before is not None:
+            ch = coaching.retry_change(before, turn)
+            delta = f" ({ch.score_delta:+.1f})" if ch.score_delta is not None else ""
+            out += ["", f"{t['against_attempt']} {before.attempt}{delta}:"]
+            out += [f"- + {_md_inline(s)}" for s in ch.gained] + [f"- − {_md_inline(s)}" for s in ch.lost]
+        if turn.model_answer:
+            text = " ".join(f"**✘ {_md_inline(s)}**" if missed else _md_inline(s)
+                            for s, missed in coaching.marked_model_answer(turn))
+            out += ["", f"{t['model_answer']}: {text}"]
     return "\n".join(out) + "\n"
 
 

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel
 
+from .. import coaching
 from ..errors import SessionError
 from ..schema import KeyPointResult, Session, Turn
 from ..store import SessionStore
@@ -46,6 +47,12 @@ class TurnView(BaseModel):
     delivery_notes: list[str]
     question_audio: str | None
     answer_audio: str | None
+    model_answer: list[tuple[str, list[str]]] = []  # sentence, the missed points it states
+    model_answer_said: str = ""
+    attempt: int = 1
+    retry: coaching.RetryChange | None = None
+    before_score: float | None = None
+    diff: list[tuple[str, str]] = []  # ("same"|"added"|"removed", words) against the previous attempt
 
 
 def audio_sources(
@@ -96,8 +103,14 @@ def _metrics(turn: Turn, t: dict[str, str]) -> list[tuple[str, str]]:
     return rows
 
 
-def _turn_view(turn: Turn, sources: dict[str, str], t: dict[str, str]) -> TurnView:
+def _turn_view(turn: Turn, sources: dict[str, str], t: dict[str, str], before: Turn | None = None) -> TurnView:
     return TurnView(
+        model_answer=coaching.marked_model_answer(turn),
+        model_answer_said=turn.model_answer_said,
+        attempt=turn.attempt,
+        retry=coaching.retry_change(before, turn) if before else None,
+        before_score=before.score if before else None,
+        diff=coaching.word_diff(before.answer, turn.answer) if before else [],
         index=turn.index,
         is_follow_up=turn.is_follow_up,
         category=turn.category,
@@ -133,7 +146,7 @@ def render_report(
     t = strings(session.language)
     stats = session_stats(session)
     sources = audio_sources(session, session_dir, out_path.resolve().parent, link_audio, progress)
-    turns = [_turn_view(turn, sources, t) for turn in session.turns]
+    turns = [_turn_view(turn, sources, t, coaching.previous_attempt(session.turns, turn)) for turn in session.turns]
     score_bars = [
         Bar(
             label=f"{turn.index}{'↳' if turn.is_follow_up else ''}",
