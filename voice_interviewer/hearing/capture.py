@@ -1,7 +1,8 @@
 """Microphone capture: a sounddevice callback stream feeding a queue, 16 kHz mono.
 
 ``Recorder`` is a context manager: entering opens the input stream (the microphone records
-only inside it), ``read()`` hands back blocks in order and appends them to the WAV file as it
+only inside it), ``read()`` hands back blocks in order (after the ``lead_in``: audio recorded
+just before, by another stream) and appends them to the WAV file as it
 goes (soundfile, flushed about once a second), so a crash keeps the audio recorded so far.
 sounddevice is imported lazily; a missing PortAudio or input device becomes a DeviceError.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import queue
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,7 +82,10 @@ class Recorder:
     """Records the microphone into a queue (and a WAV file) between __enter__ and __exit__."""
 
     def __init__(self, path: Path | str | None = None, *, device: str | int | None = None,
-                 samplerate: int = SAMPLE_RATE, blocksize: int = BLOCK, clock=time.monotonic):
+                 samplerate: int = SAMPLE_RATE, blocksize: int = BLOCK, clock=time.monotonic,
+                 lead_in: Callable[[float], list[np.ndarray]] | None = None):
+        """``lead_in(t)``, called once the stream runs, gives the blocks recorded elsewhere up to
+        clock time ``t`` (the candidate's first words, heard while the interviewer spoke)."""
         self.path = Path(path) if path else None
         self.device = _device_arg(device)
         self.samplerate = samplerate
@@ -93,6 +98,8 @@ class Recorder:
         self._last_flush = 0.0
         self.overflows = 0
         self.started_at: float | None = None
+        self.lead_in = lead_in
+        self._lead: list[tuple[np.ndarray, float]] = []
 
     def _callback(self, indata, frames, time_info, status) -> None:
         if status and status.input_overflow:
@@ -117,14 +124,23 @@ class Recorder:
             which = f"input device {self.device!r}" if self.device is not None else "microphone"
             raise DeviceError(f"cannot open the {which}: {exc}") from None
         self.started_at = self.clock()
+        if self.lead_in is not None:
+            blocks = self.lead_in(self.started_at)
+            left = sum(len(b) for b in blocks)
+            for b in blocks:  # times as if this stream had recorded them
+                left -= len(b)
+                self._lead.append((b, self.started_at - left / self.samplerate))
         return self
 
     def read(self, timeout: float = 1.0) -> Block | None:
         """The next block (written to the WAV file), or None if none came within ``timeout``."""
-        try:
-            samples, t = self._q.get(timeout=timeout)
-        except queue.Empty:
-            return None
+        if self._lead:
+            samples, t = self._lead.pop(0)
+        else:
+            try:
+                samples, t = self._q.get(timeout=timeout)
+            except queue.Empty:
+                return None
         block = Block(samples=samples, t_end=t, index=self._samples)
         self._samples += len(samples)
         if self._file is not None:

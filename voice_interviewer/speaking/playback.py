@@ -30,12 +30,26 @@ class SoundDevicePlayer:
     The first-audio time is the clock time of the first output callback plus the
     output latency PortAudio reports for the stream; ``play`` returns once that time plus
     the clip's duration has passed, so the last sample has been handed to the device.
+
+    ``stop()`` (from any thread) silences the clip being played: the next output callback
+    writes silence and ends the stream, ``play_clips`` returns at once and ``stopped_at``
+    holds the time the sound stopped (that callback's time plus the output latency).
     """
 
     def __init__(self, device: str | int | None = None, clock: Clock | None = None):
         self.device = device
         self.clock = clock or MonotonicClock()
         self._sd = None
+        self._stop = threading.Event()
+        self.stopped_at: float | None = None  # set when the last play_clips was cut short
+
+    def stop(self) -> None:
+        """Cut the clips being played short; called before they start, they do not sound."""
+        self._stop.set()
+
+    def rearm(self) -> None:
+        """Forget a ``stop()`` that came after the clips ended."""
+        self._stop.clear()
 
     def _sounddevice(self):
         if self._sd is None:
@@ -89,9 +103,14 @@ class SoundDevicePlayer:
         state: dict[str, Any] = {"first": None, "end": None, "offset": 0, "done": False}
         finished = threading.Event()
         latency = [0.0]
+        self.stopped_at = None
 
         def callback(out, frames, _time, _status):
             now = self.clock.now()
+            if self._stop.is_set():  # cut short: what was handed out before still sounds
+                out[:] = 0
+                self.stopped_at = now + latency[0]
+                raise sd.CallbackAbort
             if state["first"] is None:
                 state["first"] = now + latency[0]
             filled = 0
@@ -127,6 +146,8 @@ class SoundDevicePlayer:
         try:
             stream.start()
             for more, _rate in it:
+                if self._stop.is_set():
+                    break
                 with lock:
                     pending.append(more)
             with lock:
@@ -137,6 +158,8 @@ class SoundDevicePlayer:
             if on_start:
                 on_start(first)
             end = state["end"] or self.clock.now()
+            if self.stopped_at is not None:
+                end = self.stopped_at
             now = self.clock.now()
             if end > now:  # the device still holds the tail
                 time.sleep(end - now)
@@ -145,6 +168,7 @@ class SoundDevicePlayer:
             raise
         finally:
             stream.close()
+            self._stop.clear()
         return first, max(end, self.clock.now())
 
 

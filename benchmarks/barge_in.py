@@ -1,0 +1,178 @@
+"""Barge-in through the virtual audio server: how fast the interviewer stops, and whether its
+own voice (looped from the speaker into the microphone) makes it stop.
+
+1. Reaction time, ``--trials`` times: the interviewer says a long reaction (espeak-ng, through
+   ``BargeInSpeaker``) while a recorded answer (tests/data/stt/en_answer.wav) starts playing
+   into the microphone 1.0-2.5 s in. Printed: speech onset -> playback stopped (onset: where the
+   answer's first voiced 0.3 s is found in the monitor's recording by cross-correlation, else the
+   VAD's onset; stopped: the player's time of the silencing callback plus the stream's output
+   latency), and onset -> decision (the VAD's 0.2 s).
+2. False triggers: with the speaker looped into the microphone (``virtual-audio echo on``) the
+   interviewer says ``--utterances`` questions and reactions, no one else speaking; counted with
+   PulseAudio's module-echo-cancel (the program's ``EchoCanceller``) and without it.
+
+Usage: python benchmarks/barge_in.py [--trials 10] [--utterances 10] [--json out.json]
+Uses its own VIRTUAL_MIC_DIR (/tmp/vi-bench-barge-in). Timings are wall-clock on a shared CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shlex
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+HARNESS = ROOT / "tests" / "audio" / "virtual-audio"
+ANSWER = ROOT / "tests" / "data" / "stt" / "en_answer.wav"
+REACTION = ("6 out of 10. You missed: the bias-variance trade-off says that a more flexible model "
+            "lowers the bias but raises the variance, so the total error is smallest somewhere in "
+            "between, and regularization moves a model along that curve.")
+LINES = [  # what the interviewer says in the false-trigger run
+    "What is the difference between bias and variance in a machine learning model?",
+    "7 out of 10. You missed: a larger training set lowers the variance, not the bias.",
+    "How would you choose the regularization strength for a linear model?",
+    "5 out of 10. You missed: cross validation picks the penalty that generalizes best.",
+    "Explain what a confusion matrix tells you, and when accuracy is a poor metric.",
+    "8 out of 10. You covered the key points.",
+    "How do you detect and handle data leakage between the training and the test set?",
+    "6.5 out of 10. You missed: fit the preprocessing on the training folds only.",
+    "Walk me through how gradient boosting builds its ensemble of trees.",
+    "9 out of 10. You covered the key points.",
+]
+
+
+def vm(*args: str) -> str:
+    r = subprocess.run([str(HARNESS), *args], stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    if r.returncode:
+        sys.exit(f"virtual-audio {' '.join(args)}: {r.stderr.strip()}")
+    return r.stdout
+
+
+def start_audio() -> None:
+    os.environ.setdefault("VIRTUAL_MIC_DIR", "/tmp/vi-bench-barge-in")
+    vm("start")
+    for line in vm("env").splitlines():
+        key, value = shlex.split(line)[1].split("=", 1)
+        os.environ[key] = value
+
+
+def build(models_dir=None):
+    from voice_interviewer.hearing.capture import Recorder
+    from voice_interviewer.hearing.endpoint import SileroVAD
+    from voice_interviewer.speaking.barge_in import BargeInSpeaker
+    from voice_interviewer.speaking.tts import EspeakSpeaker
+    from voice_interviewer.weights import ModelFiles
+
+    inner = EspeakSpeaker("en").start()
+    vad = SileroVAD(ModelFiles(models_dir).path("silero-vad", progress=False))
+    return BargeInSpeaker(inner, inner.player, vad, lambda: Recorder())
+
+
+def energy_onset(kept: list[np.ndarray], start: float) -> float | None:
+    """Clock time of the first 20 ms frame above -34 dBFS in the audio the monitor kept (it
+    starts at clock time ``start``; with the loop off the microphone hears only the answer)."""
+    audio = np.concatenate(kept) if kept else np.zeros(0, np.float32)
+    n = len(audio) // 320
+    rms = np.sqrt((audio[: n * 320].reshape(n, 320) ** 2).mean(axis=1)) if n else np.zeros(0)
+    loud = np.flatnonzero(rms > 0.02)
+    return start + loud[0] * 0.02 if len(loud) else None
+
+
+def reaction_trials(speaker, trials: int, seed: int = 1) -> list[dict]:
+    rng = random.Random(seed)
+    rows = []
+    for i in range(trials):
+        delay = rng.uniform(1.0, 2.5)
+        timer = threading.Timer(delay, lambda: subprocess.run([str(HARNESS), "play", str(ANSWER)],
+                                                              stdin=subprocess.DEVNULL, capture_output=True))
+        timer.start()
+        t_say = time.monotonic()
+        speaker.say(REACTION, kind="reaction", language="en")
+        b = speaker.barged_in
+        kept_from = speaker.kept_from
+        kept = speaker.take_audio()
+        timer.join()
+        time.sleep(9.0 - min(9.0, time.monotonic() - t_say - delay))  # the answer ends
+        if b is None:
+            rows.append({"trial": i, "barged_in": False})
+            continue
+        onset = energy_onset(kept, kept_from) if kept_from is not None else None
+        onset = b.onset if onset is None else onset
+        rows.append({"trial": i, "barged_in": True, "onset_after_say_s": round(onset - t_say, 3),
+                     "vad_onset_lag_s": round(b.onset - onset, 3),
+                     "decision_s": round(b.detected - onset, 3),
+                     "reaction_s": None if b.stopped is None else round(b.stopped - onset, 3)})
+    return rows
+
+
+def false_triggers(speaker, utterances: int, aec: bool) -> dict:
+    from voice_interviewer.speaking.barge_in import EchoCanceller
+
+    canceller = EchoCanceller()
+    loaded = canceller.start() if aec else False
+    if aec and not loaded:
+        sys.exit("module-echo-cancel could not be loaded")
+    vm("echo", "on")
+    triggers, spoken = [], 0.0
+    try:
+        for k in range(utterances):
+            line = LINES[k % len(LINES)]
+            kind = "reaction" if " out of 10" in line else "question"
+            t = time.monotonic()
+            speaker.say(line, kind=kind, language="en")
+            spoken += time.monotonic() - t
+            if speaker.barged_in is not None:
+                triggers.append({"line": k, "after_s": round(speaker.barged_in.onset - t, 2)})
+            speaker.take_audio()
+    finally:
+        vm("echo", "off")
+        canceller.close()
+    return {"aec": aec, "utterances": utterances, "spoken_s": round(spoken, 1),
+            "false_triggers": len(triggers), "where": triggers}
+
+
+def pct(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else None
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--trials", type=int, default=10)
+    ap.add_argument("--utterances", type=int, default=10)
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+    start_audio()
+    speaker = build()
+    try:
+        rows = reaction_trials(speaker, args.trials)
+        hit = [r for r in rows if r["barged_in"]]
+        react = [r["reaction_s"] for r in hit if r["reaction_s"] is not None]
+        decide = [r["decision_s"] for r in hit]
+        print(f"reaction: {len(hit)}/{len(rows)} barge-ins; onset -> playback stopped "
+              f"p50 {pct(react, .5)} s, p95 {pct(react, .95)} s, max {max(react, default=None)} s; "
+              f"onset -> decision p50 {pct(decide, .5)} s")
+        results = {"reaction": rows, "false": []}
+        for aec in (True, False):
+            r = false_triggers(speaker, args.utterances, aec)
+            results["false"].append(r)
+            print(f"own voice looped into the mic, {'with' if aec else 'without'} echo cancellation: "
+                  f"{r['false_triggers']} false triggers in {r['utterances']} utterances ({r['spoken_s']} s)")
+    finally:
+        speaker.close()
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
