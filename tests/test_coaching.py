@@ -171,3 +171,25 @@ def test_typed_answer_and_retry_with_the_offline_judge(tmp_path):
     assert turns[0]["model_answer_said"].startswith("Here is how I would answer it:")
     assert turns[1]["score"] > turns[0]["score"]
     assert turns[1]["reaction"].startswith("+") and "you now covered" in turns[1]["reaction"]
+
+
+@pytest.mark.unit
+def test_progress_counts_the_first_attempt_and_the_best(tmp_path, bank):
+    from voice_interviewer.review.progress import build_progress, progress_tables, trend_series
+
+    qs = bank.select(ids=["overfitting", "gradient-descent"])
+    s, _ = run(tmp_path, qs, "it memorises noise", RETRY, "it memorises noise, and a gap with the validation error",
+               "step against the gradient of the loss")
+    first, best = s.turns[0].score, s.turns[1].score
+    assert first < best == 10
+    prog = build_progress(SessionStore(tmp_path))
+    (point,) = prog.sessions
+    other = s.turns[2].score
+    assert point.mean_score == pytest.approx((first + other) / 2, abs=0.01)
+    assert point.best_mean_score == pytest.approx((best + other) / 2, abs=0.01)
+    assert trend_series(prog)["scores"]["best attempt"] == [point.best_mean_score]
+    overfitting = next(q for q in prog.questions if q.question_id == "overfitting")
+    assert overfitting.scores == [first]  # the retry is not a second asking
+    detection = next(k for k in prog.key_points if k.key_point == "detection")
+    assert (detection.judged, detection.missed) == (1, 1)
+    assert any(c.header == "best attempt" for c in progress_tables(prog)[0].columns)

@@ -69,6 +69,8 @@ def digest_of(session: Session, sid: str) -> SessionDigest:
     answers = []
     kps: dict[tuple[str, str, str], list[int]] = {}
     for t in session.turns:
+        if t.attempt > 1:  # a question tried again counts as first answered
+            continue
         qid = _short(t.question_id)
         if not t.is_follow_up and (t.skipped or t.score is not None):
             answers.append((qid, None if t.category is None else _short(t.category), _short(t.question_text),

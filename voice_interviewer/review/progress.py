@@ -20,6 +20,7 @@ class SessionPoint(BaseModel):
     started_at: datetime
     language: str
     mean_score: float | None
+    best_mean_score: float | None = None  # with each question's best attempt
     by_category: dict[str, float] = Field(default_factory=dict)
     words_per_minute: float | None = None
     fillers_per_minute: float | None = None
@@ -116,7 +117,7 @@ def build_progress(store: SessionStore, bank=None) -> Progress:
     for s in good:
         st = s.stats
         points.append(dict(id=s.id, started_at=s.started_at, language=s.language, mean_score=st.mean_score,
-                           by_category=st.by_category, words_per_minute=st.words_per_minute,
+                           best_mean_score=st.best_mean_score, by_category=st.by_category, words_per_minute=st.words_per_minute,
                            fillers_per_minute=st.fillers_per_minute))
         prog.language = s.language
         for qid, category, text, score, skipped in s.answers:
@@ -143,6 +144,9 @@ def build_progress(store: SessionStore, bank=None) -> Progress:
 def trend_series(prog: Progress) -> dict[str, dict[str, list[float | None]]]:
     pts = prog.sessions
     scores: dict[str, list[float | None]] = {"all": [p.mean_score for p in pts]}
+    best = [p.mean_score if p.best_mean_score is None else p.best_mean_score for p in pts]
+    if best != scores["all"]:  # some question was tried again: its best attempt, beside the first
+        scores["best attempt"] = best
     for cat in prog.categories():
         scores[cat] = [p.by_category.get(cat) for p in pts]
     return {

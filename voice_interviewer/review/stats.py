@@ -26,12 +26,17 @@ def mean(values: Sequence[float | None]) -> float | None:
     return sum(data) / len(data) if data else None
 
 
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(x, 2)
+
+
 def turn_fillers(turn: Turn) -> int:
     return sum(turn.delivery.fillers.values()) if turn.delivery else 0
 
 
 class SessionStats(BaseModel):
-    mean_score: float | None = None
+    mean_score: float | None = None  # of first attempts
+    best_mean_score: float | None = None  # of each question's best attempt
     turns: int = 0
     answered: int = 0
     skipped: int = 0
@@ -68,6 +73,7 @@ def session_stats(session: Session) -> SessionStats:
             duration = max(stamps) - min(stamps)
     return SessionStats(
         mean_score=session.mean_score(),
+        best_mean_score=_round(mean([t.score for t in session.best_turns()])),
         turns=len(turns),
         answered=len([t for t in turns if not t.skipped and t.answer.strip()]),
         skipped=len([t for t in turns if t.skipped]),
