@@ -163,6 +163,9 @@ class Listener:
         self.wait_enter = wait_enter
         self.clock = clock
         self._stop: threading.Event | None = None  # set to end the answer being listened to
+        # the audio heard before this answer's stream opened (the first words of a candidate who
+        # talked over the interviewer): ``Recorder``'s lead_in, set by the CLI
+        self.lead_in: Callable[[float], list[np.ndarray]] | None = None
 
     def finish_answer(self) -> None:
         """End the answer being listened to now, as a pause would (the Enter key in voice mode);
@@ -193,7 +196,7 @@ class Listener:
         endpoint_event = None
         try:
             with view:
-                with Recorder(path, device=self.device, clock=self.clock) as rec:
+                with Recorder(path, device=self.device, clock=self.clock, lead_in=self.lead_in) as rec:
                     timings.listening_start = self.clock()
                     self._stop = stop
                     if self.push_to_talk:
