@@ -41,3 +41,28 @@ def test_the_threshold_is_a_setting():
     assert len(measure(TEXT, "es", words=words, long_pause_s=1.0).long_pauses) == 2
     with pytest.raises(ValueError):
         Settings(long_pause_s=0)
+
+
+@pytest.mark.parametrize("long_pause_s, counted", [(1.5, [1.8]), (2.0, [])])
+def test_the_interview_loop_counts_with_the_setting_it_is_given(tmp_path, long_pause_s, counted):
+    from pathlib import Path
+
+    from fakes import FakeClock, FakeJudge, FakeSpeaker, ScriptedAnswers
+    from voice_interviewer.bank import QuestionBank
+    from voice_interviewer.interview import Interview
+    from voice_interviewer.schema import Answer, Judgement, Session, Timings
+    from voice_interviewer.store import SessionStore
+
+    words = [{"word": "Bias", "start": 0.0, "end": 0.4, "probability": 0.9},
+             {"word": "is", "start": 0.5, "end": 0.6, "probability": 0.9},
+             {"word": "error.", "start": 2.4, "end": 2.8, "probability": 0.9}]  # 1.8 s before "error."
+    heard = Answer(text="Bias is error.", language="en", words=words,
+                   timings=Timings(speech_start=10.0, speech_end=12.8, endpoint=13.1))
+    store = SessionStore(tmp_path)
+    session = Session(id="s1", language="en")
+    store.create(session)
+    clock = FakeClock()
+    questions = QuestionBank.load([Path(__file__).parent / "data" / "mini-bank.yaml"]).select(ids=["overfitting"])
+    Interview(session, questions, FakeSpeaker(clock), ScriptedAnswers(heard), FakeJudge(Judgement(score=5)),
+              store, followups=0, clock=clock, prefetch=False, long_pause_s=long_pause_s).run()
+    assert store.load("s1").turns[0].delivery.long_pauses == counted
