@@ -88,6 +88,44 @@ def energy_onset(kept: list[np.ndarray], start: float) -> float | None:
     return start + loud[0] * 0.02 if len(loud) else None
 
 
+class SpeakerTap:
+    """Records the virtual speaker (its sink's monitor) in this process, on the same clock as
+    the program: the time the interviewer's voice really stopped on the sink."""
+
+    def __init__(self):
+        from voice_interviewer.hearing.capture import Recorder
+
+        saved = os.environ.get("PULSE_SOURCE")
+        os.environ["PULSE_SOURCE"] = "vspeaker.monitor"
+        try:
+            self.rec = Recorder().__enter__()
+        finally:
+            if saved is None:
+                os.environ.pop("PULSE_SOURCE")
+            else:
+                os.environ["PULSE_SOURCE"] = saved
+        self.blocks: list = []
+        self.quit = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self.quit.is_set():
+            b = self.rec.read(timeout=0.5)
+            if b is not None:
+                self.blocks.append((float(np.sqrt(np.mean(b.samples**2))), b.t_end))
+
+    def last_sound(self, after: float) -> float | None:
+        """End time of the last block louder than -46 dBFS that ended after ``after``."""
+        loud = [t for rms, t in self.blocks if rms > 0.005 and t > after]
+        return loud[-1] if loud else None
+
+    def close(self) -> None:
+        self.quit.set()
+        self.thread.join()
+        self.rec.__exit__(None, None, None)
+
+
 def reaction_trials(speaker, trials: int, seed: int = 1) -> list[dict]:
     rng = random.Random(seed)
     rows = []
@@ -95,10 +133,13 @@ def reaction_trials(speaker, trials: int, seed: int = 1) -> list[dict]:
         delay = rng.uniform(1.0, 2.5)
         timer = threading.Timer(delay, lambda: subprocess.run([str(HARNESS), "play", str(ANSWER)],
                                                               stdin=subprocess.DEVNULL, capture_output=True))
+        tap = SpeakerTap()
         timer.start()
         t_say = time.monotonic()
         speaker.say(REACTION, kind="reaction", language="en")
         b = speaker.barged_in
+        time.sleep(0.5)
+        tap.close()
         kept_from = speaker.kept_from
         kept = speaker.take_audio()
         timer.join()
@@ -111,7 +152,8 @@ def reaction_trials(speaker, trials: int, seed: int = 1) -> list[dict]:
         rows.append({"trial": i, "barged_in": True, "onset_after_say_s": round(onset - t_say, 3),
                      "vad_onset_lag_s": round(b.onset - onset, 3),
                      "decision_s": round(b.detected - onset, 3),
-                     "reaction_s": None if b.stopped is None else round(b.stopped - onset, 3)})
+                     "reaction_s": None if b.stopped is None else round(b.stopped - onset, 3),
+                     "heard_stop_s": _minus(tap.last_sound(onset), onset)})
     return rows
 
 
@@ -141,6 +183,10 @@ def false_triggers(speaker, utterances: int, aec: bool) -> dict:
             "false_triggers": len(triggers), "where": triggers}
 
 
+def _minus(a, b):
+    return None if a is None or b is None else round(a - b, 3)
+
+
 def pct(values, q):
     values = sorted(values)
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else None
@@ -159,9 +205,11 @@ def main() -> None:
         hit = [r for r in rows if r["barged_in"]]
         react = [r["reaction_s"] for r in hit if r["reaction_s"] is not None]
         decide = [r["decision_s"] for r in hit]
+        heard = [r["heard_stop_s"] for r in hit if r["heard_stop_s"] is not None]
         print(f"reaction: {len(hit)}/{len(rows)} barge-ins; onset -> playback stopped "
               f"p50 {pct(react, .5)} s, p95 {pct(react, .95)} s, max {max(react, default=None)} s; "
-              f"onset -> decision p50 {pct(decide, .5)} s")
+              f"onset -> decision p50 {pct(decide, .5)} s; onset -> last sound on the speaker "
+              f"p50 {pct(heard, .5)} s, p95 {pct(heard, .95)} s, max {max(heard, default=None)} s")
         results = {"reaction": rows, "false": []}
         for aec in (True, False):
             r = false_triggers(speaker, args.utterances, aec)

@@ -1,7 +1,8 @@
 """Barge-in: the candidate talks over the interviewer, and the interviewer stops.
 
 While the interviewer speaks, ``BargeInMonitor`` reads the microphone and runs the silero VAD on
-each 32 ms block; once the candidate has spoken for ``min_speech_s`` (0.2 s) it calls its
+each 32 ms block; once the candidate has spoken for ``min_speech_s`` (0.2 s: six blocks in a
+row above ``threshold``) it calls its
 ``on_speech`` (the player's ``stop``) and keeps recording, so the answer's first words are kept:
 the listener takes them over (``take_audio``) after it has opened its own stream.
 
@@ -31,7 +32,7 @@ from ..ports import Clock, MonotonicClock, Speaker
 from ..sound import SAMPLE_RATE
 
 WATCHED = ("question", "follow_up", "reaction")  # what the candidate may talk over
-MIN_SPEECH_S = 0.2  # this much voiced audio stops the interviewer
+MIN_SPEECH_S = 0.2  # this much voiced audio stops the interviewer (to the block: 6 × 32 ms)
 VAD_THRESHOLD = 0.6  # above the listener's 0.5: a cough or the echo's remains should not cut in
 KEEP_BEFORE_S = 0.5  # audio kept from before the speech onset (the first word's attack)
 AEC_SOURCE = "vi_echo_cancelled"

@@ -1,0 +1,188 @@
+"""Barge-in: the candidate talks over the interviewer and it stops; its own voice does not.
+
+The audio tests speak through the real synthesizer and player into the virtual speaker, play a
+recorded answer into the virtual microphone, and (for the echo tests) loop the speaker into the
+microphone with ``virtual-audio echo on``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from stt_paths import STT_DATA, retry_once
+from test_capture import normalise
+from voice_interviewer.hearing.capture import Block
+from voice_interviewer.speaking.barge_in import BargeInMonitor, BargeInSpeaker, EchoCanceller
+
+REACTION = ("6 out of 10. You missed: the bias-variance trade-off says that a more flexible model "
+            "lowers the bias but raises the variance, so the total error is smallest somewhere in "
+            "between, and regularization moves a model along that curve.")
+QUESTION = ("What is the difference between bias and variance in a machine learning model, and how "
+            "does the size of the training set change each of them?")
+ANSWER = STT_DATA / "en_answer.wav"  # "Overfitting happens when a model learns the noise ..."
+
+
+# --- the monitor's rule, on made-up blocks -----------------------------------------------------
+
+class FakeRecorder:
+    """Blocks whose VAD probability is their first sample, 32 ms apart from t = 100 s."""
+
+    def __init__(self, levels, hold: threading.Event):
+        self.levels, self.hold = levels, hold
+
+    def __enter__(self):
+        self.i = 0
+        return self
+
+    def __exit__(self, *exc):
+        pass
+
+    def read(self, timeout=1.0):
+        if self.i >= len(self.levels):
+            self.hold.wait(timeout)
+            return None
+        level = self.levels[self.i]
+        self.i += 1
+        return Block(samples=np.full(512, level, np.float32), t_end=100 + self.i * 0.032,
+                     index=(self.i - 1) * 512)
+
+
+class ProbabilityVAD:
+    """The VAD's probability of a block: its first sample."""
+
+    def reset(self):
+        pass
+
+    def __call__(self, block):
+        return float(block[0])
+
+
+def run_monitor(levels):
+    done, stops = threading.Event(), []
+    monitor = BargeInMonitor(ProbabilityVAD(), lambda: FakeRecorder(levels, done),
+                             lambda: stops.append(time.monotonic()))
+    monitor.start()
+    time.sleep(0.3)
+    return monitor, stops
+
+
+@pytest.mark.unit
+def test_a_fifth_of_a_second_of_speech_cuts_in_and_the_words_are_kept():
+    levels = [0.1] * 30 + [0.9] * 7 + [0.8] * 20
+    monitor, stops = run_monitor(levels)
+    assert len(stops) == 1 and monitor.triggered
+    assert monitor.onset == pytest.approx(100 + 30 * 0.032)  # the first voiced block's start
+    assert monitor.detected == pytest.approx(100 + 36 * 0.032)  # six blocks: 0.19 s
+    blocks = monitor.take_audio()
+    # 0.5 s (16 blocks) before the onset, then every block from it on
+    assert len(blocks) == 16 + 27
+    assert [float(b[0]) for b in blocks[16:18]] == pytest.approx([0.9, 0.9])
+    assert monitor.kept_from == pytest.approx(100 + 14 * 0.032)
+    # a recording that starts at t = 101.0 s takes only what came before it
+    monitor2, _ = run_monitor(levels)
+    assert len(monitor2.take_audio(until=101.0)) == 31 - 14
+
+
+@pytest.mark.unit
+def test_a_short_noise_or_a_broken_run_does_not_cut_in():
+    levels = [0.9] * 5 + [0.2] + [0.9] * 5 + [0.3] * 10 + [0.7, 0.5] * 10  # 0.5: under 0.6
+    monitor, stops = run_monitor(levels)
+    assert stops == [] and not monitor.triggered
+    assert monitor.take_audio() == []
+
+
+# --- through the virtual speaker and microphone ------------------------------------------------
+
+@pytest.fixture
+def barge_speaker(virtual_audio, listening_models):
+    from voice_interviewer.hearing.capture import Recorder
+    from voice_interviewer.hearing.endpoint import SileroVAD
+    from voice_interviewer.speaking.tts import EspeakSpeaker
+    from voice_interviewer.weights import ModelFiles
+
+    inner = EspeakSpeaker("en").start()
+    vad = SileroVAD(ModelFiles().path("silero-vad", progress=False))
+    speaker = BargeInSpeaker(inner, inner.player, vad, lambda: Recorder())
+    yield speaker
+    speaker.close()
+
+
+@pytest.mark.audio
+@pytest.mark.tts
+@pytest.mark.model
+@pytest.mark.slow
+@retry_once
+def test_talking_over_the_reaction_stops_it_and_the_answer_keeps_its_first_words(
+        barge_speaker, mic, tmp_path, whisper_transcriber, listening_models):
+    from test_capture import request
+    from voice_interviewer.config import Settings
+    from voice_interviewer.hearing.listener import Listener
+
+    speaker = barge_speaker
+    full = speaker.inner.synthesize(REACTION, "en", tmp_path / "full.wav").duration_s
+    timer = threading.Timer(1.5, mic.play, args=(ANSWER,))
+    t0 = time.monotonic()
+    timer.start()
+    speaker.say(REACTION, kind="reaction", language="en")
+    said_for = time.monotonic() - t0
+    b = speaker.barged_in
+    assert b is not None and b.kind == "reaction"
+    assert b.reaction_s is not None and b.reaction_s < 0.3, b
+    assert said_for < full - 3.0, (said_for, full)  # cut short, not played to its end
+    # the listener opens its own stream and takes the words heard so far over: none is lost
+    vad, turn = listening_models
+    listener = Listener(Settings(), transcriber=whisper_transcriber, vad=vad, turn_model=turn, live=False)
+    listener.lead_in = speaker.take_audio
+    answer = listener.get_answer(request(tmp_path, lambda: None, language="en"))
+    timer.join()
+    text = normalise(answer.text)
+    assert text.startswith("overfitting happens"), answer.text
+    assert "cross validation" in text, answer.text
+
+
+@pytest.mark.audio
+@pytest.mark.tts
+@pytest.mark.model
+@pytest.mark.slow
+def test_the_interviewers_own_voice_looped_into_the_mic_does_not_cut_in(barge_speaker, mic):
+    speaker = barge_speaker
+    canceller = EchoCanceller()
+    assert canceller.start(), "module-echo-cancel did not load"
+    try:
+        with mic.echo():
+            for kind, text in (("question", QUESTION), ("reaction", REACTION)):
+                speaker.say(text, kind=kind, language="en")
+                assert speaker.barged_in is None, (kind, speaker.barged_in)
+    finally:
+        canceller.close()
+    # the same loop without the canceller: the microphone hears the interviewer, who cuts itself off
+    with mic.echo():
+        speaker.say(QUESTION, kind="question", language="en")
+    assert speaker.barged_in is not None
+    speaker.take_audio()
+
+
+@pytest.mark.audio
+@pytest.mark.tts
+@pytest.mark.model
+@pytest.mark.slow
+def test_info_lines_are_not_watched_and_the_cue_is_left_out_after_a_barge_in(barge_speaker, mic):
+    speaker = barge_speaker
+    with mic.echo():  # no canceller: a watched line would cut itself off
+        speaker.say("I didn't hear anything. Let's try again, please.", kind="info", language="en")
+    assert speaker.barged_in is None
+    played = []
+    speaker.inner.cue = lambda: played.append(1)
+    speaker.cue()
+    assert played == [1]
+    with mic.echo():
+        speaker.say(QUESTION, kind="question", language="en")
+    assert speaker.barged_in is not None
+    speaker.cue()
+    assert played == [1]
+    speaker.take_audio()
