@@ -106,6 +106,8 @@ def _decoded_lines(stream, bad: dict[int, dict], good: deque[int]):
     """Text lines from a byte stream. A line that is not UTF-8 or too long gets an error row in
     ``bad`` (by line number) and is given to the scorer as an empty line, which it skips but
     counts; the numbers of the lines it will answer go to ``good``, in order."""
+    from ..judging.batch import is_blank
+
     n = 0
     while True:
         raw = stream.readline(MAX_LINE_BYTES + 1)
@@ -125,7 +127,7 @@ def _decoded_lines(stream, bad: dict[int, dict], good: deque[int]):
                       "error": f"line {n}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})"}
             yield ""
             continue
-        if text.strip():
+        if not is_blank(text):
             good.append(n)
         yield _without_lone_surrogates(text)
 

@@ -105,6 +105,12 @@ def result_row(item_id: Any, j: Judgement) -> dict:
 CHUNK = 32  # answers embedded together: one batched call per chunk instead of one per answer
 
 
+def is_blank(line: str) -> bool:
+    """A line of ASCII white space only (as in the bytes it was read from): skipped. A line of other
+    control characters is reported as an error instead."""
+    return not line.strip(" \t\n\r\x0b\x0c")
+
+
 def score_lines(
     lines: Iterable[str],
     judge: Judge,
@@ -117,7 +123,7 @@ def score_lines(
     Lines are read in chunks; a judge that can warm up (``ports.Warmable``) embeds each chunk's
     answers in one batched call before judging them one by one.
     """
-    numbered = ((n, line) for n, line in enumerate(lines, start=1) if line.strip())
+    numbered = ((n, line) for n, line in enumerate(lines, start=1) if not is_blank(line))
     while chunk := list(itertools.islice(numbered, CHUNK)):
         parsed = [_parse(n, line, bank, language) for n, line in chunk]
         if isinstance(judge, Warmable):
