@@ -45,9 +45,9 @@ def run(tmp_path, questions, *answers, language="en"):
 @pytest.mark.unit
 @pytest.mark.parametrize(
     "text, command",
-    [("How would you answer it?", "answer"), ("And how would you answer it?", "answer"),
+    [("How would you answer it?", "answer"), ("How will you answer it?", "answer"), ("How'd you answer it?", "answer"), ("And how would you answer it?", "answer"),
      ("¿Cómo lo responderías?", "answer"), ("¿Y cómo la responderías tú?", None),
-     ("What is the answer?", "answer"), ("Let me try again.", "retry"), ("Can I try again, please?", "retry"),
+     ("What is the answer?", "answer"), ("Let me try again.", "retry"), ("Let me try again. Let me try again.", "retry"), ("Can I try again, please?", "retry"),
      ("Déjame intentarlo otra vez.", "retry"), ("Lo intento otra vez.", "retry"),
      ("Otra vez, por favor.", "repeat"), ("Can you say that again?", "repeat"),
      ("I would answer it with cross validation.", None), ("We try again with a smaller learning rate.", None)],

@@ -52,6 +52,14 @@ KEYWORDS: dict[str, Command] = {
     "fin": "stop",
     "finish": "stop",
     "end": "stop",
+    # retry (said with "again" / "otra vez", which alone ask to repeat: retry wins)
+    "try": "retry",
+    "retry": "retry",
+    "intentarlo": "retry",
+    "intentar": "retry",
+    "intento": "retry",
+    "intentalo": "retry",
+    "reintentar": "retry",
 }
 PHRASES: dict[tuple[str, ...], Command] = {
     ("otra", "vez"): "repeat",
@@ -60,22 +68,16 @@ PHRASES: dict[tuple[str, ...], Command] = {
     ("move", "on"): "skip",
     ("that's", "all"): "stop",
     # after a reaction: the model answer of the question just judged, or another attempt at it
-    ("how", "would", "you", "answer"): "answer",
     ("what's", "the", "answer"): "answer",
     ("what", "is", "the", "answer"): "answer",
     ("model", "answer"): "answer",
     ("como", "lo", "responderias"): "answer",
     ("como", "responderias"): "answer",
     ("como", "la", "responderias"): "answer",
-    ("try", "again"): "retry",
-    ("try", "it", "again"): "retry",
-    ("intentarlo", "otra", "vez"): "retry",
-    ("intento", "otra", "vez"): "retry",
-    ("intentar", "otra", "vez"): "retry",
-    ("dejame", "intentarlo", "otra", "vez"): "retry",
-    ("dejame", "intentarlo"): "retry",
-    ("intentarlo", "de", "nuevo"): "retry",
 }
+# "how would you answer it?" (recognisers also hear "will", "do", "could" there)
+PHRASES.update({("how", aux, "you", "answer"): "answer" for aux in ("would", "will", "do", "could", "should")})
+PHRASES[("how'd", "you", "answer")] = "answer"
 # words allowed around a command word ("could you repeat the question please")
 FILLER = set(
     """
@@ -83,6 +85,7 @@ FILLER = set(
     go to me i want wanna interview okay ok uh um oh sorry say now just and then so on more time
     la el lo las los pregunta preguntas por favor puedes podrias puede podria me eso esto otra vez
     quiero vamos a entrevista esta ya vale eh em perdon perdona mejor de la una con
+    dejame deja dejeme nuevo
     """.split()
 )
 PRIORITY: tuple[Command, ...] = ("stop", "skip", "retry", "answer", "repeat")
@@ -105,8 +108,7 @@ def detect_command(text: str) -> Command | None:
         for i in range(len(rest) - n + 1):
             if tuple(rest[i : i + n]) == phrase:
                 found.add(command)
-                rest[i : i + n] = ["the"] * n  # consumed: treat as filler
-                break
+                rest[i : i + n] = ["the"] * n  # consumed: treat as filler (every time it is said)
     for w in rest:
         if w in KEYWORDS:
             found.add(KEYWORDS[w])

@@ -1,0 +1,107 @@
+"""The model answer and another attempt asked for by voice, through the virtual microphone:
+real espeak-ng speech, capture, endpointing, Whisper and command detection, in the interview
+loop. The candidate answers question 1, then while question 2 is on asks "how would you answer
+it?", then "let me try again", answers question 1 again, and then question 2."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+
+from fakes import FakeSpeaker, TermJudge
+from stt_paths import retry_once
+from voice_interviewer.bank import QuestionBank
+from voice_interviewer.cli.voice_mode import VoiceAnswers
+from voice_interviewer.config import Settings
+from voice_interviewer.interview import Interview
+from voice_interviewer.schema import Session
+from voice_interviewer.store import SessionStore
+
+pytestmark = [pytest.mark.audio, pytest.mark.model, pytest.mark.slow]
+
+BANK = Path(__file__).parent / "data" / "mini-bank.yaml"
+VOICES = {"en": "en-us", "es": "es"}
+SAID = {  # what the candidate says at each listening, in order
+    "en": ["Overfitting is when the model memorises noise in the training data.",
+           "How would you answer it?",
+           "Let me try again.",
+           "The model memorises noise, and the gap with the validation error shows it.",
+           "You move the weights against the gradient of the loss."],
+    "es": ["El sobreajuste es cuando el modelo memoriza el ruido de los datos de entrenamiento.",
+           "¿Cómo lo responderías?",
+           "Déjame intentarlo otra vez.",
+           "El modelo memoriza el ruido, y la brecha con el error de validación lo revela.",
+           "Mueves los pesos en contra del gradiente de la pérdida."],
+}
+
+
+def espeak(text: str, path: Path, language: str) -> Path:
+    raw = path.with_suffix(".raw.wav")
+    subprocess.run(["espeak-ng", "-v", VOICES[language], "-s", "135", "-w", str(raw), text],
+                   check=True, stdin=subprocess.DEVNULL)
+    subprocess.run(["sox", "-D", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(path), "norm", "-3"],
+                   check=True, stdin=subprocess.DEVNULL)
+    return path
+
+
+class Spoken:
+    """An answer source over VoiceAnswers that speaks the next clip into the mic when listening starts."""
+
+    def __init__(self, voice: VoiceAnswers, mic, wavs: list[Path]):
+        self.voice, self.mic, self.wavs = voice, mic, list(wavs)
+        self.heard: list[str] = []
+        self.threads: list[threading.Thread] = []
+
+    def get_answer(self, request):
+        outer = request.on_listening
+        wav = self.wavs.pop(0)
+
+        def listening():
+            outer()
+            if self.threads and self.threads[-1].name == str(wav):
+                return  # listening again within the same answer: the clip is already playing
+            t = threading.Thread(target=self.mic.play, args=(wav,), name=str(wav), daemon=True)
+            t.start()
+            self.threads.append(t)
+
+        request.on_listening = listening
+        answer = self.voice.get_answer(request)
+        self.threads[-1].join(timeout=60)
+        self.heard.append(answer.text)
+        return answer
+
+
+@retry_once
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_model_answer_and_retry_asked_by_voice(mic, whisper_transcriber, listening_models, tmp_path, language):
+    from voice_interviewer.hearing.listener import Listener
+
+    vad, turn_model = listening_models
+    listener = Listener(Settings(), transcriber=whisper_transcriber, vad=vad, turn_model=turn_model, live=False)
+    wavs = [espeak(text, tmp_path / f"said-{i}.wav", language) for i, text in enumerate(SAID[language])]
+    speaker = FakeSpeaker()
+    source = Spoken(VoiceAnswers(listener, speaker, language=language, cue=False), mic, wavs)
+    store = SessionStore(Path(tempfile.mkdtemp(dir=tmp_path)))  # a fresh folder for a second try
+    session = Session(id="v1", language=language, mode="voice")
+    store.create(session)
+    questions = QuestionBank.load([BANK]).select(ids=["overfitting", "gradient-descent"])
+    Interview(session, questions, speaker, source, TermJudge(), store, followups=0, prefetch=False).run()
+
+    s = store.load("v1")
+    assert not source.wavs, source.heard  # every clip was asked for: no command was taken for an answer
+    assert [(t.question_id, t.attempt, t.retry_of) for t in s.turns] == [
+        ("overfitting", 1, None), ("overfitting", 2, 1), ("gradient-descent", 1, None)], source.heard
+    said = dict(speaker.said)
+    lead = "Así lo respondería:" if language == "es" else "Here is how I would answer it:"
+    assert said["model_answer"].startswith(lead)
+    assert s.turns[0].model_answer_said == said["model_answer"]
+    assert re.match(r"^[+-]\d", s.turns[1].reaction), s.turns[1].reaction  # what changed, not a first reaction
+    if language == "en":  # the judge here reads English terms: the gap, heard the second time, counts
+        assert s.turns[1].score > s.turns[0].score
+    assert s.turns[0].audio_file and s.turns[1].audio_file and s.turns[0].audio_file != s.turns[1].audio_file
+    assert s.state == "completed"
