@@ -38,6 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from voice_interviewer.config import Settings  # noqa: E402
 from voice_interviewer.judging.batch import make_scorer, score_lines  # noqa: E402
 from voice_interviewer.judging.calibration import (  # noqa: E402
     grouped_linear_map,
@@ -87,7 +88,7 @@ def run(rows: list[dict], scorer: str, language: str) -> tuple[list[dict], list[
     from voice_interviewer.bank import QuestionBank
 
     bank = QuestionBank.load()
-    judge = make_scorer(scorer, background=list(bank.questions.values()))
+    judge = make_scorer(scorer, Settings(), background=list(bank.questions.values()))
     t_load = time.perf_counter()
     list(score_lines([json.dumps({"id": "warm-up", "question": "warm up", "reference": "Load the model.",
                                   "answer": "loading the model"})], judge, bank, language))

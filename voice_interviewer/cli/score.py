@@ -167,11 +167,11 @@ def _load_bank_quietly(paths, max_mb: float):
 
 
 def _show(question, answer: str, judgement, language: str) -> None:
-    from ..judging.lexical import guess_language
+    from ..language import clamp_language, guess_language
     from ..schema import Turn
     from .display import print_turn
 
-    lang = guess_language(answer, default=language if language in ("es", "en") else "en")
+    lang = guess_language(answer, default=clamp_language(language))
     turn = Turn(index=1, question_id=question.id, category=question.category,
                 question_text=question.text.get(lang), answer=answer, answer_language=lang)
     turn.apply(judgement)

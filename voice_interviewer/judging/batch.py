@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..config import Settings
 from ..errors import InterviewerError, JudgeError
 from ..schema import Judgement, Question
 from ..ports import Judge, Warmable
@@ -35,14 +36,12 @@ class BatchItem(BaseModel):
     language: str | None = None
 
 
-def make_scorer(name: str, settings=None, background: Sequence[Question] = ()) -> Judge:
+def make_scorer(name: str, settings: Settings, background: Sequence[Question] = ()) -> Judge:
     """A judge by scorer name; ``llm`` and ``fusion`` go through ``make_judge``."""
-    from ..config import Settings  # noqa: PLC0415
     from . import make_judge, make_offline_judge  # noqa: PLC0415
 
     if name not in SCORERS:
         raise InterviewerError(f"unknown scorer '{name}' (one of: {', '.join(SCORERS)})")
-    settings = settings or Settings()
     if name == "offline":
         return make_offline_judge(settings, background)
     settings = settings.model_copy(update={"scorer": "llm"})
@@ -54,21 +53,25 @@ def make_scorer(name: str, settings=None, background: Sequence[Question] = ()) -
 
 
 class FusionJudge:
-    """Mean of the offline and LLM scores; key points and feedback from the LLM judge."""
+    """The offline and LLM scores fused (``llm.fuse_scores``); key points and feedback from the LLM judge."""
 
     name = "fusion"
 
-    def __init__(self, offline: Judge, llm: Judge, llm_weight: float = 0.5):
+    def __init__(self, offline: Judge, llm: Judge, llm_weight: float | None = None):
         self.offline, self.llm, self.llm_weight = offline, llm, llm_weight
 
     def judge(self, question: Question, answer: str, language: str) -> Judgement:
+        from .llm import FUSION_WEIGHT, fuse_scores  # noqa: PLC0415
+
         off = self.offline.judge(question, answer, language)
         llm = self.llm.judge(question, answer, language)
         if llm.scorer != self.llm.name:  # the LLM judge fell back to offline
             return off.model_copy(update={"scorer": self.name, "notes": [*off.notes, *llm.notes]})
-        w = self.llm_weight
-        score = round(w * llm.score + (1 - w) * off.score, 2)
-        return llm.model_copy(update={"score": score, "scorer": self.name, "offline_score": off.score})
+        score = fuse_scores(llm.score, off.score, FUSION_WEIGHT if self.llm_weight is None else self.llm_weight)
+        if off.wrong_claims:  # a wrong claim found offline is never lifted
+            score = min(score, off.score)
+        return llm.model_copy(update={"score": score, "scorer": self.name, "offline_score": off.score,
+                                      "wrong_claims": off.wrong_claims or llm.wrong_claims})
 
 
 def resolve_question(item: BatchItem, bank, language: str) -> Question:

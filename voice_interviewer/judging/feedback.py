@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..language import clamp_language
 from ..schema import KeyPointResult, WrongClaim
 
 _TEXT = {
@@ -41,7 +42,7 @@ def _short(statement: str, limit: int = 90) -> str:
 
 def wrong_claim_text(w: WrongClaim, language: str) -> str:
     """"You said “X”; in fact, <what is true>." in the answer's language."""
-    t = _TEXT["es" if language == "es" else "en"]
+    t = _TEXT[clamp_language(language)]
     said = (w.said or w.claim).strip()
     if len(said) > 120:
         said = said[:120].rsplit(" ", 1)[0] + "…"
@@ -61,7 +62,7 @@ def write_feedback(
     results: list[KeyPointResult], language: str, flags: list[str], empty: bool = False,
     wrong: list[WrongClaim] = (),
 ) -> str:
-    t = _TEXT["es" if language == "es" else "en"]
+    t = _TEXT[clamp_language(language)]
     if empty:
         return t["empty"]
     parts: list[str] = [wrong_claim_text(w, language) for w in wrong[:2]]

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..language import clamp_language, guess_language
 from ..schema import Judgement, KeyPointResult, Question, WrongClaim
 from . import claims, lexical as lx
 from .calibration import DEFAULT, Calibration, ramp
@@ -194,7 +195,7 @@ class OfflineJudge:
 
     def analyse(self, question: Question, answer: str, language: str) -> Analysis:
         """Everything the score is computed from (``signals`` is None for an empty answer)."""
-        lang = lx.guess_language(answer, default=language if language in ("es", "en") else "en")
+        lang = guess_language(answer, default=clamp_language(language))
         injections = find_injections(answer)
         clean = remove_spans(answer, injections)
         tokens = lx.tokenize(clean)
