@@ -13,6 +13,7 @@ import pytest
 
 from voice_interviewer.bank import QuestionBank
 from voice_interviewer.judging import lexical as lx
+from voice_interviewer.language import guess_language
 from voice_interviewer.judging.calibration import (
     DEFAULT,
     grouped_linear_map,
@@ -207,8 +208,8 @@ def test_lexical_helpers():
     toks = lx.tokenize("La regularización, o sea, penaliza los pesos")
     assert [h.term for h in lx.find_terms(toks, ["regularization", "weights", "penaliza los pesos"])] == [
         "regularization", "penaliza los pesos"]
-    assert lx.guess_language("el modelo es muy simple y no generaliza") == "es"
-    assert lx.guess_language("the model is too simple and does not generalize") == "en"
+    assert guess_language("el modelo es muy simple y no generaliza") == "es"
+    assert guess_language("the model is too simple and does not generalize") == "en"
     assert lx.stopword_ratio(lx.tokenize("bias variance overfitting underfitting")) == 0.0
     ideas = lx.key_ideas("A stack is LIFO. You push and pop at the top; it is used for recursion, and undo.")
     assert ideas[0] == "A stack is LIFO." and len(ideas) >= 2

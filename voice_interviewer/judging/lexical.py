@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# guess_language: offline.py reads it through this module
-from ..language import STOP_EN, STOP_ES, fold_accents, guess_language  # noqa: F401
+from ..language import STOP_EN, STOP_ES, fold_accents
 
 STEM_LEN = 6
 
