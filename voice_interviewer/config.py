@@ -92,6 +92,8 @@ class Settings(BaseSettings):
     stt_threads: int = Field(1, ge=1)
     input_device: str | None = None
     push_to_talk: bool = False
+    # the candidate may talk over the interviewer (questions, follow-ups, reactions): it stops
+    barge_in: bool = True
     end_silence_s: float = 0.4  # silence that ends an answer the turn model calls complete
     max_pause_s: float = 3.0  # longest thinking pause when the turn model says incomplete
     turn_threshold: float = Field(0.95, ge=0.0, le=1.0)  # turn-model probability for a quick end

@@ -40,6 +40,9 @@ def practice(
     push_to_talk: Annotated[
         bool, typer.Option("--push-to-talk", help="Press Enter to start and to stop each answer.")
     ] = False,
+    no_barge_in: Annotated[
+        bool, typer.Option("--no-barge-in", help="Do not stop speaking when the candidate talks over the interviewer.")
+    ] = False,
     model: Annotated[Optional[str], typer.Option(help="LLM model name for --scorer llm.")] = None,
     llm_timeout: Annotated[Optional[float], typer.Option(help="Seconds per LLM request.")] = None,
     local_llm: Annotated[
@@ -73,6 +76,7 @@ def practice(
         stt_model=stt_model,
         input_device=input_device,
         push_to_talk=push_to_talk or None,
+        barge_in=False if no_barge_in else None,
         model=model,
         llm_timeout=llm_timeout,
         local_llm=local_llm or None,

@@ -8,6 +8,9 @@ and hands back ``(speaker, answers)`` for the interview loop.
 "your turn" cue, turns short spoken commands into ``Answer.command`` ("repeat the
 question", "siguiente", "stop"...) and says once that it heard nothing and listens again.
 
+With ``barge_in`` (the default) the candidate can talk over questions, follow-ups and
+reactions: ``speaking.barge_in`` stops the voice and the listener keeps the words heard so far.
+
 Without push-to-talk, the Enter key ends the answer being heard (``enter_ends_answers``: a
 thread reads the terminal and calls the listener's ``finish_answer``).
 """
@@ -123,6 +126,20 @@ def build_listener(settings: Settings) -> AnswerSource:
     return listener
 
 
+def with_barge_in(speaker, listener, settings: Settings):
+    """The spoken interviewer, stopped by the candidate's voice; the listener starts its answers
+    with the words heard while it spoke."""
+    from ..hearing.capture import Recorder
+    from ..hearing.endpoint import SileroVAD
+    from ..speaking.barge_in import BargeInSpeaker
+    from ..weights import ModelFiles
+
+    vad = SileroVAD(ModelFiles(settings.models_dir).path("silero-vad"))  # its own state
+    barging = BargeInSpeaker(speaker, speaker.player, vad, lambda: Recorder(device=settings.input_device))
+    listener.lead_in = barging.take_audio
+    return barging
+
+
 def build_voice_io(
     settings: Settings,
     *,
@@ -146,6 +163,13 @@ def build_voice_io(
     speaker: Speaker = printer
     startup_errors: list[BaseException] = []  # start-up errors from the loading threads
     starter = None
+    barge_in = settings.barge_in and not settings.no_tts and not settings.push_to_talk
+    if barge_in and settings.input_device is None:  # before any stream opens
+        from ..speaking.barge_in import EchoCanceller
+
+        canceller = EchoCanceller()
+        if canceller.start() and stack is not None:
+            stack.callback(canceller.close)
     if not settings.no_tts:
         from ..speaking.tts import EspeakSpeaker
 
@@ -179,5 +203,9 @@ def build_voice_io(
         if stack is None and hasattr(speaker, "close"):
             speaker.close()
         raise
+    if barge_in and hasattr(listener, "lead_in"):
+        speaker = with_barge_in(speaker, listener, settings)
+        if stack is not None:
+            stack.callback(speaker.close)
     answers = VoiceAnswers(listener, speaker, Console(stderr=True), language, cue=not settings.no_tts)
     return speaker, answers

@@ -2,7 +2,7 @@
 
 While the interviewer speaks, ``BargeInMonitor`` reads the microphone and runs the silero VAD on
 each 32 ms block; once the candidate has spoken for ``min_speech_s`` (0.2 s: six blocks in a
-row above ``threshold``) it calls its
+row above ``threshold`` and ``min_level_dbfs``) it calls its
 ``on_speech`` (the player's ``stop``) and keeps recording, so the answer's first words are kept:
 the listener takes them over (``take_audio``) after it has opened its own stream.
 
@@ -34,9 +34,15 @@ from ..sound import SAMPLE_RATE
 WATCHED = ("question", "follow_up", "reaction")  # what the candidate may talk over
 MIN_SPEECH_S = 0.2  # this much voiced audio stops the interviewer (to the block: 6 × 32 ms)
 VAD_THRESHOLD = 0.6  # above the listener's 0.5: a cough or the echo's remains should not cut in
+# and louder than this: what the echo canceller leaves of the interviewer's voice is mostly
+# under -45 dBFS (measured: benchmarks/RESULTS.md), a candidate speaking into the microphone over
+# -36 dBFS in nine blocks out of ten
+MIN_LEVEL_DBFS = -40.0
 KEEP_BEFORE_S = 0.5  # audio kept from before the speech onset (the first word's attack)
 AEC_SOURCE = "vi_echo_cancelled"
 AEC_SINK = "vi_echo_cancel_sink"
+# no gain control: it would turn the microphone's volume up and down
+AEC_ARGS = "analog_gain_control=0 digital_gain_control=0"
 
 
 class BargeIn(BaseModel):
@@ -58,8 +64,10 @@ class BargeInMonitor:
     """Reads the microphone on a thread while the interviewer speaks (see the module doc)."""
 
     def __init__(self, vad, recorder_factory: Callable[[], object], on_speech: Callable[[], None],
-                 *, min_speech_s: float = MIN_SPEECH_S, threshold: float = VAD_THRESHOLD):
+                 *, min_speech_s: float = MIN_SPEECH_S, threshold: float = VAD_THRESHOLD,
+                 min_level_dbfs: float = MIN_LEVEL_DBFS):
         self.vad = vad
+        self.min_rms = 10 ** (min_level_dbfs / 20)
         self.recorder_factory = recorder_factory
         self.on_speech = on_speech
         self.min_blocks = max(1, round(min_speech_s * SAMPLE_RATE / 512))
@@ -106,7 +114,8 @@ class BargeInMonitor:
                             self._blocks.popleft()
                     if len(block.samples) != 512:
                         continue
-                    if self.vad(block.samples) >= self.threshold:
+                    loud = float(np.sqrt(np.mean(np.square(block.samples)))) >= self.min_rms
+                    if self.vad(block.samples) >= self.threshold and loud:
                         run.append(block)
                     else:
                         run.clear()
@@ -245,7 +254,8 @@ class EchoCanceller:
                 return False
             r = self._pactl("load-module", "module-echo-cancel", f"aec_method={self.method}",
                             f"sink_master={sink}", f"source_master={source}",
-                            f"sink_name={AEC_SINK}", f"source_name={AEC_SOURCE}")
+                            f"sink_name={AEC_SINK}", f"source_name={AEC_SOURCE}",
+                            f'aec_args="{AEC_ARGS}"')
         except (OSError, subprocess.TimeoutExpired):
             return False
         if r.returncode != 0 or not r.stdout.strip().isdigit():
