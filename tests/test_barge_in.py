@@ -186,3 +186,50 @@ def test_info_lines_are_not_watched_and_the_cue_is_left_out_after_a_barge_in(bar
     speaker.cue()
     assert played == [1]
     speaker.take_audio()
+
+
+# --- the interview loop after a barge-in (fakes for the audio) ---------------------------------
+
+class TalkedOverSpeaker:
+    """Says nothing aloud; the utterances whose number is in ``cut`` were talked over."""
+
+    def __init__(self, cut: set[int]):
+        self.cut, self.said, self.last_cut = cut, [], None
+
+    def say(self, text, *, kind, language, save_to=None):
+        self.said.append((kind, text))
+        self.last_cut = kind if len(self.said) in self.cut else None
+        return float(len(self.said))
+
+    def talked_over(self):
+        return self.last_cut
+
+
+@pytest.mark.unit
+def test_talking_over_the_reaction_goes_on_with_the_same_answer_and_over_the_question_starts_it(tmp_path):
+    from fakes import FakeJudge, ScriptedAnswers
+    from test_interview import BANK, judgement
+    from voice_interviewer.bank import QuestionBank
+    from voice_interviewer.interview import Interview
+    from voice_interviewer.schema import Session
+    from voice_interviewer.store import SessionStore
+
+    qs = QuestionBank.load([BANK]).select(ids=["overfitting", "gradient-descent"])
+    store = SessionStore(tmp_path)
+    session = Session(id="s1", language="en")
+    store.create(session)
+    # said: 1 question 1, 2 its reaction (talked over), 3 the new reaction, 4 question 2 (talked
+    # over: the words answer it), 5 its reaction
+    speaker = TalkedOverSpeaker(cut={2, 4})
+    answers = ScriptedAnswers("It learns the noise.", "and I would detect it on a validation set.",
+                              "Step against the gradient.")
+    judge = FakeJudge(judgement(4), judgement(8), judgement(7))
+    s = Interview(session, qs, speaker, answers, judge, store, followups=0, prefetch=False).run()
+    assert [k for k, _ in speaker.said] == ["question", "reaction", "reaction", "question", "reaction", "summary"]
+    assert [t.question_id for t in s.turns] == ["overfitting", "gradient-descent"]
+    assert s.turns[0].answer == "It learns the noise. and I would detect it on a validation set."
+    assert judge.history[1] == ("overfitting", s.turns[0].answer)  # judged again as a whole
+    assert s.turns[0].score == 8 and s.turns[0].reaction == speaker.said[2][1]
+    assert s.turns[1].answer == "Step against the gradient." and s.turns[1].score == 7
+    assert [r.audio_name for r in answers.requests] == ["turn-01.wav", "turn-01-more-1.wav", "turn-02.wav"]
+    assert "turn 1: the answer went on over the reaction (turn-01-more-1.wav)" in s.notes

@@ -18,7 +18,8 @@ from .judging.feedback import wrong_claim_text
 from .review.stats import summarize
 from .schema import Answer, Judgement, Localized, Question, Session, Turn, utcnow
 from .prefetch import prefetcher_for
-from .ports import AnswerRequest, AnswerSource, Clock, Judge, MonotonicClock, Prefetching, Speaker, Summarizing
+from .ports import (AnswerRequest, AnswerSource, Clock, Interruptible, Judge, MonotonicClock, Prefetching,
+                    Speaker, Summarizing)
 from .store import SessionStore
 
 CATEGORY_NAMES = {
@@ -266,7 +267,36 @@ class Interview:
         if started is not None and ref is not None:
             turn.timings.wait = round(started - ref, 3)
         self.store.save(self.session)
+        while (more := self._answer_goes_on(turn, question, text)) is not None:
+            judgement = more
         return turn, judgement
+
+    def _answer_goes_on(self, turn: Turn, question: Question, text: str) -> Judgement | None:
+        """The candidate talked over the reaction: what they say continues this answer, which is
+        judged again as a whole and reacted to again. None when the reaction was heard out."""
+        if not isinstance(self.speaker, Interruptible) or self.speaker.talked_over() != "reaction":
+            return None
+        index = turn.index
+        part = 1 + sum(n.startswith(f"turn {index}: the answer went on") for n in self.session.notes)
+        request = AnswerRequest(
+            turn=index, question_id=turn.question_id,
+            language=self.requested_language if self.requested_language == "auto" else self.language,
+            session_dir=self.dir, audio_name=f"turn-{index:02d}-more-{part}.wav", context=text,
+            on_listening=lambda: self._status("listening", index),
+        )
+        more = self.answers.get_answer(request)
+        if more.command is not None or more.no_speech or not more.text.strip():
+            return None
+        self.session.notes.append(f"turn {index}: the answer went on over the reaction ({request.audio_name})")
+        self._status("thinking", index)
+        turn.answer = f"{turn.answer} {more.text.strip()}"
+        judgement = self.judge.judge(question, turn.answer, self.language)
+        turn.apply(judgement)
+        turn.reaction = reaction_text(judgement, self.language)
+        self._status("speaking", index)
+        self.speaker.say(turn.reaction, kind="reaction", language=self.language)
+        self.store.save(self.session)
+        return judgement
 
     def _coach(self, command: str) -> bool:
         """After a reaction: say the model answer of the last judged turn, or ask its question

@@ -84,6 +84,14 @@ class Summarizing(Protocol):
 
 
 @runtime_checkable
+class Interruptible(Protocol):
+    """A speaker the candidate can talk over: ``talked_over()`` is the kind of the last utterance
+    if the candidate cut it short (then the listener already holds their first words), else None."""
+
+    def talked_over(self) -> str | None: ...
+
+
+@runtime_checkable
 class Cueing(Protocol):
     """A speaker that can sound a short "your turn" cue before listening."""
 

@@ -202,6 +202,10 @@ class BargeInSpeaker:
                 rearm()
         return started
 
+    def talked_over(self) -> str | None:
+        """What the last utterance was cut by the candidate's voice (its kind), else None."""
+        return self.barged_in.kind if self.barged_in is not None else None
+
     def cue(self) -> None:
         """The "your turn" tone, left out after a barge-in: the candidate is already talking."""
         if self.barged_in is None and hasattr(self.inner, "cue"):
