@@ -66,3 +66,27 @@ def test_the_interview_loop_counts_with_the_setting_it_is_given(tmp_path, long_p
     Interview(session, questions, FakeSpeaker(clock), ScriptedAnswers(heard), FakeJudge(Judgement(score=5)),
               store, followups=0, clock=clock, prefetch=False, long_pause_s=long_pause_s).run()
     assert store.load("s1").turns[0].delivery.long_pauses == counted
+
+
+def test_word_times_are_kept_out_of_the_pauses_the_vad_heard():
+    from voice_interviewer.hearing.listener import fit_words_to_pauses
+    from voice_interviewer.hearing.transcript import Word
+
+    def w(word, start, end):
+        return Word(word=word, start=start, end=end, probability=0.9)
+
+    # as Whisper aligned a chunk that begins with a 2.2 s pause (seen through the mic)
+    words = [w("data,", 2.68, 3.04), w("and,", 3.42, 3.62), w("um,", 3.63, 4.07), w("add,", 4.25, 6.75),
+             w("dropout,", 6.76, 7.22)]
+    pauses = [(4.1, 6.3), (3.05, 3.4)]  # (the short one is left alone)
+    fitted = fit_words_to_pauses(words, pauses)
+    assert [(x.word, x.start, x.end) for x in fitted] == [
+        ("data,", 2.68, 3.04), ("and,", 3.42, 3.62), ("um,", 3.63, 4.07), ("add,", 6.3, 6.75),
+        ("dropout,", 6.76, 7.22)]
+    assert measure("", "en", words=[x.model_dump() for x in words]).long_pauses == []
+    assert measure("", "en", words=[x.model_dump() for x in fitted]).long_pauses == [2.23]
+    # a word stretched forward over the pause is cut back to where it was said
+    late = fit_words_to_pauses([w("then", 2.0, 4.6), w("add", 4.6, 5.0)], [(2.4, 4.4)])
+    assert (late[0].start, late[0].end) == (2.0, 2.4) and late[1].start == 4.6
+    # a word wholly inside a pause (a soft "um" the VAD missed) stays
+    assert fit_words_to_pauses([w("um", 3.0, 3.3)], [(2.4, 4.4)])[0].start == 3.0

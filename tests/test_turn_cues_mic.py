@@ -136,5 +136,5 @@ def test_enter_ends_the_answer_and_delivery_counts_its_pause(make_listener, mic,
     assert pressed and 0 <= answer.timings.endpoint - pressed[0] < 0.3
     assert "network" in normalise(answer.text), answer.text
     pauses = measure(answer.text, "en", words=answer.words).long_pauses
-    assert len(pauses) == 1 and 1.5 <= pauses[0] < 2.6, (pauses, answer.words)
+    assert len(pauses) == 1 and 1.5 <= pauses[0] < 3.0, (pauses, answer.words)  # 2 s of silence
     listener.finish_answer()  # between answers: nothing to end, nothing breaks

@@ -23,7 +23,7 @@ import numpy as np
 from ..config import Settings
 from ..schema import Answer, Timings
 from ..ports import AnswerRequest
-from .transcript import Transcriber, Transcript
+from .transcript import Transcriber, Transcript, Word
 from ..sound import SAMPLE_RATE
 from .capture import Recorder, check_input_device, level_dbfs
 from .cues import Cue, spoken_cue
@@ -117,6 +117,32 @@ def settle_on(events, ep: Endpointer, inc: IncrementalTranscriber) -> None:
         audio = ep.all_audio()
         inc.settle(audio, quietest_point(audio, ep.samples - int(0.3 * SAMPLE_RATE)),
                    min_s=FORCE_CHUNK_S - QUIET_SEARCH_S - 0.5)
+
+
+FIT_PAUSE_S = 0.5  # pauses the word times are fitted to (shorter ones are left to Whisper)
+
+
+def fit_words_to_pauses(words: list[Word], pauses: list[tuple[float, float]]) -> list[Word]:
+    """Word times kept out of the pauses the VAD heard (``(start, end)`` seconds).
+
+    Whisper's alignment often stretches the first word after a pause back over it (a chunk
+    that begins with the pause: "add" at 4.25-6.75 s after a 2 s pause ending at 6.3 s), and
+    the pause vanishes from the word gaps delivery measures. A word that overlaps a pause of
+    ``FIT_PAUSE_S`` or more is cut back to the side most of it lies on; a word wholly inside
+    one (a soft "um" the VAD missed) is left alone."""
+    out = list(words)
+    for a, b in pauses:
+        if b - a < FIT_PAUSE_S:
+            continue
+        for i, w in enumerate(out):
+            if w.end <= a or w.start >= b:
+                continue
+            before, after = max(0.0, a - w.start), max(0.0, w.end - b)
+            if after > 0 and after >= before:
+                out[i] = w.model_copy(update={"start": round(b, 3)})
+            elif before > 0:
+                out[i] = w.model_copy(update={"end": round(a, 3)})
+    return out
 
 
 def cue_reader(inc: IncrementalTranscriber) -> Callable[[int], Cue | None]:
@@ -242,6 +268,9 @@ class Listener:
                 view.state = "transcribing"
                 view.update(-100, force=True)
                 transcript = self._transcribe(ep, inc, request.language, context)
+                pauses = [(a / SAMPLE_RATE, b / SAMPLE_RATE) for a, b in ep.pauses]
+                transcript = transcript.model_copy(
+                    update={"words": fit_words_to_pauses(transcript.words, pauses)})
         except BaseException:
             if inc is not None:
                 inc.close()
