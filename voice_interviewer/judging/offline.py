@@ -20,7 +20,7 @@ import numpy as np
 
 from ..language import clamp_language, guess_language
 from ..schema import Judgement, KeyPointResult, Question, WrongClaim
-from . import claims, lexical as lx
+from . import claims, lexical as lx, near_terms
 from .calibration import DEFAULT, Calibration, ramp
 from .embeddings import Embedder, get_embedder
 from .feedback import most_important_gap, write_feedback
@@ -392,7 +392,8 @@ def lexical_credit(sig: Signals, c: Calibration) -> list[float]:
 def _term_hits(kp, tokens: list[lx.Token]) -> int:
     """Evidence terms said, each once, not under a negation ("it does not reduce variance")."""
     norms = [t.norm for t in tokens]
-    return sum(1 for hit in lx.find_terms(tokens, kp.evidence.all()) if not claims.negated_at(norms, hit.start))
+    hits = near_terms.find_terms(tokens, kp.evidence.all())  # a term misheard slightly still counts
+    return sum(1 for hit in hits if not claims.negated_at(norms, hit.start))
 
 
 def _recall(kp, answer_stems: set[str], q_stems: frozenset[str]) -> float:
