@@ -220,3 +220,20 @@ def test_llm_prompts_list_the_questions_wrong_claims(lang):
     for text in (digit, grade):
         assert all(f"- {c}" in text for c in claims_)
     assert "- " + claims_[0] not in render("score_digit", lang, question="q", reference="r", answer="a")
+
+
+@pytest.mark.unit
+def test_a_claim_named_as_a_mistake_or_set_against_a_contrast_does_not_fire():
+    from voice_interviewer.judging.claims import sentence_breaks
+
+    def fires_in(text, cue):
+        tokens = lx.tokenize(text)
+        return match_cue(tokens, cue, [], sentence_breaks(text, tokens)) is not None
+
+    cue = ["shuffle", "time series"]
+    assert fires_in("I would shuffle the time series and use k-fold", cue)
+    assert not fires_in("a common mistake is to shuffle the time series", cue)
+    assert not fires_in("un error común es shuffle de la time series", cue)
+    assert not fires_in("to shuffle the time series is a mistake", cue)
+    assert fires_in("people like it. I shuffle the time series anyway", cue)  # the warning is in another sentence
+    assert not fires_in("high bias underfits but high variance overfits", ["high bias", "overfits"])

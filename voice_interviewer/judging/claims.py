@@ -25,8 +25,25 @@ NEGATIONS = frozenset(
     """not no non never without cannot neither nor nothing none isn aren wasn weren doesn don didn won
     wouldn shouldn couldn t nunca ni sin jamas tampoco nada ningun ninguna ninguno""".split()
 )
+# a contrast between two parts of a cue sets them against each other ("high bias underfits but high
+# variance overfits"): the cue does not span it
+CONTRASTS = frozenset("but however whereas while although unlike pero mientras aunque sino contrario".split())
 # words that start a new clause: a negation before one of them is not about what follows
 CLAUSE_STARTS = frozenset("and but so because it which while whereas y pero sino porque mientras".split())
+# a claim named as a mistake is a warning, not the claim: "a common mistake is to shuffle the time
+# series", "shuffling a time series is a mistake"; looked for in the same clause, just before the cue
+# or just after it
+WARNING_BEFORE = (
+    "mistake | myth | misconception | pitfall | people think | people believe | some people | beware | careful | "
+    "bad idea | wrong to | tempting | instead of | rather than | avoid | "
+    "error comun | un error | es un error | mito | trampa | cuidado | la gente cree | mucha gente | en vez de | "
+    "en lugar de | mala idea | tentador | evitar | evita"
+)
+WARNING_AFTER = (
+    "is a mistake | is wrong | would be wrong | is dangerous | bad idea | is a bug | "
+    "es un error | esta mal | es peligroso | mala idea"
+)
+WARNING_GAP = 8
 NEGATED_TERMS_FOR_CLAIM = 2  # distinct evidence terms said only under a negation before it counts as a wrong claim
 
 
@@ -99,9 +116,21 @@ def match_cue(tokens: list[lx.Token], cue: list[str], rivals: list[str] = (),
         if negated_at(norms, start):
             continue
         span = _follow(stems, norms, groups[1:], rival_alts, breaks, end)
-        if span is not None:
+        if span is not None and not _warned(stems, norms, breaks, start, span):
             return start, span
     return None
+
+
+def _warned(stems: list[str], norms: list[str], breaks: frozenset[int], start: int, end: int) -> bool:
+    """Whether the words around a cue name it as a mistake (same clause, a few words away)."""
+    lo = start
+    while lo > max(0, start - WARNING_GAP) and lo not in breaks and norms[lo - 1] not in CLAUSE_STARTS:
+        lo -= 1
+    hi = end
+    while hi < min(len(stems), end + WARNING_GAP) and hi not in breaks:
+        hi += 1
+    return bool(_occurrences(stems, _group(WARNING_BEFORE), lo, start)
+                or _occurrences(stems, _group(WARNING_AFTER), end, hi))
 
 
 def _follow(stems, norms, groups, rivals, breaks: frozenset[int], end: int) -> int | None:
@@ -109,7 +138,8 @@ def _follow(stems, norms, groups, rivals, breaks: frozenset[int], end: int) -> i
     if not groups:
         return end
     for s, e in _occurrences(stems, groups[0], end, end + CUE_GAP + 1):
-        if _negated(norms, end, s) or _between(stems, rivals, end, s) or any(end <= b <= s for b in breaks):
+        if (_negated(norms, end, s) or _between(stems, rivals, end, s) or any(end <= b <= s for b in breaks)
+                or any(w in CONTRASTS for w in norms[end:s])):
             continue
         rest = _follow(stems, norms, groups[1:], rivals, breaks, e)
         if rest is not None:
