@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import coaching
 from .judging import delivery
+from .hearing.unsure import unsure_words
 from .language import LANGUAGES, clamp_language
 from .judging.feedback import wrong_claim_text
 from .review.stats import summarize
@@ -236,6 +237,7 @@ class Interview:
         turn.answer = answer.text.strip()
         turn.answer_language = answer.language
         turn.audio_file = answer.audio_file
+        turn.unsure_words = unsure_words(answer.words)
         turn.timings = answer.timings.model_copy(update={"question_start": turn.timings.question_start})
         if self.requested_language == "auto" and answer.language in LANGUAGES:
             self.language = answer.language

@@ -263,6 +263,7 @@ class Turn(BaseModel):
     timings: Timings = Field(default_factory=Timings)
     model_answer: list[ModelSentence] = Field(default_factory=list)  # the bank's, in the interview's language
     model_answer_said: str = ""  # what the interviewer said when the candidate asked for it
+    unsure_words: dict[str, float] = Field(default_factory=dict)  # heard with a low probability (word: p)
     attempt: int = 1  # 2, 3... when the candidate asked to try the question again
     retry_of: int | None = None  # the index of the previous attempt
 

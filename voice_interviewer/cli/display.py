@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .. import coaching
+from ..hearing.unsure import marked
 from ..review.stats import session_stats
 from ..schema import KeyPointResult, Session, Turn
 
@@ -46,6 +47,18 @@ def delivery_line(turn: Turn) -> Text | None:
     if d.hedges:
         parts.append("hedges: " + ", ".join(f"{w}×{n}" for w, n in d.hedges.items()))
     return Text(" · ".join(parts), style="dim")
+
+
+def answer_text(turn: Turn, style: str = "italic") -> Text:
+    """The answer; a word the recogniser was unsure of is marked (underlined, with a "?")."""
+    text = Text(style=style)
+    for piece, p in marked(turn.answer, turn.unsure_words):
+        if p is None:
+            text.append(piece)
+        else:
+            text.append(piece, style="underline yellow")
+            text.append("?", style="bold yellow")
+    return text
 
 
 def model_answer_text(turn: Turn) -> Text:
@@ -88,7 +101,9 @@ def turn_panel(turn: Turn, show_question: bool = False, show_answer: bool = Fals
     if show_question:
         body.append(Text(turn.question_text, style="bold cyan"))
     if show_answer:
-        body.append(Text(turn.answer or "(no answer)", style="italic"))
+        body.append(answer_text(turn) if turn.answer else Text("(no answer)", style="italic"))
+    elif turn.unsure_words and turn.answer:  # heard: show what was heard, the doubtful words marked
+        body.append(Text.assemble(("heard: ", "dim"), answer_text(turn)))
     if turn.skipped:
         body.append(Text("skipped", style="dim"))
     else:

@@ -80,6 +80,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "changes": "Changes",
         "added_words": "added",
         "removed_words": "removed",
+        "unsure": "the recogniser was unsure of this word",
     },
     "es": {
         "report_title": "Informe de la entrevista",
@@ -158,6 +159,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "changes": "Cambios",
         "added_words": "añadido",
         "removed_words": "quitado",
+        "unsure": "el reconocimiento dudó de esta palabra",
     },
 }
 

@@ -8,15 +8,18 @@ phone. ``link_audio`` refers to the session's WAV files by relative path instead
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from urllib.parse import quote
 
+from markupsafe import Markup
 from pydantic import BaseModel
 
 from .. import coaching
 from ..errors import SessionError
+from ..hearing.unsure import word_key
 from ..schema import KeyPointResult, Session, Turn
 from ..store import SessionStore
 from . import clips as audio
@@ -103,6 +106,25 @@ def _metrics(turn: Turn, t: dict[str, str]) -> list[tuple[str, str]]:
     return rows
 
 
+def mark_unsure(html: Markup, unsure: dict[str, float], label: str) -> Markup:
+    """Wrap each word the recogniser was unsure of in ``<span class="unsure">`` (outside tags)."""
+    if not unsure:
+        return html
+    parts = re.split(r"(<[^>]*>)", str(html))
+    for i, part in enumerate(parts):
+        if part.startswith("<"):
+            continue
+
+        def wrap(m: re.Match) -> str:
+            p = unsure.get(word_key(m.group()))
+            if p is None:
+                return m.group()
+            return f'<span class="unsure" title="{label} ({p:.0%})">{m.group()}</span>'
+
+        parts[i] = re.sub(r"(?<![&#\w])[\w']+(?![\w;])", wrap, part)
+    return Markup("".join(parts))
+
+
 def _turn_view(turn: Turn, sources: dict[str, str], t: dict[str, str], before: Turn | None = None) -> TurnView:
     return TurnView(
         model_answer=coaching.marked_model_answer(turn),
@@ -118,9 +140,9 @@ def _turn_view(turn: Turn, sources: dict[str, str], t: dict[str, str], before: T
         skipped=turn.skipped,
         score=turn.score,
         grade=grade(turn.score),
-        transcript=highlight(
+        transcript=mark_unsure(highlight(
             turn.answer, turn.key_points, list(turn.delivery.fillers) if turn.delivery else [], t["fillers"]
-        )
+        ), turn.unsure_words, t["unsure"])
         if turn.answer.strip()
         else "",
         key_points=[
