@@ -233,3 +233,60 @@ def test_talking_over_the_reaction_goes_on_with_the_same_answer_and_over_the_que
     assert s.turns[1].answer == "Step against the gradient." and s.turns[1].score == 7
     assert [r.audio_name for r in answers.requests] == ["turn-01.wav", "turn-01-more-1.wav", "turn-02.wav"]
     assert "turn 1: the answer went on over the reaction (turn-01-more-1.wav)" in s.notes
+
+
+# --- voice-interviewer practice, end to end ----------------------------------------------------
+
+@pytest.mark.audio
+@pytest.mark.tts
+@pytest.mark.model
+@pytest.mark.slow
+def test_practice_an_answer_goes_on_over_the_reaction(mic, tmp_path):
+    """The candidate answers, then talks over the reaction: the reaction stops, the words join the
+    same answer (its own WAV), which is judged again; the loop then ends normally."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from test_e2e_voice import DATA, REPO, _status, heard
+
+    recordings = tmp_path / "recordings"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "voice_interviewer", "practice", "--question", "bias-variance",
+         "--followups", "0", "--scorer", "offline", "--language", "en", "--recordings-dir", str(recordings)],
+        cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=(tmp_path / "err.txt").open("w"),
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+    )  # fmt: skip
+    step, deadline, players = "answer", time.monotonic() + 600, []
+    try:
+        while proc.poll() is None:
+            assert time.monotonic() < deadline, "the interview did not finish in time"
+            _, status = _status(recordings)
+            state = status and status["state"]
+            if step == "answer" and state == "listening":
+                step = "answered"
+                players.append(threading.Thread(target=mic.play, args=(DATA / "en-bias-variance.wav",)))
+                players[-1].start()
+            elif step == "answered" and state == "speaking":  # the reaction is being made and said
+                step = "more"
+                players.append(threading.Timer(0.8, mic.play, args=(STT_DATA / "en_sentence.wav",)))
+                players[-1].start()
+            time.sleep(0.05)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        for p in players:
+            p.join(timeout=60)
+    err = (tmp_path / "err.txt").read_text()
+    assert proc.returncode == 0, err[-3000:]
+    path, _ = _status(recordings)
+    session = json.loads(path.read_text())
+    turn, = session["turns"]
+    more = "turn 1: the answer went on over the reaction (turn-01-more-1.wav)"
+    assert more in session["notes"], (session["notes"], turn["answer"])
+    # both parts in the one answer: the first ("... underfitting ...") and what was said over the
+    # reaction ("I would use cross validation ... overfitting")
+    assert heard("underfitting", turn["answer"]) and heard("validation", turn["answer"]), turn["answer"]
+    assert (path.parent / "turn-01-more-1.wav").is_file()
