@@ -160,6 +160,11 @@ def test_the_interviewers_own_voice_looped_into_the_mic_does_not_cut_in(barge_sp
                 assert speaker.barged_in is None, (kind, speaker.barged_in)
     finally:
         canceller.close()
+    import os
+    import subprocess
+
+    modules = subprocess.run(["pactl", "list", "short", "modules"], capture_output=True, text=True).stdout
+    assert "module-echo-cancel" not in modules and "PULSE_SOURCE" not in os.environ  # all undone
     # the same loop without the canceller: the microphone hears the interviewer, who cuts itself off
     with mic.echo():
         speaker.say(QUESTION, kind="question", language="en")

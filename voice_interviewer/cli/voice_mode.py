@@ -126,6 +126,21 @@ def build_listener(settings: Settings) -> AnswerSource:
     return listener
 
 
+def start_echo_canceller(settings: Settings, stack: ExitStack, console: Console) -> bool:
+    """Hear the microphone without the interviewer's voice (closed with ``stack``); False, with a
+    note, when that is not possible: then barge-in is off, or speakers would cut every question."""
+    from ..speaking.barge_in import EchoCanceller
+
+    canceller = EchoCanceller()
+    if settings.input_device is None and canceller.start():
+        stack.callback(canceller.close)
+        return True
+    why = "a chosen --input-device" if settings.input_device is not None else "no PulseAudio echo canceller"
+    console.print(f"[dim]barge-in off: {why} (module-echo-cancel keeps the interviewer's voice out)[/]",
+                  highlight=False)
+    return False
+
+
 def with_barge_in(speaker, listener, settings: Settings):
     """The spoken interviewer, stopped by the candidate's voice; the listener starts its answers
     with the words heard while it spoke."""
@@ -163,13 +178,9 @@ def build_voice_io(
     speaker: Speaker = printer
     startup_errors: list[BaseException] = []  # start-up errors from the loading threads
     starter = None
-    barge_in = settings.barge_in and not settings.no_tts and not settings.push_to_talk
-    if barge_in and settings.input_device is None:  # before any stream opens
-        from ..speaking.barge_in import EchoCanceller
-
-        canceller = EchoCanceller()
-        if canceller.start() and stack is not None:
-            stack.callback(canceller.close)
+    barge_in = settings.barge_in and not settings.no_tts and not settings.push_to_talk and stack is not None
+    if barge_in:  # before any stream opens
+        barge_in = start_echo_canceller(settings, stack, console)
     if not settings.no_tts:
         from ..speaking.tts import EspeakSpeaker
 

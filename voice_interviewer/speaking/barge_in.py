@@ -263,21 +263,29 @@ class EchoCanceller:
         except (OSError, subprocess.TimeoutExpired):
             return False
         if r.returncode != 0 or not r.stdout.strip().isdigit():
-            return False
-        self.module = r.stdout.strip()
+            # left loaded by a session that was killed: use it (and leave it)
+            try:
+                names = self._pactl("list", "short", "sources").stdout.split()
+            except (OSError, subprocess.TimeoutExpired):
+                return False
+            if AEC_SOURCE not in names:
+                return False
+        else:
+            self.module = r.stdout.strip()
         for key, value in (("PULSE_SINK", AEC_SINK), ("PULSE_SOURCE", AEC_SOURCE)):
             self._saved[key] = os.environ.get(key)
             os.environ[key] = value
         return True
 
     def close(self) -> None:
-        if self.module is None:
-            return
         for key, value in self._saved.items():
             if value is None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+        self._saved = {}
+        if self.module is None:
+            return
         try:
             self._pactl("unload-module", self.module)
         except (OSError, subprocess.TimeoutExpired):
