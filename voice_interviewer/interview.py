@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import coaching
-from .judging import delivery
+from .judging import delivery, star
 from .hearing.unsure import unsure_words
 from .language import LANGUAGES, clamp_language
 from .judging.feedback import wrong_claim_text
@@ -258,6 +258,9 @@ class Interview:
             turn.reaction = coaching.retry_reaction(change, turn.score, self.language)
         else:
             turn.reaction = reaction_text(judgement, self.language)
+        if star.is_behavioural(question) and not turn.is_follow_up:  # which STAR part is missing or thin
+            turn.star = star.star_parts(turn.answer)
+            turn.reaction = " ".join(filter(None, [turn.reaction, star.star_text(turn.star, self.language)]))
         self._asked[index] = (question, text, parent, key_point)
         self.session.turns.append(turn)
         self.on_turn(turn)

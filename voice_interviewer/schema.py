@@ -227,6 +227,14 @@ class Answer(BaseModel):
     words: list[dict] = Field(default_factory=list)  # {"word", "start", "end", "probability"}
 
 
+class StarParts(BaseModel):
+    """A behavioural answer's STAR parts: words given to each, and which are missing or thin."""
+
+    words: dict[str, int] = Field(default_factory=dict)  # situation, task, action, result
+    missing: list[str] = Field(default_factory=list)
+    thin: list[str] = Field(default_factory=list)
+
+
 class ModelSentence(BaseModel):
     """One sentence of a question's model answer and the rubric key points it states."""
 
@@ -263,6 +271,7 @@ class Turn(BaseModel):
     timings: Timings = Field(default_factory=Timings)
     model_answer: list[ModelSentence] = Field(default_factory=list)  # the bank's, in the interview's language
     model_answer_said: str = ""  # what the interviewer said when the candidate asked for it
+    star: StarParts | None = None  # behavioural questions only
     unsure_words: dict[str, float] = Field(default_factory=dict)  # heard with a low probability (word: p)
     attempt: int = 1  # 2, 3... when the candidate asked to try the question again
     retry_of: int | None = None  # the index of the previous attempt

@@ -61,6 +61,16 @@ def answer_text(turn: Turn, style: str = "italic") -> Text:
     return text
 
 
+def star_line(turn: Turn) -> Text:
+    """STAR: each part ✔ told, ◐ thin, ✘ missing."""
+    text = Text("STAR: ", style="bold")
+    for part in ("situation", "task", "action", "result"):
+        verdict = "missing" if part in turn.star.missing else "partly" if part in turn.star.thin else "covered"
+        mark, style = MARKS[verdict]
+        text.append(f"{mark} {part}  ", style=style)
+    return text
+
+
 def model_answer_text(turn: Turn) -> Text:
     """The model answer; a sentence stating a point the answer missed is marked ✘."""
     text = Text("model answer: ", style="bold green")
@@ -115,6 +125,8 @@ def turn_panel(turn: Turn, show_question: bool = False, show_answer: bool = Fals
         line = delivery_line(turn)
         if line is not None:
             body.append(line)
+        if turn.star is not None:
+            body.append(star_line(turn))
         if before is not None:
             body.append(attempt_lines(turn, before))
         if show_model_answer and turn.model_answer:

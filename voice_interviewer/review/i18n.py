@@ -81,6 +81,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "added_words": "added",
         "removed_words": "removed",
         "unsure": "the recogniser was unsure of this word",
+        "star_situation": "Situation",
+        "star_task": "Task",
+        "star_action": "Action",
+        "star_result": "Result",
+        "star_words": "words",
+        "star_thin": "thin: say more",
     },
     "es": {
         "report_title": "Informe de la entrevista",
@@ -160,6 +166,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "added_words": "añadido",
         "removed_words": "quitado",
         "unsure": "el reconocimiento dudó de esta palabra",
+        "star_situation": "Situación",
+        "star_task": "Tarea",
+        "star_action": "Acción",
+        "star_result": "Resultado",
+        "star_words": "palabras",
+        "star_thin": "escasa: desarrolla más",
     },
 }
 

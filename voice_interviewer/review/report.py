@@ -56,6 +56,7 @@ class TurnView(BaseModel):
     retry: coaching.RetryChange | None = None
     before_score: float | None = None
     diff: list[tuple[str, str]] = []  # ("same"|"added"|"removed", words) against the previous attempt
+    star: list[tuple[str, str, int]] = []  # STAR part, "covered"|"partly"|"missing", words
 
 
 def audio_sources(
@@ -128,6 +129,8 @@ def mark_unsure(html: Markup, unsure: dict[str, float], label: str) -> Markup:
 def _turn_view(turn: Turn, sources: dict[str, str], t: dict[str, str], before: Turn | None = None) -> TurnView:
     return TurnView(
         model_answer=coaching.marked_model_answer(turn),
+        star=[(p, "missing" if p in turn.star.missing else "partly" if p in turn.star.thin else "covered",
+               turn.star.words.get(p, 0)) for p in ("situation", "task", "action", "result")] if turn.star else [],
         model_answer_said=turn.model_answer_said,
         attempt=turn.attempt,
         retry=coaching.retry_change(before, turn) if before else None,
