@@ -13,9 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from rich.console import Console
+
 from fakes import FakeSpeaker, TermJudge
 from stt_paths import retry_once
 from voice_interviewer.bank import QuestionBank
+from voice_interviewer.cli.display import turn_panel
 from voice_interviewer.cli.voice_mode import VoiceAnswers
 from voice_interviewer.config import Settings
 from voice_interviewer.interview import Interview
@@ -105,3 +108,7 @@ def test_model_answer_and_retry_asked_by_voice(mic, whisper_transcriber, listeni
         assert s.turns[1].score > s.turns[0].score
     assert s.turns[0].audio_file and s.turns[1].audio_file and s.turns[0].audio_file != s.turns[1].audio_file
     assert s.state == "completed"
+    # the panel printed after a heard answer shows how it was said
+    console = Console(record=True, width=240, color_system=None)
+    console.print(turn_panel(s.turns[0]))
+    assert re.search(r"delivery: \d+ words · \d+ wpm \((slow|comfortable|fast)\)", console.export_text())

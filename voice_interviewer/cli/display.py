@@ -9,6 +9,7 @@ from rich.text import Text
 
 from .. import coaching
 from ..hearing.unsure import marked
+from ..judging.delivery import COMFORTABLE_WPM
 from ..review.stats import session_stats
 from ..schema import KeyPointResult, Session, Turn
 
@@ -34,19 +35,27 @@ def key_point_lines(points: list[KeyPointResult]) -> Text:
 
 
 def delivery_line(turn: Turn) -> Text | None:
+    """How the answer was said: pace (slow / comfortable / fast), fillers, long pauses, hedges."""
     d = turn.delivery
     if d is None or not d.words:
         return None
-    parts = [f"{d.words} words"]
+    text = Text("delivery: ", style="bold")
+    text.append(f"{d.words} words")
     if d.words_per_minute:
-        parts.append(f"{d.words_per_minute:.0f} wpm")
+        lo, hi = COMFORTABLE_WPM
+        wpm = d.words_per_minute
+        pace, style = ("slow", "yellow") if wpm < lo else ("fast", "yellow") if wpm > hi else ("comfortable", "green")
+        text.append(" · ")
+        text.append(f"{wpm:.0f} wpm ({pace})", style=style)
     if d.fillers:
-        parts.append("fillers: " + ", ".join(f"{w}×{n}" for w, n in d.fillers.items()))
+        per_min = f" ({d.fillers_per_minute:.1f}/min)" if d.fillers_per_minute is not None else ""
+        text.append(" · fillers: " + ", ".join(f"{w}×{n}" for w, n in d.fillers.items()) + per_min)
     if d.long_pauses:
-        parts.append(f"{len(d.long_pauses)} long pause(s)")
+        text.append(" · ")
+        text.append("long pauses: " + ", ".join(f"{p:.1f} s" for p in d.long_pauses), style="yellow")
     if d.hedges:
-        parts.append("hedges: " + ", ".join(f"{w}×{n}" for w, n in d.hedges.items()))
-    return Text(" · ".join(parts), style="dim")
+        text.append(" · hedges: " + ", ".join(f"{w}×{n}" for w, n in d.hedges.items()))
+    return text
 
 
 def answer_text(turn: Turn, style: str = "italic") -> Text:
