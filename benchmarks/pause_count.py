@@ -8,7 +8,7 @@ off, so the answer goes on through each pause). The heard words are measured by
 same with 1.5 s (``Settings.long_pause_s``), and the word times kept out of the VAD's pauses
 (``hearing.listener.fit_words_to_pauses``, what the listener hands on) with 1.5 s.
 
-    VIRTUAL_MIC_DIR=/tmp/vm-pauses .venv/bin/python benchmarks/pause_count.py [--runs 2]
+    VIRTUAL_MIC_DIR=/tmp/vm-pauses .venv/bin/python benchmarks/pause_count.py [--runs 2] [--language en,es]
 """
 
 from __future__ import annotations
@@ -69,6 +69,7 @@ def make_answer(language: str, path: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=2, help="answers played per language")
+    ap.add_argument("--language", default="en,es")
     args = ap.parse_args()
     os.environ.setdefault("VIRTUAL_MIC_DIR", "/tmp/vm-pauses")
     vm("start")
@@ -98,7 +99,7 @@ def main() -> None:
     print("language run  heard s  Whisper >=2.5  Whisper >=1.5  fitted >=1.5  fitted pauses")
     try:
         with tempfile.TemporaryDirectory(prefix="vi-pauses-") as tmp:
-            for language in ("en", "es"):
+            for language in args.language.split(","):
                 wav = Path(tmp) / f"{language}.wav"
                 make_answer(language, wav)
                 for run in range(args.runs):
@@ -115,6 +116,7 @@ def main() -> None:
                     new = measure(answer.text, language, words=answer.words, long_pause_s=1.5).long_pauses
                     print(f"{language:<8} {run:<4} {t.speech_end - t.speech_start:7.1f}  {len(old):>13}  "
                           f"{len(mid):>13}  {len(new):>12}  {new}", flush=True)
+                    print(f"    ends: …{answer.text[-70:]!r}", flush=True)
     finally:
         vm("stop")
 
