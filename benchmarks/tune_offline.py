@@ -103,7 +103,7 @@ GRID = {
     "kp_sem_weight": [0.3, 0.5],
     "lex_terms_full": [2.0, 3.0],
     "recall_boost": [1.5, 2.0],
-    "kp_sem_alone": [0.0, 0.6],
+    "kp_sem_alone": [0.6, 0.8, 1.0],
     "credit_floor": [0.0, 0.2, 0.3, 0.4],
     "coverage_weight": [0.85, 1.0],
     "wrong_penalty": [3.0],

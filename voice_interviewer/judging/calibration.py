@@ -25,7 +25,7 @@ class Calibration(BaseModel):
     lex_terms_full: float = 3.0
     recall_boost: float = 2.0
     # a strong meaning match earns a key point on its own (a paraphrase in other words): credit from it alone
-    kp_sem_alone: float = 0.6
+    kp_sem_alone: float = 0.8
     # credit under this floor is what any answer on the topic gets (related words, a loose match): none
     credit_floor: float = 0.3
     # how the score mixes key-point coverage and whole-answer similarity to the model answer
