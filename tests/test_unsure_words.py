@@ -69,6 +69,7 @@ def vi(*args):
                           env=env, timeout=300)
 
 
+@pytest.mark.unit
 @pytest.mark.slow
 def test_replay_marks_unsure_words(tmp_path):
     heard_session(tmp_path)
