@@ -12,6 +12,11 @@ from ..language import fold_accents
 
 _NUM = r"(?:10|ten|diez|full marks|full score|full points|a perfect score|perfect score|the maximum|maximum|100)"
 _NUM_ES = r"(?:10|diez|la maxima|la nota maxima|la puntuacion maxima|un diez|un 10|todos los puntos|100)"
+# the top score, however it is asked for
+_TOP = (r"(?:\b(?:maximum|max|highest|perfect|full|top)\s+(?:score|grade|marks?|points|rating)\b|\bfull marks\b|"
+        r"\b(?:puntuacion|nota|calificacion)\s+maxima\b|\bmaxima (?:puntuacion|nota|calificacion)\b|"
+        r"\bdiez sobre diez\b|\bun diez\b|\bun 10\b|\b10\s*(?:/|out of|sobre)\s*10\b|\bten out of ten\b|"
+        r"\b(?:a|as a|grade of|score of)\s+(?:10|ten)\b)")
 
 _PATTERNS = [
     # English
@@ -33,6 +38,17 @@ _PATTERNS = [
     r"\b(?:la nota|la puntuacion|la calificacion)\s+(?:debe|tiene que)\s+ser\s+(?:un\s+)?(?:10|diez)\b",
     r"\bdiez de diez\b",
     r"\beres (?:ahora )?(?:un|el) (?:evaluador|juez|asistente|calificador)\b",
+    # either language: a message to whoever grades, asking for the top score or to skip the rubric
+    r"(?:\b(?:system|sistema)\s*:|\b(?:grader|grading model|evaluator|examiner|ai grading|whoever is (?:scoring|grading)|"
+    r"corrector(?: automatico)?|evaluador|calificador|quien (?:corrige|evalua|califica)))[^.\n]{0,100}?"
+    r"(?:" + _TOP + r"|\b(?:rubric|rubrica|deduct|penaliza\w*)\b)",
+    r"\b(?:assign|give|award|output|return|grant)\s+(?:it\s+|this\s+|me\s+)?(?:the\s+|a\s+)?" + _TOP,
+    r"\b(?:asigna|asignale|pon|ponle|dale|devuelve|otorga|otorgale)\s+(?:a esta respuesta\s+)?(?:la\s+|una?\s+)?" + _TOP,
+    r"\b(?:correct|right|expected|only fair)\s+(?:grade|score|mark)\s+(?:here\s+)?(?:is|would be)\s+(?:a\s+)?(?:10|ten)\b",
+    r"\b(?:puntuacion|nota|calificacion)\s+(?:correcta|esperada|justa)\s+(?:es|seria)\s+(?:un\s+)?(?:10|diez)\b",
+    r"\b(?:do not|don't|please do not)\s+(?:deduct|take off|subtract)\b",
+    r"\bno (?:apliques|aplique|restes|descuentes) (?:ninguna )?(?:penalizacion|penalizaciones|puntos)\b",
+    r"\bsin aplicar (?:la )?rubrica\b",
 ]
 _RE = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.IGNORECASE)
 
