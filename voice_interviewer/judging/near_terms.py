@@ -10,6 +10,7 @@ joined. Short words must match exactly: "loss" is not "less".
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from . import lexical as lx
 
@@ -22,6 +23,7 @@ _RULES = [  # applied in order to an accent-free lowercase word
 ]
 
 
+@lru_cache(maxsize=16384)
 def phonetic_key(word: str) -> str:
     """A rough sound key: similar consonants merged, vowels after the first letter dropped,
     doubled letters once."""
@@ -49,13 +51,15 @@ def edit_distance(a: str, b: str, limit: int = 3) -> int:
     return prev[-1]
 
 
+@lru_cache(maxsize=65536)
 def near(heard: str, word: str) -> bool:
     """Whether ``heard`` (a normalised word) may be a misrecognition of ``word``."""
     if heard == word or lx.stem(heard) == lx.stem(word) and len(word) >= lx.STEM_LEN:
         return True
     if len(word) < MIN_NEAR or len(heard) < MIN_NEAR - 1:
         return False
-    if edit_distance(heard, word) <= (2 if len(word) >= 10 else 1):
+    allowed = 2 if len(word) >= 10 else 1
+    if abs(len(heard) - len(word)) <= allowed and edit_distance(heard, word, allowed) <= allowed:
         return True
     return len(word) >= MIN_PHONETIC and phonetic_key(heard) == phonetic_key(word)
 
