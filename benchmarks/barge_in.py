@@ -60,6 +60,7 @@ def vm(*args: str) -> str:
 
 def start_audio() -> None:
     os.environ.setdefault("VIRTUAL_MIC_DIR", "/tmp/vi-bench-barge-in")
+    vm("stop")  # a fresh server: no volume left turned down by an earlier canceller's gain control
     vm("start")
     for line in vm("env").splitlines():
         key, value = shlex.split(line)[1].split("=", 1)
@@ -145,7 +146,7 @@ def reaction_trials(speaker, trials: int, seed: int = 1) -> list[dict]:
         timer.join()
         time.sleep(9.0 - min(9.0, time.monotonic() - t_say - delay))  # the answer ends
         if b is None:
-            rows.append({"trial": i, "barged_in": False})
+            rows.append({"trial": i, "barged_in": False, "error": repr(speaker.error) if speaker.error else None})
             continue
         onset = energy_onset(kept, kept_from) if kept_from is not None else None
         onset = b.onset if onset is None else onset

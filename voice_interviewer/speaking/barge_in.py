@@ -171,6 +171,7 @@ class BargeInSpeaker:
         self.threshold = threshold
         self.barged_in: BargeIn | None = None
         self.history: list[BargeIn] = []
+        self.error: BaseException | None = None  # the last monitor's failure (the voice goes on)
         self._monitor: BargeInMonitor | None = None
 
     def __getattr__(self, name):  # last, start, close, voices ...: the wrapped speaker's
@@ -189,6 +190,7 @@ class BargeInSpeaker:
         except BaseException:
             monitor.stop()
             raise
+        self.error = monitor.error
         if monitor.triggered:
             assert monitor.onset is not None and monitor.detected is not None
             self.barged_in = BargeIn(kind=kind, onset=monitor.onset, detected=monitor.detected,
