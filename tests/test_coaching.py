@@ -193,3 +193,14 @@ def test_progress_counts_the_first_attempt_and_the_best(tmp_path, bank):
     detection = next(k for k in prog.key_points if k.key_point == "detection")
     assert (detection.judged, detection.missed) == (1, 1)
     assert any(c.header == "best attempt" for c in progress_tables(prog)[0].columns)
+
+
+@pytest.mark.unit
+def test_marked_model_answer_adds_missed_points_no_sentence_states(bank):
+    (q,) = bank.select(ids=["overfitting"])
+    turn = Turn(index=1, question_id="overfitting", question_text="Q", model_answer=coaching.model_sentences(q, "en"),
+                key_points=[KeyPointResult(id="definition", statement="Memorises noise.", verdict="covered"),
+                            KeyPointResult(id="detection", statement="Gap.", verdict="partly"),
+                            KeyPointResult(id="extra", statement="Use more data", verdict="missing")])
+    assert coaching.marked_model_answer(turn) == [(q.model_answer.en, ["Gap."]), ("Use more data.", ["Use more data"])]
+    assert coaching.marked_model_answer(turn.model_copy(update={"model_answer": []})) == []

@@ -155,6 +155,11 @@ def previous_attempt(turns: list[Turn], turn: Turn) -> Turn | None:
 
 def marked_model_answer(turn: Turn) -> list[tuple[str, list[str]]]:
     """The turn's model answer, each sentence with the statements of the key points it states
-    that the answer did not cover (empty: nothing missed there)."""
+    that the answer did not cover (empty: nothing missed there); then each missed point that no
+    sentence states, as its rubric statement."""
     missed = {k.id: k.statement for k in not_covered(turn.key_points)}
-    return [(s.text, [missed[i] for i in s.key_points if i in missed]) for s in turn.model_answer]
+    out = [(s.text, [missed[i] for i in s.key_points if i in missed]) for s in turn.model_answer]
+    stated = {i for s in turn.model_answer for i in s.key_points}
+    if turn.model_answer:  # a missed point no sentence states: its rubric statement, at the end
+        out += [(text.rstrip(".") + ".", [text]) for i, text in missed.items() if i not in stated]
+    return out
