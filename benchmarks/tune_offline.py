@@ -5,14 +5,17 @@ the graded set ``benchmarks/data/graded_v2`` whose ``split`` is ``dev``. Each an
 once (``OfflineJudge.analyse``: embeddings, lexical evidence, wrong claims; cached in --cache),
 then a grid over the constants is searched for the best objective:
 
-    mean(Mohler-dev Pearson, graded-dev Spearman) − 0.02 × (points by which the per-kind means
-    miss their goals: confident-wrong ≤ 2.5, paraphrase ≥ 7, off-topic ≤ 1, keyword-list ≤ 3,
+    graded-dev Spearman − 0.02 × (points by which the per-kind means miss their goals:
+    confident-wrong ≤ 2.5, paraphrase ≥ 7, off-topic ≤ 1, keyword-list ≤ 3,
     grader-instructions ≤ 2, excellent ≥ 8.5, filler ≤ 1)
+
+for the bank's constants (``DEFAULT``), and Mohler-dev Pearson for the reference-answer constants
+(``REFERENCE``, ``--reference``), whose questions have no evidence terms, restatements or red flags.
 
 The test split is never read here. Prints the best constants as JSON (paste into
 ``voice_interviewer/judging/calibration.py``).
 
-  python benchmarks/tune_offline.py [--cache /tmp/offline-analyses.pkl]
+  python benchmarks/tune_offline.py [--reference] [--cache /tmp/offline-analyses.pkl]
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from judge_agreement import DEV_ASSIGNMENTS, GRADED2, MOHLER  # noqa: E402
 
 from voice_interviewer.bank import QuestionBank  # noqa: E402
-from voice_interviewer.judging.calibration import DEFAULT, pearson, spearman  # noqa: E402
+from voice_interviewer.judging.calibration import DEFAULT, REFERENCE, pearson, spearman  # noqa: E402
 from voice_interviewer.judging.offline import OfflineJudge, combine  # noqa: E402
 from voice_interviewer.judging.reference import question_from_reference  # noqa: E402
 
@@ -79,9 +82,9 @@ def scores(rows, cal) -> list[float]:
     return [combine(s, cal, inj).score if s is not None else 0.0 for s, inj, _, _ in rows]
 
 
-def evaluate(data, cal) -> dict:
+def evaluate(data, cal, ref=None) -> dict:
     gs = scores(data["graded"], cal)
-    out = {"mohler_pearson": pearson(scores(data["mohler"], cal), [g for _, _, g, _ in data["mohler"]]),
+    out = {"mohler_pearson": pearson(scores(data["mohler"], ref or REFERENCE), [g for _, _, g, _ in data["mohler"]]),
            "graded_spearman": spearman(gs, [g for _, _, g, _ in data["graded"]])}
     miss = 0.0
     kinds: dict[str, list[float]] = {}
@@ -93,7 +96,7 @@ def evaluate(data, cal) -> dict:
             miss += max(0.0, m - bound) if op == "<=" else max(0.0, bound - m)
     out["kind_means"] = {k: round(statistics.mean(v), 2) for k, v in sorted(kinds.items())}
     out["goal_miss"] = miss
-    out["objective"] = (out["mohler_pearson"] + out["graded_spearman"]) / 2 - PENALTY * miss
+    out["objective"] = out["graded_spearman"] - PENALTY * miss
     return out
 
 
@@ -115,11 +118,37 @@ GRID = {
 }
 
 
+REFERENCE_GRID = {
+    "sem_lo": [0.78, 0.80, 0.83], "sem_hi": [0.90, 0.92, 0.94], "kp_sem_weight": [0.3, 0.5, 0.7],
+    "kp_sem_alone": [0.0, 0.6, 0.8], "credit_floor": [0.0, 0.1, 0.2], "coverage_weight": [0.6, 0.85, 1.0],
+    "recall_boost": [1.5, 2.0, 3.0],
+}
+
+
+def tune_reference(data) -> int:
+    best = (-9.0, None)
+    for values in itertools.product(*REFERENCE_GRID.values()):
+        upd = dict(zip(REFERENCE_GRID, values))
+        if upd["sem_hi"] <= upd["sem_lo"] + 0.05:
+            continue
+        upd["kp_lex_weight"] = round(1 - upd["kp_sem_weight"], 2)
+        upd["global_weight"] = round(1 - upd["coverage_weight"], 2)
+        m = evaluate(data, DEFAULT, ref=DEFAULT.model_copy(update=upd))["mohler_pearson"]
+        if m > best[0]:
+            best = (m, upd)
+    print(f"best Mohler-dev Pearson {best[0]:.3f}", file=sys.stderr)
+    print(json.dumps(best[1]))
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cache", type=Path, default=Path("/tmp/offline-analyses.pkl"))
+    ap.add_argument("--reference", action="store_true", help="tune REFERENCE on Mohler assignments 1-2")
     args = ap.parse_args()
     data = compute(args.cache)
+    if args.reference:
+        return tune_reference(data)
     print(f"dev: {len(data['mohler'])} Mohler answers, {len(data['graded'])} graded answers", file=sys.stderr)
     base = evaluate(data, DEFAULT)
     print(f"current constants: {json.dumps(base)}", file=sys.stderr)

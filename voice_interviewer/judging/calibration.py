@@ -52,6 +52,13 @@ class Calibration(BaseModel):
     wrong_cap: float = 1.0
 
 DEFAULT = Calibration()
+# questions made from a free reference answer (``score --batch`` lines with a ``reference``): key
+# points are the reference's clauses, with no evidence terms, restatements or red flags, so meaning and
+# the recall of the reference's words carry the score; set on Mohler assignments 1-2 only
+REFERENCE = DEFAULT.model_copy(update={
+    "sem_lo": 0.80, "sem_hi": 0.94, "kp_sem_weight": 0.3, "kp_lex_weight": 0.7, "kp_sem_alone": 0.6,
+    "credit_floor": 0.2, "coverage_weight": 1.0, "global_weight": 0.0, "recall_boost": 3.0,
+})
 
 
 def ramp(x: float, lo: float, hi: float) -> float:

@@ -21,10 +21,11 @@ import numpy as np
 from ..language import clamp_language, guess_language
 from ..schema import Judgement, KeyPointResult, Question, WrongClaim
 from . import claims, lexical as lx, near_terms
-from .calibration import DEFAULT, Calibration, ramp
+from .calibration import DEFAULT, REFERENCE, Calibration, ramp
 from .embeddings import Embedder, get_embedder
 from .feedback import most_important_gap, write_feedback
 from .guards import find_injections, remove_spans
+from .reference import ADHOC_TAG
 
 MIN_CONTENT_WORDS = 1  # "main" can be a full answer to a short question
 LIST_MIN_WORDS = 7  # the keyword-list guard needs enough words to judge the style
@@ -138,10 +139,13 @@ class OfflineJudge:
     name = "offline"
 
     def __init__(self, embedder: Embedder | None = None, calibration: Calibration = DEFAULT,
-                 background: Sequence[Question] = (), vector_store: Path | None = None):
+                 background: Sequence[Question] = (), vector_store: Path | None = None,
+                 reference_calibration: Calibration = REFERENCE):
         self._embedder = embedder
         self._store = vector_store  # where the background's vectors are kept between runs
         self.cal = calibration
+        # a question made from a reference answer (no evidence terms, restatements or red flags)
+        self.ref_cal = reference_calibration
         # other questions (the bank): an answer closer to one of their model answers than to its own
         # question's is off-topic, however much of the field's vocabulary it uses
         self.background = list(background)
@@ -164,16 +168,17 @@ class OfflineJudge:
         if sig is None:
             return self._empty(question, lang, ["injection"] if a.injection else [], t0)
         wrong = a.wrong
-        sc = combine(sig, self.cal, injection=a.injection)
+        cal = self.calibration_for(question)
+        sc = combine(sig, cal, injection=a.injection)
         flags = sc.flags
-        results = self._results(question, clean, tokens, lang, sig, sc)
+        results = self._results(question, clean, tokens, lang, sig, sc, cal)
         gap = most_important_gap(results)
         follow = self._follow_up(question, results, lang)
         return Judgement(
             score=sc.score,
             key_points=results,
             feedback=write_feedback(results, lang, flags, wrong=wrong),
-            confidence=self._confidence(sig, sc, sig.n_content),
+            confidence=self._confidence(sig, sc, sig.n_content, cal),
             scorer=self.name,
             notes=[f"flag:{f}" for f in flags],
             follow_up=follow[0],
@@ -240,10 +245,14 @@ class OfflineJudge:
         )
 
     def _margin(self, question: Question, whole, own: float) -> float | None:
-        """How much closer the answer is to its own model answer than to any other question's."""
-        others = [(q.id, v) for q, v in zip(self.background, self._background()) if q.id != question.id]
-        if not others:
+        """How much closer the answer is to its own model answer than to any other question's.
+
+        Only for a question of the background's own bank: a question from elsewhere (a reference
+        answer on another subject) has no neighbours there to be confused with.
+        """
+        if not any(q.id == question.id for q in self.background):
             return None
+        others = [(q.id, v) for q, v in zip(self.background, self._background()) if q.id != question.id]
         return own - max(float(v @ whole) for _, v in others)
 
     def _background(self):
@@ -287,10 +296,13 @@ class OfflineJudge:
 
     # -- results ------------------------------------------------------------------------
 
+    def calibration_for(self, question: Question) -> Calibration:
+        return self.ref_cal if ADHOC_TAG in question.tags else self.cal
+
     def _results(
-        self, question: Question, text: str, tokens: list[lx.Token], lang: str, sig: Signals, sc: Scored
+        self, question: Question, text: str, tokens: list[lx.Token], lang: str, sig: Signals, sc: Scored,
+        c: Calibration,
     ) -> list[KeyPointResult]:
-        c = self.cal
         spans = _windows(len(tokens))
         damp = 0.25 if ("list" in sc.flags or "off_topic" in sc.flags) else 1.0
         out = []
@@ -317,10 +329,10 @@ class OfflineJudge:
             )
         return out
 
-    def _confidence(self, sig: Signals, sc: Scored, n_content: int) -> float:
+    def _confidence(self, sig: Signals, sc: Scored, n_content: int, cal: Calibration) -> float:
         """Higher when meaning and wording agree and the answer is long enough to judge."""
         sem = sum(sc.sem) / len(sc.sem) if sc.sem else 0.0
-        lex_credit = lexical_credit(sig, self.cal)
+        lex_credit = lexical_credit(sig, cal)
         lex = sum(lex_credit) / len(lex_credit) if lex_credit else 0.0
         agreement = 1.0 - min(1.0, abs(sem - lex))
         length = ramp(n_content, 3, 25)
