@@ -26,9 +26,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
-from ..ports import Clock, MonotonicClock, Speaker
+from ..ports import Speaker
 from ..sound import SAMPLE_RATE
 
 WATCHED = ("question", "follow_up", "reaction")  # what the candidate may talk over
@@ -47,8 +47,6 @@ AEC_ARGS = "analog_gain_control=0 digital_gain_control=0"
 
 class BargeIn(BaseModel):
     """The candidate talked over the interviewer."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
 
     kind: str  # what was cut: question, follow_up or reaction
     onset: float  # clock time of the first voiced block
@@ -160,13 +158,12 @@ class BargeInSpeaker:
     """
 
     def __init__(self, inner: Speaker, player, vad, recorder_factory: Callable[[], object],
-                 *, clock: Clock | None = None, min_speech_s: float = MIN_SPEECH_S,
+                 *, min_speech_s: float = MIN_SPEECH_S,
                  threshold: float = VAD_THRESHOLD):
         self.inner = inner
         self.player = player
         self.vad = vad
         self.recorder_factory = recorder_factory
-        self.clock = clock or MonotonicClock()
         self.min_speech_s = min_speech_s
         self.threshold = threshold
         self.barged_in: BargeIn | None = None
