@@ -34,7 +34,7 @@ from judge_agreement import gold_of, in_split, load  # noqa: E402
 from voice_interviewer.bank import QuestionBank  # noqa: E402
 from voice_interviewer.config import Settings  # noqa: E402
 from voice_interviewer.judging.calibration import pearson, spearman  # noqa: E402
-from voice_interviewer.judging.llm import FUSION_WEIGHT, LLMJudge, fuse_scores  # noqa: E402
+from voice_interviewer.judging.llm import CAPPED_FLAGS, FUSION_WEIGHT, LLMJudge, fuse_scores  # noqa: E402
 from voice_interviewer.judging.llm_client import Endpoint  # noqa: E402
 from voice_interviewer.judging.offline import OfflineJudge  # noqa: E402
 from voice_interviewer.judging.reference import question_from_reference  # noqa: E402
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
             results.append({"id": r["id"], "gold": gold_of(r), "offline": j.offline_score,
                             "llm": j.details.get("llm_score"), "scorer": j.scorer, "total_s": round(total, 3),
                             "kind": r.get("kind"), "language": r.get("answer_language") or r.get("language"),
-                            "wrong_claim": bool(j.wrong_claims),
+                            "wrong_claim": bool(j.wrong_claims) or bool((CAPPED_FLAGS | {"injection"}) & set(j.details.get("flags") or [])),
                             "offline_s": round(offline.seconds[-1], 3), "notes": j.notes})
             if (i + 1) % 10 == 0:
                 print(f"  {i + 1} answers, {total:.1f} s for the last", file=sys.stderr)
@@ -126,7 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     off = [x["offline"] for x in ok]
     llm = [x["llm"] for x in ok]
     w = FUSION_WEIGHT
-    # what the product reports: a wrong claim the offline judge found caps the LLM's and the fused score
+    # what the product reports: a wrong claim or a cap (off-topic, filler, keyword list) the offline judge
+    # found bounds the LLM's and the fused score
     guard = [x["wrong_claim"] for x in ok]
     llm_g = [min(a, b) if g else a for a, b, g in zip(llm, off, guard)]
     fused_g = [min(fuse_scores(a, b, w), b) if g else fuse_scores(a, b, w) for a, b, g in zip(llm, off, guard)]

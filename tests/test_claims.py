@@ -252,3 +252,33 @@ def test_messages_to_the_grader_in_other_words_are_found_and_ml_talk_is_not():
                  "we give the model a maximum of ten epochs", "la nota del modelo en validación fue alta",
                  "the rubric of the business is clear: maximize recall"]:
         assert not find_injections(text), text
+
+
+class _OffTopicOffline:
+    """An offline judge that flagged the answer as off-topic."""
+
+    name = "offline"
+
+    def judge(self, question, answer, language):
+        from voice_interviewer.schema import Judgement, KeyPointResult
+
+        kps = [KeyPointResult(id=k.id, statement=k.statement.en, weight=k.weight, verdict="missing")
+               for k in question.rubric]
+        return Judgement(score=0.3, key_points=kps, scorer="offline", feedback="off",
+                         details={"language": "en", "flags": ["off_topic"]})
+
+
+@pytest.mark.unit
+def test_an_llm_never_lifts_an_answer_the_offline_judge_found_off_topic():
+    from llm_fault_server import FaultServer
+
+    from voice_interviewer.config import Settings
+    from voice_interviewer.judging.llm import LLMJudge
+    from test_llm_faults import QUESTION
+
+    with FaultServer(mode="ok") as server:
+        settings = Settings(scorer="llm", openai_base_url=server.base_url, openai_api_key="k",
+                            llm_method="structured", model="fault", llm_retries=0)
+        j = LLMJudge.from_settings(settings, fallback=_OffTopicOffline(), progress=False).judge(
+            QUESTION, "my favourite food is pizza", "en")
+    assert j.score == 0.3 and any("off_topic" in n for n in j.notes)

@@ -52,6 +52,9 @@ from .llm_parse import (
 )
 
 DISAGREEMENT = 4.0  # points on 0–10 between the LLM and the offline judge that get flagged
+# answers the offline judge caps on sight, which small LLMs score as fair answers (measured on the graded
+# set's test split with Qwen2.5-Coder-1.5B: off-topic 5.5, filler 4.9, keyword lists 7.8 out of 10)
+CAPPED_FLAGS = frozenset({"off_topic", "thin", "list"})
 FUSION_WEIGHT = 0.5  # share of the LLM's probability score in the fused score
 DIGIT_GRAMMAR = "root ::= [0-5]"
 
@@ -213,6 +216,11 @@ class LLMJudge:
 
     def _cross_check(self, j: Judgement, base: Judgement, answer: str) -> None:
         self._keep_wrong_claims(j, base)
+        caught = sorted(CAPPED_FLAGS & set(base.details.get("flags") or []))
+        if caught and j.score > base.score:  # off-topic, filler, a keyword list: the offline judge's cap stands
+            j.notes.append(f"offline judge flagged {', '.join(caught)}: the LLM's {j.score:.1f} "
+                           f"was not allowed to lift the offline {base.score:.1f}")
+            j.score = base.score
         llm = j.details.get("llm_score", j.score)
         flagged = "injection" in (base.details.get("flags") or [])  # the offline judge's own detector
         if (flagged or looks_like_injection(answer)) and llm > base.score + 1:
