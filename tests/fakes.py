@@ -198,7 +198,7 @@ class StemEmbedder:
 
     name = "bag-of-stems"
 
-    def encode(self, texts, kind="passage", cache=False):
+    def encode(self, texts, kind="passage", cache=False, persist=False):
         rows = []
         for t in texts:
             v = np.zeros(64)
@@ -216,7 +216,7 @@ class CountingEmbedder(StemEmbedder):
         self.cache: dict[str, np.ndarray] = {}
         self.computed: list[str] = []
 
-    def encode(self, texts, kind="passage", cache=False):
+    def encode(self, texts, kind="passage", cache=False, persist=False):
         todo = [t for t in texts if not (cache and t in self.cache)]
         self.computed.extend(todo)
         if todo:

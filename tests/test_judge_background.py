@@ -79,8 +79,9 @@ def test_batch_scoring_embeds_each_chunk_in_one_call(bank):
              for i in range(n)]
     rows = list(score_lines(lines, judge, bank, "en"))
     assert [r["id"] for r in rows] == list(range(n)) and all("score" in r for r in rows)
-    assert len(emb.batches) == 2  # one call per chunk: nothing left for the answers one by one
-    assert emb.batches[0] > CHUNK  # every window of the first chunk's answers, and the references
+    # the question's references once, then one call per chunk: nothing left for the answers one by one
+    assert len(emb.batches) == 3
+    assert emb.batches[1] > CHUNK  # every window of the first chunk's answers
 
 
 WALK_FORWARD_IN_OTHER_WORDS = (

