@@ -29,7 +29,7 @@ from .reference import ADHOC_TAG
 
 MIN_CONTENT_WORDS = 1  # "main" can be a full answer to a short question
 LIST_MIN_WORDS = 7  # the keyword-list guard needs enough words to judge the style
-WINDOW, STRIDE, MAX_WINDOWS = 20, 15, 12
+WINDOW, STRIDE, MAX_WINDOWS = 20, 20, 12
 INJECTION_FACTOR = 0.5  # an answer that tries to instruct the grader keeps at most half its score
 OFF_TOPIC_FACTOR = 0.3
 THIN_MIN_TOKENS = 8  # a terse answer ("a stack") is not thin: a long one with nothing in it is
