@@ -258,7 +258,8 @@ def test_practice_an_answer_goes_on_over_the_reaction(mic, tmp_path):
     recordings = tmp_path / "recordings"
     proc = subprocess.Popen(
         [sys.executable, "-m", "voice_interviewer", "practice", "--question", "bias-variance",
-         "--followups", "0", "--scorer", "offline", "--language", "en", "--recordings-dir", str(recordings)],
+         "--followups", "0", "--scorer", "offline", "--language", "en", "--barge-in",
+         "--recordings-dir", str(recordings)],
         cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=(tmp_path / "err.txt").open("w"),
         env=dict(os.environ, PYTHONPATH=str(REPO)),
     )  # fmt: skip

@@ -40,9 +40,10 @@ def practice(
     push_to_talk: Annotated[
         bool, typer.Option("--push-to-talk", help="Press Enter to start and to stop each answer.")
     ] = False,
-    no_barge_in: Annotated[
-        bool, typer.Option("--no-barge-in", help="Do not stop speaking when the candidate talks over the interviewer.")
-    ] = False,
+    barge_in: Annotated[
+        Optional[bool], typer.Option("--barge-in/--no-barge-in",
+                                     help="Stop speaking when the candidate talks over the interviewer (off by default).")
+    ] = None,
     model: Annotated[Optional[str], typer.Option(help="LLM model name for --scorer llm.")] = None,
     llm_timeout: Annotated[Optional[float], typer.Option(help="Seconds per LLM request.")] = None,
     local_llm: Annotated[
@@ -76,7 +77,7 @@ def practice(
         stt_model=stt_model,
         input_device=input_device,
         push_to_talk=push_to_talk or None,
-        barge_in=False if no_barge_in else None,
+        barge_in=barge_in,
         model=model,
         llm_timeout=llm_timeout,
         local_llm=local_llm or None,

@@ -8,7 +8,7 @@ and hands back ``(speaker, answers)`` for the interview loop.
 "your turn" cue, turns short spoken commands into ``Answer.command`` ("repeat the
 question", "siguiente", "stop"...) and says once that it heard nothing and listens again.
 
-With ``barge_in`` (the default) the candidate can talk over questions, follow-ups and
+With ``barge_in`` (``--barge-in``) the candidate can talk over questions, follow-ups and
 reactions: ``speaking.barge_in`` stops the voice and the listener keeps the words heard so far.
 
 Without push-to-talk, the Enter key ends the answer being heard (``enter_ends_answers``: a
