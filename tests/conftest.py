@@ -186,3 +186,18 @@ def offline_judge():
     judge = OfflineJudge()
     judge.embedder  # load now, not inside the first test
     return judge
+
+
+@pytest.fixture
+def make_listener(mic, whisper_transcriber, listening_models):
+    """A microphone Listener with the real models and the given settings, without the live view."""
+    from voice_interviewer.config import Settings
+    from voice_interviewer.hearing.listener import Listener
+
+    vad, turn = listening_models
+
+    def make(**settings):
+        return Listener(Settings(**settings), transcriber=whisper_transcriber, vad=vad,
+                        turn_model=turn, live=False)
+
+    return make

@@ -53,19 +53,6 @@ def envelope_correlation(ref: np.ndarray, rec: np.ndarray, frame: int = 160) -> 
     return best
 
 
-@pytest.fixture
-def make_listener(mic, whisper_transcriber, listening_models):
-    from voice_interviewer.hearing.listener import Listener
-
-    vad, turn = listening_models
-
-    def make(**settings):
-        return Listener(Settings(**settings), transcriber=whisper_transcriber, vad=vad,
-                        turn_model=turn, live=False)
-
-    return make
-
-
 class Playback:
     """``on_listening`` callback: plays a WAV into the microphone once the stream records."""
 

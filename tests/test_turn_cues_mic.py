@@ -16,7 +16,6 @@ import soundfile as sf
 
 from test_capture import Playback, normalise, request
 from stt_paths import STT_DATA, retry_once
-from voice_interviewer.config import Settings
 from voice_interviewer.judging.delivery import measure
 from voice_interviewer.sound import SAMPLE_RATE
 
@@ -52,19 +51,6 @@ def speech(tmp_path, language: str, *parts: str | float) -> tuple:
     path = tmp_path / "speech.wav"
     sf.write(str(path), audio, SAMPLE_RATE, subtype="PCM_16")
     return path, len(audio) / SAMPLE_RATE
-
-
-@pytest.fixture
-def make_listener(mic, whisper_transcriber, listening_models):
-    from voice_interviewer.hearing.listener import Listener
-
-    vad, turn = listening_models
-
-    def make(**settings):
-        return Listener(Settings(**settings), transcriber=whisper_transcriber, vad=vad,
-                        turn_model=turn, live=False)
-
-    return make
 
 
 @retry_once
