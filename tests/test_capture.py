@@ -139,8 +139,10 @@ def test_thinking_pause_mid_sentence_is_one_answer(make_listener, mic, tmp_path,
     assert partials and answer.text.startswith(partials[-1]) and len(partials[-1]) < len(answer.text)
     # espeak-ng's "weight decay" often comes back as "wait the case": a looser bound for it
     assert wer(reference, answer.text) <= (0.6 if language == "en" else 0.4), answer.text
-    last_word = normalise(reference).split()[-1]
-    assert last_word in normalise(answer.text)
+    # words after the pause were kept: espeak-ng's "network" often comes back as "an ad work" or
+    # "artwork", so the English check is "drop" (from "dropout"), which it reliably comes back as
+    after_pause = "drop" if language == "en" else normalise(reference).split()[-1]
+    assert after_pause in normalise(answer.text), answer.text
     # the answer ended after the second half was spoken, not at the pause
     assert answer.timings.endpoint >= play.ended - 0.5
     assert answer.timings.speech_end - answer.timings.speech_start > sf.info(str(wav)).duration - 1.0
