@@ -51,6 +51,8 @@ class AnswerRequest:
     on_listening: Callable[[], None] = field(default=lambda: None)
     # called with the transcript so far when the candidate pauses (the answer may be over)
     on_partial: Callable[[str], None] = field(default=lambda text: None)
+    # after the last reaction: not an answer but a last command (/answer, /retry); silence ends
+    end_moment: bool = False
 
 
 class AnswerSource(Protocol):
