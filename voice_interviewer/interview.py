@@ -19,7 +19,7 @@ from .judging.feedback import wrong_claim_text
 from .review.stats import summarize
 from .schema import Answer, Judgement, Localized, Question, Session, Turn, utcnow
 from .prefetch import prefetcher_for
-from .ports import (AnswerRequest, AnswerSource, Clock, Interruptible, Judge, MonotonicClock, Prefetching,
+from .ports import (AnswerRequest, AnswerSource, Clock, Covering, Interruptible, Judge, MonotonicClock, Prefetching,
                     Speaker, Summarizing)
 from .store import SessionStore
 
@@ -321,6 +321,16 @@ class Interview:
         question, text, parent, key_point = self._asked[last.index]
         return self._turn(question, text, parent, key_point, retry_of=last) is not None
 
+    def _end_inputs(self, request: AnswerRequest, question: Question, follow_up: bool) -> None:
+        """What the end-of-answer decision weighs at a pause besides the sound: the words of the
+        bank's model answer (a follow-up probes one key point: no length expected) and the
+        judge's rubric coverage of the partial answer, when it can give it."""
+        if not follow_up:
+            request.expected_words = len(question.model_answer.get(self.language).split())
+        judge, language = self.judge, self.language
+        if isinstance(judge, Covering):
+            request.coverage = lambda text: judge.coverage(question, text, language)
+
     def _warm_judge(self, question: Question) -> threading.Thread | None:
         """While the question is spoken, the judge prepares what it needs for this question
         (the offline judge embeds its key points), so none of that is left for the wait."""
@@ -362,6 +372,7 @@ class Interview:
                 context=text,
                 on_listening=lambda: self._status("listening", index),
             )
+            self._end_inputs(request, question, turn.is_follow_up)
             prefetcher = prefetcher_for(self.judge, question) if self.prefetch else None
             if prefetcher is not None:
                 request.on_partial = prefetcher.submit

@@ -51,6 +51,10 @@ class AnswerRequest:
     on_listening: Callable[[], None] = field(default=lambda: None)
     # called with the transcript so far when the candidate pauses (the answer may be over)
     on_partial: Callable[[str], None] = field(default=lambda text: None)
+    # for the end-of-answer decision (hearing/turn_end.py): the words the question's model answer
+    # takes, and the share of the rubric a partial answer covers (None: unknown)
+    expected_words: int | None = None
+    coverage: Callable[[str], float | None] | None = None
     # after the last reaction: not an answer but a last command (/answer, /retry); silence ends
     end_moment: bool = False
 
@@ -76,6 +80,14 @@ class Prefetching(Protocol):
     "" while the question is still being asked), so the final judgement is ready sooner."""
 
     def prefetch(self, question: Question, partial_answer: str) -> object: ...
+
+
+@runtime_checkable
+class Covering(Protocol):
+    """A judge that can say cheaply (tens of ms) what share of the rubric, 0-1, a partial answer
+    covers: the end-of-answer decision reads it at pauses (``hearing/turn_end.py``)."""
+
+    def coverage(self, question: Question, partial_answer: str, language: str) -> float | None: ...
 
 
 @runtime_checkable

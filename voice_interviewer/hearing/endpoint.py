@@ -18,6 +18,11 @@ With a ``cue_check`` the words up to a pause are also read for spoken cues (``cu
 closer ("that's all", "eso es todo") ends the answer as soon as its text is in, whatever the turn
 model says; a request for time ("let me think", "un momento") holds the floor through the pause
 that follows, up to ``think_s`` after the phrase, unless speech resumes (then the usual rules).
+
+With a ``rule`` (``turn_end.TurnEndRule``) a pause the turn model doubts may still end the answer
+early: once the silence reaches the rule's ``early_silence_s`` and the transcript up to the pause
+is in, the turn probability, the text check and ``progress_check`` (words so far, rubric coverage,
+expected length) decide (reason "finished").
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from ..config import Settings
 from ..sound import SAMPLE_RATE as RATE
 from .cues import Cue
 from .features import fit_last_seconds, log_mel
+from .turn_end import AnswerProgress, PauseFeatures, TurnEndRule
 
 VAD_BLOCK = 512
 
@@ -134,6 +140,7 @@ class Event:
 
 TextCheck = Callable[[int], "bool | None"]
 CueCheck = Callable[[int], "Cue | None"]
+ProgressCheck = Callable[[int], "AnswerProgress | None"]
 
 
 @dataclass
@@ -147,6 +154,10 @@ class Endpointer:
 
     ``cue_check(sample)`` reads the same words for a spoken cue: "close", "think" or None (also
     while they are not transcribed yet); it is asked at every block of a pause.
+
+    ``rule`` and ``progress_check(sample)`` (the answer's progress up to ``sample``, None while
+    its transcript is not ready) add the early end of ``turn_end``; ``pause_features`` keeps the
+    signals it read at each pause.
     """
 
     vad: SileroVAD
@@ -154,6 +165,8 @@ class Endpointer:
     config: EndpointConfig = field(default_factory=EndpointConfig)
     text_check: TextCheck | None = None
     cue_check: CueCheck | None = None
+    rule: TurnEndRule | None = None
+    progress_check: ProgressCheck | None = None
 
     def __post_init__(self) -> None:
         self.vad.reset()
@@ -172,6 +185,9 @@ class Endpointer:
         self.pauses: list[tuple[int, int]] = []  # (start, end) of pauses that speech resumed after
         self.think_until: int | None = None  # a request for time holds the floor until this sample
         self._think_pause: int | None = None  # the pause the last request for time was heard at
+        self.pause_features: list[PauseFeatures] = []
+        self._rule_read = False  # the rule has read this pause's signals
+        self._rule_wait: float | None = None  # silence at which the rule ends this pause
 
     def silence_s(self) -> float:
         if self.last_voiced_end is None:
@@ -209,6 +225,7 @@ class Endpointer:
                     events.append(Event("resume", self.samples - self.voiced_run))
                 self.pause_checked = False
                 self.turn_says_complete = False
+                self._rule_read, self._rule_wait = False, None
                 self.think_until = None  # speech resumed: the usual rules again
             if self.speaking:
                 self.last_voiced_end = self.samples
@@ -271,11 +288,33 @@ class Endpointer:
                                   turn_probability=self.turn_probabilities[-1])
             elif verdict is False:
                 self.turn_says_complete = False  # the words trail off: wait for the long limit
+        if self.done is None and self.rule is not None and length_s >= cfg.min_answer_s:
+            self._apply_rule(silence)
         if self.done is None and silence >= cfg.max_pause_s:
             self.done = Event("end", self.samples, reason="pause_limit")
         if self.done is not None:
             events.append(self.done)
         return events
+
+    def _apply_rule(self, silence: float) -> None:
+        """The combined early end (``turn_end``): read the pause's signals once its transcript
+        is in (not awaited past ``text_wait_s``), then end when the rule's silence is reached."""
+        rule, cfg = self.rule, self.config
+        if not self._rule_read and silence >= rule.early_silence_s:
+            verdict = True if self.text_check is None else self.text_check(self.last_voiced_end)
+            progress = self.progress_check(self.last_voiced_end) if self.progress_check else AnswerProgress()
+            if verdict is None or progress is None:
+                if silence < cfg.text_wait_s:
+                    return  # the words up to the pause are still being transcribed
+                verdict, progress = None, progress or AnswerProgress()
+            self._rule_read = True
+            prob = self.turn_probabilities[-1] if self.pause_checked and self.turn_probabilities else None
+            features = PauseFeatures(turn_probability=prob, text_finished=verdict, progress=progress)
+            self.pause_features.append(features)
+            self._rule_wait = rule.wait_s(features)
+        if self._rule_wait is not None and silence >= self._rule_wait:
+            self.done = Event("end", self.samples, reason="finished",
+                              turn_probability=self.turn_probabilities[-1] if self.turn_probabilities else None)
 
 
 def load_endpointer_models(models_dir: Path | str | None = None, *, turn: bool = True,

@@ -29,6 +29,7 @@ from .capture import Recorder, check_input_device, level_dbfs
 from .cues import Cue, spoken_cue
 from .endpoint import EndpointConfig, Endpointer, SileroVAD, TurnModel
 from .incremental import IncrementalTranscriber, quietest_point
+from .turn_end import AnswerProgress, TurnEndRule
 
 GAP_CHUNK_S = 6.0  # a short gap inside speech settles a chunk once this much is pending
 PAUSE_CHUNK_S = 2.0  # a pause settles a chunk once this much is pending (shorter ones lose context)
@@ -155,6 +156,20 @@ def cue_reader(inc: IncrementalTranscriber) -> Callable[[int], Cue | None]:
     return check
 
 
+def progress_reader(inc: IncrementalTranscriber, request: AnswerRequest) -> Callable[[int], AnswerProgress | None]:
+    """The endpointer's ``progress_check``: words so far, the rubric coverage the request's
+    ``coverage`` gives them and its expected length; None while the text is not ready."""
+    def check(upto: int) -> AnswerProgress | None:
+        text = inc.text_upto(upto)
+        if text is None:
+            return None
+        coverage = request.coverage(text) if request.coverage is not None and text else None
+        return AnswerProgress(words=len(text.split()), coverage=coverage,
+                              expected_words=request.expected_words)
+
+    return check
+
+
 class Listener:
     """AnswerSource that hears the candidate through the microphone."""
 
@@ -184,6 +199,8 @@ class Listener:
         self.incremental = incremental
         # the transcript up to the pause must also read as finished to end quickly
         self.text_cue = settings.end_text_check if text_cue is None else text_cue
+        # the combined early end at a pause the turn model doubts (turn_end.py)
+        self.rule = TurnEndRule() if settings.end_rule and turn_model is not None else None
         self.live = live
         self.console = console
         self.wait_enter = wait_enter
@@ -212,7 +229,9 @@ class Listener:
             inc.clock = self.clock
         ep = Endpointer(self.vad, self.turn_model, self.config,
                         text_check=inc.sounds_finished if inc is not None and self.text_cue else None,
-                        cue_check=cue_reader(inc) if inc is not None else None)
+                        cue_check=cue_reader(inc) if inc is not None else None,
+                        rule=self.rule if inc is not None and self.text_cue else None,
+                        progress_check=progress_reader(inc, request) if inc is not None else None)
         stop = threading.Event()
         if self.push_to_talk:
             self._say("Press Enter to start answering, and Enter again when you are done.")

@@ -90,6 +90,12 @@ class LLMJudge:
     def _render(self, name: str, lang: str, **context: object) -> str:
         return render(name, lang, root=self.prompts_dir, **context)
 
+    def coverage(self, question: Question, partial_answer: str, language: str) -> float | None:
+        """The offline judge's rubric coverage of a partial answer (``ports.Covering``): the
+        end-of-answer decision needs it in tens of ms, which no LLM call gives."""
+        cover = getattr(self.fallback, "coverage", None)
+        return cover(question, partial_answer, language) if cover is not None else None
+
     # -- lifecycle -----------------------------------------------------------
     def close(self) -> None:
         """Stop the local server if this judge started one."""

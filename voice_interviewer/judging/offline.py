@@ -288,6 +288,14 @@ class OfflineJudge:
             self.embedder.encode(pieces, "query", cache=True)
         return len(pieces)
 
+    def coverage(self, question: Question, partial_answer: str, language: str) -> float:
+        """The weighted share of the rubric the answer so far covers (0-1, as in ``combine``), read
+        by the end-of-answer decision at pauses; ~20 ms, the windows prefetch embedded are free."""
+        a = self.analyse(question, partial_answer, language)
+        if a.signals is None:
+            return 0.0
+        return combine(a.signals, self.calibration_for(question), injection=a.injection).coverage
+
     def warm(self, items: list[tuple[Question, str]]) -> None:
         """Embed the windows of many answers (and their questions' references) in one batched call."""
         texts: list[str] = []

@@ -1,0 +1,110 @@
+"""The end-of-answer decision at a pause (``hearing/turn_end.py``), on fake signals, and through the
+endpointer with a scripted VAD and a fixed turn model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from voice_interviewer.hearing.endpoint import EndpointConfig, Endpointer
+from voice_interviewer.hearing.turn_end import AnswerProgress, PauseFeatures, TurnEndRule
+from voice_interviewer.sound import SAMPLE_RATE as RATE
+
+from fakes import FixedTurn, ScriptedVAD
+
+pytestmark = pytest.mark.unit
+
+RULE = TurnEndRule()
+EARLY = RULE.early_silence_s
+
+
+def features(p, finished=True, words=40, coverage=None, expected=None):
+    return PauseFeatures(turn_probability=p, text_finished=finished,
+                         progress=AnswerProgress(words=words, coverage=coverage, expected_words=expected))
+
+
+@pytest.mark.parametrize("f, wait", [
+    # the turn model leans to finished and the words end a sentence: early end
+    (features(RULE.turn_likely), EARLY),
+    (features(0.84), EARLY),
+    # ... but not when the words trail off, are not known yet, or are too few
+    (features(0.84, finished=False), None),
+    (features(0.84, finished=None), None),
+    (features(0.84, words=RULE.min_words - 1), None),
+    # doubted by the turn model: early only when the rubric or the length says the answer is done
+    (features(0.34), None),
+    (features(0.34, coverage=RULE.coverage_done), EARLY),
+    (features(0.34, coverage=RULE.coverage_done - 0.01), None),
+    (features(0.34, words=90, expected=100), EARLY),
+    (features(0.34, words=30, expected=100, coverage=0.1), None),
+    # called clearly unfinished by the turn model: no rubric or length makes it end early
+    (features(RULE.turn_floor - 0.01, coverage=1.0, words=200, expected=100), None),
+    # without a turn model there is no early end
+    (features(None, coverage=1.0), None),
+])
+def test_rule_waits_for_the_signals_to_agree(f, wait):
+    assert RULE.wait_s(f) == wait
+
+
+def test_progress_done_is_the_larger_of_coverage_and_length():
+    assert AnswerProgress(words=50).done is None
+    assert AnswerProgress(words=50, expected_words=100).done == 0.5
+    assert AnswerProgress(words=500, expected_words=100).done == 1.0
+    assert AnswerProgress(words=50, expected_words=100, coverage=0.8).done == 0.8
+
+
+def _run(turn_p, text, progress, speech_blocks=60, rule=RULE):
+    """Speech, then silence until the answer ends; returns the endpointer."""
+    ep = Endpointer(ScriptedVAD([(5, 0.0), (speech_blocks, 0.9)]), FixedTurn(turn_p), EndpointConfig(),
+                    text_check=lambda sample: text, rule=rule,
+                    progress_check=lambda sample: progress)
+    for _ in range(5 + speech_blocks + int(5 * RATE / 512)):
+        ep.feed(np.zeros(512, np.float32))
+        if ep.done:
+            break
+    return ep
+
+
+def silence_at_end(ep):
+    return (ep.done.sample - ep.last_voiced_end) / RATE
+
+
+def test_a_finished_answer_the_turn_model_doubts_ends_early():
+    done = AnswerProgress(words=80, coverage=0.7, expected_words=100)
+    ep = _run(0.4, True, done)
+    assert ep.done.reason == "finished"
+    assert silence_at_end(ep) == pytest.approx(EARLY, abs=0.04)
+    assert ep.pause_features == [features(0.4, coverage=0.7, words=80, expected=100)]
+    # the same pause without the rule waits for the pause limit
+    ep = _run(0.4, True, done, rule=None)
+    assert ep.done.reason == "pause_limit" and silence_at_end(ep) >= EndpointConfig().max_pause_s
+
+
+@pytest.mark.parametrize("text, progress", [
+    (False, AnswerProgress(words=80, coverage=0.9)),  # a thinking pause mid-clause
+    (True, AnswerProgress(words=12, coverage=0.1, expected_words=100)),  # a first sentence, more to come
+])
+def test_a_thinking_pause_waits_for_the_pause_limit(text, progress):
+    ep = _run(0.4, text, progress)
+    assert ep.done.reason == "pause_limit"
+    assert silence_at_end(ep) >= EndpointConfig().max_pause_s
+
+
+def test_the_transcript_is_awaited_then_given_up_on():
+    """Progress not ready (None) is waited for up to text_wait_s, then the pause has no early end."""
+    ep = _run(0.9, None, None)
+    assert ep.done.reason == "pause_limit"
+    assert ep.pause_features and ep.pause_features[0].text_finished is None
+
+
+def test_speech_after_the_pause_is_judged_again():
+    """A pause too short to end (speech resumes at 0.4 s) leaves the next pause to its own signals."""
+    ep = Endpointer(ScriptedVAD([(5, 0.0), (40, 0.9), (12, 0.0), (40, 0.9)]), FixedTurn(0.9),
+                    EndpointConfig(), text_check=lambda s: True, rule=RULE,
+                    progress_check=lambda s: AnswerProgress(words=30))
+    for _ in range(400):
+        ep.feed(np.zeros(512, np.float32))
+        if ep.done:
+            break
+    assert ep.done.reason == "finished" and len(ep.pauses) == 1
+    assert ep.last_voiced_end == (5 + 40 + 12 + 40) * 512
