@@ -36,7 +36,8 @@ class FakeSpeaker:
 
 
 class ScriptedAnswers:
-    """Hands back queued answers; an entry may be a str, an Answer, or an exception to raise."""
+    """Hands back queued answers; an entry may be a str, an Answer, or an exception to raise.
+    After the last reaction (``end_moment``) with nothing queued, the candidate says nothing."""
 
     def __init__(self, *items, clock: FakeClock | None = None):
         self.queue = deque(items)
@@ -46,6 +47,8 @@ class ScriptedAnswers:
     def get_answer(self, request: AnswerRequest) -> Answer:
         self.requests.append(request)
         request.on_listening()
+        if request.end_moment and not self.queue:
+            return Answer(no_speech=True)
         item = self.queue.popleft()
         if isinstance(item, BaseException):
             raise item

@@ -235,13 +235,14 @@ def test_talking_over_the_reaction_goes_on_with_the_same_answer_and_over_the_que
                               "Step against the gradient.")
     judge = FakeJudge(judgement(4), judgement(8), judgement(7))
     s = Interview(session, qs, speaker, answers, judge, store, followups=0, prefetch=False).run()
-    assert [k for k, _ in speaker.said] == ["question", "reaction", "reaction", "question", "reaction", "summary"]
+    assert [k for k, _ in speaker.said] == ["question", "reaction", "reaction", "question", "reaction", "info", "summary"]
     assert [t.question_id for t in s.turns] == ["overfitting", "gradient-descent"]
     assert s.turns[0].answer == "It learns the noise. and I would detect it on a validation set."
     assert judge.history[1] == ("overfitting", s.turns[0].answer)  # judged again as a whole
     assert s.turns[0].score == 8 and s.turns[0].reaction == speaker.said[2][1]
     assert s.turns[1].answer == "Step against the gradient." and s.turns[1].score == 7
-    assert [r.audio_name for r in answers.requests] == ["turn-01.wav", "turn-01-more-1.wav", "turn-02.wav"]
+    assert [r.audio_name for r in answers.requests] == ["turn-01.wav", "turn-01-more-1.wav", "turn-02.wav",
+                                                         "turn-02-after.wav"]  # the end moment
     assert "turn 1: the answer went on over the reaction (turn-01-more-1.wav)" in s.notes
 
 

@@ -87,7 +87,7 @@ def test_answer_command_says_the_model_answer_and_asks_again(tmp_path, bank):
     qs = bank.select(ids=["overfitting", "gradient-descent"])
     s, speaker = run(tmp_path, qs, "it memorises noise", ANSWER, "step against the gradient of the loss")
     kinds = [k for k, _ in speaker.said]
-    assert kinds == ["question", "reaction", "question", "model_answer", "question", "reaction", "summary"]
+    assert kinds == ["question", "reaction", "question", "model_answer", "question", "reaction", "info", "summary"]
     said = speaker.said[3][1]
     assert said.startswith("Here is how I would answer it: ") and "validation" in said
     assert [t.question_id for t in s.turns] == ["overfitting", "gradient-descent"]
@@ -204,3 +204,117 @@ def test_marked_model_answer_adds_missed_points_no_sentence_states(bank):
                             KeyPointResult(id="extra", statement="Use more data", verdict="missing")])
     assert coaching.marked_model_answer(turn) == [(q.model_answer.en, ["Gap."]), ("Use more data.", ["Use more data"])]
     assert coaching.marked_model_answer(turn.model_copy(update={"model_answer": []})) == []
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_answer_and_retry_after_the_last_question(tmp_path, bank, language):
+    """After the last reaction the interview waits once more: the model answer, then another
+    attempt (attempt 2), then the same moment again, which silence ends."""
+    qs = bank.select(ids=["overfitting", "gradient-descent"])
+    s, speaker = run(tmp_path, qs, "it memorises noise", "you move the weights downhill", ANSWER, RETRY,
+                     "against the gradient of the loss, the learning rate sets the step", language=language)
+    end = coaching.END_MOMENT[language]
+    assert speaker.said[4:] == [("info", end), ("model_answer", speaker.said[5][1]), ("info", end),
+                                ("question", qs[1].text.get(language)), ("reaction", s.turns[2].reaction),
+                                ("info", end), ("summary", speaker.said[-1][1])]
+    assert speaker.said[5][1] == s.turns[1].model_answer_said != ""
+    assert [(t.question_id, t.attempt, t.retry_of) for t in s.turns] == [
+        ("overfitting", 1, None), ("gradient-descent", 1, None), ("gradient-descent", 2, 2)]
+    assert s.turns[2].score > s.turns[1].score and s.turns[2].reaction.startswith("+")
+    # the summary counts first attempts, as after any retry
+    assert s.summary.mean_score == pytest.approx((s.turns[0].score + s.turns[1].score) / 2, abs=0.01)
+    assert s.state == "completed" and s.status.state == "done" and s.status.turn == 3
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("last", [Answer(command="stop"), Answer(command="skip"), Answer(no_speech=True),
+                                  Answer(text="no thanks, that was enough", language="en")])
+def test_the_end_moment_ends_on_anything_but_answer_or_retry(tmp_path, bank, last):
+    qs = bank.select(ids=["overfitting"])
+    answers = ScriptedAnswers("it memorises noise", last)
+    store = SessionStore(tmp_path)
+    session = Session(id="s1", language="en")
+    store.create(session)
+    speaker = FakeSpeaker()
+    Interview(session, qs, speaker, answers, TermJudge(), store, followups=0, prefetch=False).run()
+    s = store.load("s1")
+    assert [k for k, _ in speaker.said] == ["question", "reaction", "info", "summary"]
+    assert [r.end_moment for r in answers.requests] == [False, True] and not answers.queue
+    assert answers.requests[1].audio_name == "turn-01-after.wav" and answers.requests[1].context == qs[0].text.en
+    assert len(s.turns) == 1 and s.state == "completed"
+
+
+@pytest.mark.unit
+def test_otra_vez_after_the_last_question_asks_it_again(tmp_path, bank):
+    """"Otra vez" asks to repeat the question while one is on; after the last one it is a retry."""
+    qs = bank.select(ids=["overfitting"])
+    s, speaker = run(tmp_path, qs, "it memorises noise", Answer(command="repeat"),
+                     "it memorises noise, and a gap with the validation error shows it", language="es")
+    assert [(t.attempt, t.retry_of) for t in s.turns] == [(1, None), (2, 1)]
+    assert [k for k, _ in speaker.said] == ["question", "reaction", "info", "question", "reaction", "info", "summary"]
+
+
+@pytest.mark.unit
+def test_no_end_moment_after_stop_or_a_skipped_last_question(tmp_path, bank):
+    qs = bank.select(ids=["overfitting", "gradient-descent"])
+    s, speaker = run(tmp_path, qs, "it memorises noise", Answer(command="skip"))
+    assert [k for k, _ in speaker.said] == ["question", "reaction", "question", "summary"]
+    s, speaker = run(tmp_path / "stop", qs, "it memorises noise", Answer(command="stop"))
+    assert [k for k, _ in speaker.said] == ["question", "reaction", "question", "summary"]
+    assert s.state == "completed" and len(s.turns) == 1
+
+
+@pytest.mark.unit
+def test_ctrl_c_at_the_end_moment_ends_a_finished_interview(tmp_path, bank):
+    qs = bank.select(ids=["overfitting"])
+    s, speaker = run(tmp_path, qs, "it memorises noise", KeyboardInterrupt())
+    assert s.state == "completed" and speaker.said[-1][0] == "summary"
+    term = KeyboardInterrupt("SIGTERM")
+    term.signum = 15
+    s, speaker = run(tmp_path / "term", qs, "it memorises noise", term)
+    assert s.state == "interrupted" and speaker.said[-1][0] == "info"
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("line, command", [("/answer\n", "answer"), ("/retry\n", "retry"), ("\n", "stop"),
+                                           ("/quit\n", "stop"), ("", "stop"), ("thanks\n", "stop")])
+def test_typed_end_moment_reads_one_line(line, command):
+    import io
+
+    from rich.console import Console
+
+    from voice_interviewer.ports import AnswerRequest
+    from voice_interviewer.textio import TypedAnswers
+
+    console = Console(record=True, width=200, color_system=None)
+    stream = io.StringIO(line + "next answer\n")
+    request = AnswerRequest(turn=2, question_id="q", language="es", session_dir=Path("."),
+                            audio_name="turn-02-after.wav", end_moment=True)
+    assert TypedAnswers(console, stream).get_answer(request).command == command
+    assert console.export_text().strip() == "/answer, /retry o Enter para terminar:"
+    assert stream.readline() == ("next answer\n" if line else "")  # only one line read
+
+
+@pytest.mark.model
+def test_typed_answer_and_retry_after_the_last_question(tmp_path):
+    rec = tmp_path / "rec"
+    typed = ("it memorises noise in the training data\n\n"
+             "/answer\n"
+             "/retry\n"
+             "it memorises noise in the training data and generalises poorly; a gap between training and "
+             "validation error shows it\n\n"
+             "\n")  # Enter: finished
+    r = vi("practice", "--text", "--bank", str(BANK), "-q", "overfitting", "--followups", "0", "--scorer", "offline",
+           "--language", "en", "--recordings-dir", str(rec), input=typed)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count(coaching.END_MOMENT["en"]) == 3 and r.stdout.count("/answer, /retry, or Enter to finish") == 3
+    assert "Here is how I would answer it:" in r.stdout and "mean score" in r.stdout
+    (folder,) = rec.iterdir()
+    data = json.loads((folder / "session.json").read_text())
+    turns = data["turns"]
+    assert [(t["question_id"], t["attempt"], t["retry_of"]) for t in turns] == [("overfitting", 1, None),
+                                                                              ("overfitting", 2, 1)]
+    assert turns[0]["model_answer_said"].startswith("Here is how I would answer it:")
+    assert turns[1]["score"] > turns[0]["score"] and turns[1]["reaction"].startswith("+")
+    assert data["state"] == "completed" and data["summary"]["mean_score"] == turns[0]["score"]

@@ -62,7 +62,7 @@ def test_two_questions_saved_with_scores_and_timings(tmp_path, bank):
     assert t.judged and t.reply_audio_start and t.wait == pytest.approx(t.reply_audio_start - t.speech_end)
     assert s.summary.mean_score == 7
     kinds = [k for k, _ in speaker.said]
-    assert kinds == ["question", "reaction", "question", "reaction", "summary"]
+    assert kinds == ["question", "reaction", "question", "reaction", "info", "summary"]  # info: the end moment
     # status walked speaking -> listening -> thinking for each turn, and was saved each time
     assert ("listening", 1) in statuses and ("thinking", 2) in statuses and statuses[-1][0] == "done"
 
@@ -99,7 +99,7 @@ def test_follow_up_is_asked_within_limit(tmp_path, bank):
     s, speaker, _ = run(tmp_path, qs, answers, judge, followups=1)
     assert len(s.turns) == 2
     # speech recognition hears each answer with what was just asked as its context
-    assert [r.context for r in answers.requests] == [text for kind, text in speaker.said if kind in ("question", "follow_up")]
+    assert [r.context for r in answers.requests if not r.end_moment] == [text for kind, text in speaker.said if kind in ("question", "follow_up")]
     assert answers.requests[1].context == "How would you detect it?"
     assert s.turns[1].is_follow_up and s.turns[1].follow_up_of == 1
     assert s.turns[1].question_text == "How would you detect it?"

@@ -12,6 +12,11 @@ from .language import clamp_language, fold_accents
 from .schema import KeyPointResult, ModelSentence, Question, Turn
 
 MODEL_ANSWER_WORDS = 90  # a spoken model answer stops after the sentence that passes this many words
+# said after the last reaction, before listening once more for /answer or /retry
+END_MOMENT = {
+    "en": "That was the last question. Want my answer to it, or another try?",
+    "es": "Esa fue la última pregunta. ¿Quieres mi respuesta, o intentarlo otra vez?",
+}
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 

@@ -142,6 +142,8 @@ class Interview:
             for question in self.questions:
                 if not self._ask(question):
                     break
+            else:
+                self._end_moment()
             self.session.state = "completed"
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP raised as one by the CLI
             self.session.state = "interrupted"
@@ -320,6 +322,30 @@ class Interview:
             return True
         question, text, parent, key_point = self._asked[last.index]
         return self._turn(question, text, parent, key_point, retry_of=last) is not None
+
+    def _end_moment(self) -> None:
+        """After the last reaction the candidate may still ask for the model answer or another
+        attempt, as after any reaction; silence, Enter, "stop" or anything else ends the interview."""
+        while self.session.turns and self.session.turns[-1].index in self._asked:  # the last turn was judged
+            last = self.session.turns[-1]
+            self.speaker.say(coaching.END_MOMENT[self.language], kind="info", language=self.language)
+            request = AnswerRequest(
+                turn=last.index, question_id=last.question_id,
+                language=self.requested_language if self.requested_language == "auto" else self.language,
+                session_dir=self.dir, audio_name=f"turn-{last.index:02d}-after.wav", context=last.question_text,
+                on_listening=lambda: self._status("listening", last.index), end_moment=True,
+            )
+            try:
+                answer = self.answers.get_answer(request)
+            except KeyboardInterrupt as exc:
+                if getattr(exc, "signum", None) is not None:  # SIGTERM/SIGHUP: interrupted as anywhere
+                    raise
+                return  # Ctrl-C here ends a finished interview, like Enter
+            finally:
+                (self.dir / request.audio_name).unlink(missing_ok=True)  # a command, not an answer
+            command = "retry" if answer.command == "repeat" else answer.command  # "otra vez": ask it again
+            if command not in ("answer", "retry") or not self._coach(command):
+                return
 
     def _end_inputs(self, request: AnswerRequest, question: Question, follow_up: bool) -> None:
         """What the end-of-answer decision weighs at a pause besides the sound: the words of the

@@ -2,7 +2,8 @@
 
 An empty line ends an answer. Typing ``/skip``, ``/repeat``, ``/stop``, ``/answer`` (the model
 answer of the question just judged) or ``/retry`` (answer it again) alone on the first line acts
-like the spoken commands. End of input (Ctrl-D, or a closed pipe) stops.
+like the spoken commands (``/quit`` is ``/stop``). After the last reaction one line is read:
+``/answer`` or ``/retry``, else (Enter) the interview ends. End of input (Ctrl-D, or a closed pipe) stops.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ STYLES = {
     "info": ("dim", "Interviewer"),
     "model_answer": ("green", "Interviewer"),
 }
-COMMANDS = {"/skip": "skip", "/repeat": "repeat", "/stop": "stop", "/answer": "answer", "/retry": "retry"}
+COMMANDS = {"/skip": "skip", "/repeat": "repeat", "/stop": "stop", "/quit": "stop", "/answer": "answer",
+            "/retry": "retry"}
+END_PROMPT = {"en": "/answer, /retry, or Enter to finish", "es": "/answer, /retry o Enter para terminar"}
 
 
 class ConsoleSpeaker:
@@ -53,6 +56,8 @@ class TypedAnswers:
         self.clock = clock or MonotonicClock()
 
     def get_answer(self, request: AnswerRequest) -> Answer:
+        if request.end_moment:
+            return self._last_command(request)
         prompt = "Tu respuesta" if request.language == "es" else "Your answer"
         self.console.print(f"[dim]{prompt} (empty line to finish; /repeat /skip /stop /answer /retry):[/]")
         request.on_listening()
@@ -78,3 +83,11 @@ class TypedAnswers:
             language=guess_language(" ".join(lines)) if request.language == "auto" else request.language,
             timings=Timings(listening_start=start, endpoint=end, transcript_ready=end),
         )
+
+    def _last_command(self, request: AnswerRequest) -> Answer:
+        """After the last reaction: one line; a command acts, anything else (Enter) ends."""
+        self.console.print(f"[dim]{END_PROMPT['es' if request.language == 'es' else 'en']}:[/]")
+        request.on_listening()
+        start = self.clock.now()
+        line = self.stream.readline().strip()
+        return Answer(command=COMMANDS.get(line.lower(), "stop"), timings=Timings(listening_start=start))

@@ -6,7 +6,9 @@ and hands back ``(speaker, answers)`` for the interview loop.
 
 ``VoiceAnswers`` wraps a microphone ``AnswerSource`` (``hearing.listener.Listener``): it gives a short
 "your turn" cue, turns short spoken commands into ``Answer.command`` ("repeat the
-question", "siguiente", "stop"...) and says once that it heard nothing and listens again.
+question", "siguiente", "stop"...) and says once that it heard nothing and listens again. After the
+last reaction (``AnswerRequest.end_moment``) it listens once for "how would you answer it?" or "let
+me try again"; silence ends the interview without a word.
 
 With ``barge_in`` (``--barge-in``) the candidate can talk over questions, follow-ups and
 reactions: ``speaking.barge_in`` stops the voice and the listener keeps the words heard so far.
@@ -40,6 +42,8 @@ MOVE_ON = {
 }
 LISTENING = {"en": "listening… (speak now; Enter when you are done)",
              "es": "escuchando… (habla ahora; Enter cuando termines)"}
+LISTENING_LAST = {"en": "listening… (\"how would you answer it?\", \"let me try again\"; silence ends)",
+                  "es": "escuchando… («¿cómo lo responderías?», «otra vez»; el silencio termina)"}
 
 
 class VoiceAnswers:
@@ -62,13 +66,19 @@ class VoiceAnswers:
     def _lang(self, request: AnswerRequest) -> str:
         return clamp_language(request.language, self.language)
 
-    def _cue(self, language: str) -> None:
-        self.console.print(f"[dim]{LISTENING[language]}[/]", highlight=False)
+    def _cue(self, language: str, end_moment: bool = False) -> None:
+        self.console.print(f"[dim]{(LISTENING_LAST if end_moment else LISTENING)[language]}[/]", highlight=False)
         if self.cue and isinstance(self.speaker, Cueing):
             self.speaker.cue()
 
     def get_answer(self, request: AnswerRequest) -> Answer:
         language = self._lang(request)
+        if request.end_moment:  # one listening; silence or an answer-like sentence ends quietly
+            self._cue(language, end_moment=True)
+            answer = self.listener.get_answer(request)
+            if answer.command is None and answer.text.strip():
+                answer = answer.model_copy(update={"command": detect_command(answer.text)})
+            return answer
         for attempt in range(2):
             self._cue(language)
             answer = self.listener.get_answer(request)
