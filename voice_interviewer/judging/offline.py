@@ -253,6 +253,8 @@ class OfflineJudge:
         if not any(q.id == question.id for q in self.background):
             return None
         others = [(q.id, v) for q, v in zip(self.background, self._background()) if q.id != question.id]
+        if not others:  # a bank of one question: nothing to be confused with
+            return None
         return own - max(float(v @ whole) for _, v in others)
 
     def _background(self):
