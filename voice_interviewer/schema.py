@@ -6,7 +6,7 @@ serialises to ``session.json`` unchanged.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -89,6 +89,14 @@ class FollowUp(Strict):
     key_point: str | None = None  # the rubric key point this follow-up probes
 
 
+class Generated(Strict):
+    """Where a generated question came from (``bank generate``): the model, the job file, the day."""
+
+    by: str = Field(min_length=1)
+    job: str = Field(min_length=1)
+    at: date
+
+
 class Question(Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     category: Category
@@ -99,6 +107,7 @@ class Question(Strict):
     follow_ups: list[FollowUp] = Field(default_factory=list)
     red_flags: list[RedFlag] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
+    generated: Generated | None = None  # written by an LLM (bank generate), not by a person
 
     @field_validator("rubric")
     @classmethod
@@ -308,6 +317,39 @@ class Summary(BaseModel):
     delivery: dict = Field(default_factory=dict)
 
 
+class SourceLine(BaseModel):
+    """A sentence of the job description or CV, with the line of the file it is on."""
+
+    source: Literal["job", "cv"]
+    line: int  # 1-based
+    text: str
+    similarity: float | None = None
+
+
+class PlannedQuestion(BaseModel):
+    """Why a question was chosen for a job (``practice --job``)."""
+
+    question_id: str
+    reason: str  # in the interview's language, e.g. 'chosen for: "…" (job, line 12)'
+    job_line: SourceLine | None = None  # the job's sentence it matched best
+    terms: list[str] = Field(default_factory=list)  # the question's rubric terms found in that sentence
+    cv_line: SourceLine | None = None  # the CV's sentence closest to that job sentence
+    cv_shows: Literal["well", "some", "little"] | None = None  # how much of it the CV shows
+    match: float = 0.0
+
+
+class QuestionPlan(BaseModel):
+    """The questions chosen for a job description (and CV), in order, with their reasons."""
+
+    job_file: str
+    cv_file: str | None = None
+    questions: list[PlannedQuestion] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)  # how the files were read
+
+    def reason_for(self, question_id: str) -> str:
+        return next((p.reason for p in self.questions if p.question_id == question_id), "")
+
+
 class Session(BaseModel):
     schema_version: int = SCHEMA_VERSION
     id: str
@@ -322,6 +364,7 @@ class Session(BaseModel):
     turns: list[Turn] = Field(default_factory=list)
     summary: Summary | None = None
     notes: list[str] = Field(default_factory=list)
+    plan: QuestionPlan | None = None  # practice --job: the questions chosen and why
 
     def scored_turns(self) -> list[Turn]:
         """Scored first attempts (a question tried again counts once, as first answered)."""

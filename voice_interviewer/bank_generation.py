@@ -1,0 +1,343 @@
+"""``bank generate``: new interview questions for a job description, written by an LLM.
+
+One request per question. The LLM answers JSON that a pydantic model checks
+(``GeneratedQuestion``: flat fields, easy to ask for); code turns it into the bank's ``Question``
+and runs ``bank validate``'s checks on it (the schema, the red flags' cues against the question's
+own correct texts). A question that fails gets one repair round with the checker's messages, then
+is dropped with a one-line note. The bank file is written only when the whole file passes the
+validator, through a temporary file and a rename, and never over an existing file unless asked.
+
+An LLM fault (timeout, refused connection, 429/5xx after the client's retries, HTTP 400 in every
+output format) ends the run with one line and writes nothing. The API key is never in a prompt,
+and a reply is redacted of it before it is read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import BankError
+from .language import fold_accents
+from .prompts import render
+from .schema import CATEGORIES, Generated, Question
+
+MAX_JOB_BYTES = 100_000  # a job description longer than this is refused (it would not fit a prompt)
+MAX_COUNT = 20
+GENERATION_TIMEOUT = 180.0  # seconds per request unless llm_timeout is set: a full rubric is long
+MAX_TOKENS = 4000
+TEMPERATURE = 0.4
+MAX_PROBLEMS_SHOWN = 12  # validator messages sent back in the repair round
+JOB_FENCE = "job_description"
+_FENCE_TAG = re.compile(r"</?\s*job_description\s*>", re.IGNORECASE)
+
+
+# -- what the LLM is asked for ---------------------------------------------------------
+
+
+class _Reply(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class GeneratedKeyPoint(_Reply):
+    id: str
+    weight: int = Field(ge=1, le=5)
+    statement_en: str
+    statement_es: str
+    evidence_en: list[str]
+    evidence_es: list[str]
+    restatements_en: list[str]
+    restatements_es: list[str]
+
+
+class GeneratedFollowUp(_Reply):
+    key_point: str
+    text_en: str
+    text_es: str
+
+
+class GeneratedRedFlag(_Reply):
+    id: str
+    key_point: str
+    claim_en: str
+    claim_es: str
+    correction_en: str
+    correction_es: str
+    cues_en: list[list[str]]
+    cues_es: list[list[str]]
+    rivals: list[str]
+
+
+class GeneratedQuestion(_Reply):
+    """One question as the LLM writes it; ``to_question`` makes the bank's ``Question`` of it."""
+
+    id: str
+    category: Literal["fundamentals", "practical", "system-design", "coding", "communication"]
+    difficulty: Literal["easy", "medium", "hard"]
+    text_en: str
+    text_es: str
+    key_points: list[GeneratedKeyPoint] = Field(min_length=2, max_length=6)
+    model_answer_en: str
+    model_answer_es: str
+    follow_ups: list[GeneratedFollowUp] = Field(min_length=1, max_length=3)
+    red_flags: list[GeneratedRedFlag] = Field(min_length=1, max_length=4)
+
+
+def strict_schema(model: type[BaseModel]) -> dict:
+    """The model's JSON schema in the form strict structured output takes: references inlined,
+    every property required, no extra properties, no titles or defaults."""
+    raw = model.model_json_schema()
+    defs = raw.pop("$defs", {})
+
+    def walk(node: object, names: bool = False) -> object:
+        if isinstance(node, list):
+            return [walk(x) for x in node]
+        if not isinstance(node, dict):
+            return node
+        if names:  # the keys of "properties" are field names, kept as they are
+            return {k: walk(v) for k, v in node.items()}
+        if "$ref" in node:
+            return walk(defs[node["$ref"].rsplit("/", 1)[-1]])
+        out = {k: walk(v, k == "properties") for k, v in node.items() if k not in ("title", "default", "description")}
+        if out.get("type") == "object":
+            out["additionalProperties"] = False
+            out["required"] = list(out.get("properties", {}))
+        return out
+
+    return walk(raw)  # type: ignore[return-value]
+
+
+SCHEMA = strict_schema(GeneratedQuestion)
+
+
+# -- the job description ------------------------------------------------------------------
+
+
+def read_job(path: Path, limit: int = MAX_JOB_BYTES) -> str:
+    """The job description's text, or a ``BankError`` line saying why it cannot be used."""
+    path = Path(path)
+    if path.is_dir():
+        raise BankError(f"{path}: is a folder, not a job description file")
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(limit + 1)
+    except FileNotFoundError:
+        raise BankError(f"{path}: no such job description file") from None
+    except OSError as exc:
+        raise BankError(f"{path}: cannot read the job description: {exc.strerror or exc}") from None
+    if len(raw) > limit:
+        raise BankError(f"{path}: job description larger than {limit // 1000} KB")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BankError(f"{path}: job description is not UTF-8 text") from None
+    if "\x00" in text:
+        raise BankError(f"{path}: job description is not text (it holds NUL bytes)")
+    text = _FENCE_TAG.sub(" ", text).strip()
+    if not text:
+        raise BankError(f"{path}: job description is empty")
+    return text
+
+
+# -- from the LLM's JSON to a bank question ------------------------------------------------------
+
+
+def slug(text: str, fallback: str) -> str:
+    s = re.sub(r"[^a-z0-9]+", "-", fold_accents(text).lower()).strip("-")[:60].strip("-")
+    return s or fallback
+
+
+def _clean(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(s.strip() for s in items if s and s.strip()))
+
+
+def to_question(gen: GeneratedQuestion, *, qid: str, generated: Generated) -> Question:
+    """The bank's ``Question`` (raises pydantic's ``ValidationError`` when it is not one)."""
+    kp_ids = {kp.id: slug(kp.id, f"point-{n}") for n, kp in enumerate(gen.key_points, 1)}
+    known = set(kp_ids.values())
+
+    def point(ref: str) -> str:
+        return kp_ids.get(ref) or slug(ref, ref)
+
+    data = {
+        "id": qid,
+        "category": gen.category,
+        "difficulty": gen.difficulty,
+        "text": {"en": gen.text_en.strip(), "es": gen.text_es.strip()},
+        "rubric": [
+            {"id": kp_ids[kp.id], "weight": kp.weight,
+             "statement": {"en": kp.statement_en.strip(), "es": kp.statement_es.strip()},
+             "evidence": {"en": _clean(kp.evidence_en), "es": _clean(kp.evidence_es)},
+             "restatements": {"en": _clean(kp.restatements_en), "es": _clean(kp.restatements_es)}}
+            for kp in gen.key_points
+        ],
+        "model_answer": {"en": gen.model_answer_en.strip(), "es": gen.model_answer_es.strip()},
+        "follow_ups": [
+            {"text": {"en": f.text_en.strip(), "es": f.text_es.strip()},
+             "key_point": point(f.key_point) if point(f.key_point) in known else None}
+            for f in gen.follow_ups
+        ],
+        "red_flags": [
+            {"id": slug(f.id, f"claim-{n}"), "key_point": point(f.key_point),
+             "claim": {"en": f.claim_en.strip(), "es": f.claim_es.strip()},
+             "correction": {"en": f.correction_en.strip(), "es": f.correction_es.strip()},
+             "cues": {"en": [[g.strip() for g in cue] for cue in f.cues_en],
+                      "es": [[g.strip() for g in cue] for cue in f.cues_es]},
+             "rivals": _clean(f.rivals)}
+            for n, f in enumerate(gen.red_flags, 1)
+        ],
+        "generated": generated.model_dump(),
+    }
+    return Question.model_validate(data)
+
+
+def question_problems(q: Question) -> list[str]:
+    """What ``bank validate`` would report about this question, and what a generated question
+    must have besides (evidence for every key point, red flags naming their key point)."""
+    from .judging.claims import red_flag_problems
+
+    problems = [p for _, p in red_flag_problems(q)]
+    for kp in q.rubric:
+        for lang in ("en", "es"):
+            if not getattr(kp.evidence, lang):
+                problems.append(f"key point {kp.id!r}: no evidence terms in {lang}")
+    problems += [f"red flag {f.id!r}: names no key point" for f in q.red_flags if not f.key_point]
+    return problems
+
+
+def _errors(exc: ValidationError, prefix: str = "") -> list[str]:
+    return [f"{prefix}{'.'.join(str(p) for p in e['loc']) or 'reply'}: {e['msg']}" for e in exc.errors()[:8]]
+
+
+# -- the generator ----------------------------------------------------------------------------
+
+
+class BankGenerator:
+    """Questions for one job description through an ``Endpoint`` (``judging.llm_client``)."""
+
+    def __init__(self, endpoint, *, job: str, job_name: str, model_name: str, language: str,
+                 taken: Iterable[str] = (), prompts_dir: Path | None = None, secret: str | None = None,
+                 note: Callable[[str], None] = lambda line: None, today: date | None = None):
+        self.endpoint = endpoint
+        self.job = job
+        self.language = language
+        self.prompts_dir = prompts_dir
+        self.secret = secret
+        self.note = note
+        self.taken = set(taken)
+        self.stamp = Generated(by=model_name, job=job_name, at=today or datetime.now(timezone.utc).date())
+
+    def generate(self, count: int) -> list[Question]:
+        """Up to ``count`` valid questions (dropped ones are noted); ``LLMFault`` ends the run."""
+        out: list[Question] = []
+        for n in range(1, count + 1):
+            q = self.one(n, CATEGORIES[(n - 1) % len(CATEGORIES)], out)
+            if q is not None:
+                self.taken.add(q.id)
+                out.append(q)
+                self.note(f"✔ {n}/{count} {q.id} ({q.category}, {q.difficulty}): {q.text.get(self.language)}")
+        return out
+
+    def one(self, n: int, category: str, done: list[Question]) -> Question | None:
+        context = dict(job=self.job, category=category, job_fence=JOB_FENCE,
+                       avoid=[q.text.get(self.language) for q in done])
+
+        def build(fmt: str) -> list[dict]:
+            shown = None if fmt == "json_schema" else json.dumps(SCHEMA, separators=(",", ":"))
+            prompt = render("bank_question", self.language, root=self.prompts_dir, **{**context, "schema": shown})
+            return [{"role": "user", "content": prompt}]
+
+        opts = dict(temperature=TEMPERATURE, max_tokens=MAX_TOKENS)
+        text, _ = self.endpoint.grade_call(build, SCHEMA, **opts)
+        q, problems = self.check(text, n)
+        if not problems:
+            return q
+        repair = render("bank_repair", self.language, root=self.prompts_dir, problems=problems[:MAX_PROBLEMS_SHOWN])
+        first = (self._redact(text) or "")[:12000]
+        text, _ = self.endpoint.grade_call(
+            lambda fmt: [*build(fmt), {"role": "assistant", "content": first}, {"role": "user", "content": repair}],
+            SCHEMA, **opts)
+        q, problems = self.check(text, n)
+        if problems:
+            more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+            self.note(f"✘ question {n} dropped after one repair round: {problems[0]}{more}")
+            return None
+        return q
+
+    def _redact(self, text: str | None) -> str | None:
+        if text and self.secret and len(self.secret) >= 4:
+            return text.replace(self.secret, "***")
+        return text
+
+    def check(self, text: str | None, n: int) -> tuple[Question | None, list[str]]:
+        """The reply as a bank question, and what is wrong with it (empty: it is valid)."""
+        from .judging.llm_parse import GradeError, extract_json
+
+        text = self._redact(text)
+        if not text or not text.strip():
+            return None, ["the reply is empty (a refusal?)"]
+        try:
+            data = extract_json(text)
+        except GradeError:
+            return None, ["the reply is not valid JSON"]
+        if not isinstance(data, dict):
+            return None, ["the reply is JSON but not an object"]
+        try:
+            gen = GeneratedQuestion.model_validate(data)
+        except ValidationError as exc:
+            return None, _errors(exc)
+        qid = base = slug(gen.id, f"job-question-{n}")
+        k = 2
+        while qid in self.taken:
+            qid, k = f"{base}-{k}", k + 1
+        try:
+            q = to_question(gen, qid=qid, generated=self.stamp)
+        except ValidationError as exc:
+            return None, _errors(exc, "question.")
+        return q, question_problems(q)
+
+
+# -- the file -------------------------------------------------------------------------------------
+
+
+def bank_yaml(questions: list[Question], stamp: Generated) -> str:
+    """The bank file's text: a comment saying where it came from, then the questions."""
+    job = "".join(c if c.isprintable() else "?" for c in stamp.job)
+    by = "".join(c if c.isprintable() else "?" for c in stamp.by)
+    head = (f"# Interview questions written by {by} for {job} on {stamp.at.isoformat()} "
+            "(voice-interviewer bank generate).\n"
+            "# Read them before you rely on them; check the file with: voice-interviewer bank validate FILE\n")
+    data = {"questions": [q.model_dump(mode="json", exclude_defaults=True) for q in questions]}
+    return head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def write_bank(path: Path, text: str, *, check: Callable[[Path], list[str]], force: bool = False) -> None:
+    """Write ``text`` to ``path`` only if ``check`` (the validator) finds nothing wrong with it:
+    through a temporary file in the same folder, renamed over ``path`` (refused if it exists and
+    not ``force``)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        problems = check(tmp)
+        if problems:
+            raise BankError(f"the generated bank does not pass validation, nothing written: {problems[0]}")
+        if path.exists() and not force:
+            raise BankError(f"{path}: already exists (use --force to replace it)")
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise BankError(f"{path}: cannot write the question bank: {exc.strerror or exc}") from None
+    finally:
+        tmp.unlink(missing_ok=True)
