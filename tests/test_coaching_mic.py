@@ -1,7 +1,9 @@
 """The model answer and another attempt asked for by voice, through the virtual microphone:
 real espeak-ng speech, capture, endpointing, Whisper and command detection, in the interview
 loop. The candidate answers question 1, then while question 2 is on asks "how would you answer
-it?", then "let me try again", answers question 1 again, and then question 2."""
+it?", then "let me try again", answers question 1 again, and then question 2. After the last
+question the same commands come once more: the model answer, then another attempt ("otra vez" in
+Spanish), and silence ends the interview."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from stt_paths import retry_once
 from voice_interviewer.bank import QuestionBank
 from voice_interviewer.cli.display import turn_panel
 from voice_interviewer.cli.voice_mode import VoiceAnswers
+from voice_interviewer.coaching import END_MOMENT
 from voice_interviewer.config import Settings
 from voice_interviewer.interview import Interview
 from voice_interviewer.schema import Session
@@ -62,11 +65,11 @@ class Spoken:
 
     def get_answer(self, request):
         outer = request.on_listening
-        wav = self.wavs.pop(0)
+        wav = self.wavs.pop(0) if self.wavs or not request.end_moment else None  # none: silence
 
         def listening():
             outer()
-            if self.threads and self.threads[-1].name == str(wav):
+            if wav is None or self.threads and self.threads[-1].name == str(wav):
                 return  # listening again within the same answer: the clip is already playing
             t = threading.Thread(target=self.mic.play, args=(wav,), name=str(wav), daemon=True)
             t.start()
@@ -74,7 +77,8 @@ class Spoken:
 
         request.on_listening = listening
         answer = self.voice.get_answer(request)
-        self.threads[-1].join(timeout=60)
+        if self.threads:
+            self.threads[-1].join(timeout=60)
         self.heard.append(answer.text)
         return answer
 
@@ -107,8 +111,44 @@ def test_model_answer_and_retry_asked_by_voice(mic, whisper_transcriber, listeni
     if language == "en":  # the judge here reads English terms: the gap, heard the second time, counts
         assert s.turns[1].score > s.turns[0].score
     assert s.turns[0].audio_file and s.turns[1].audio_file and s.turns[0].audio_file != s.turns[1].audio_file
-    assert s.state == "completed"
+    assert s.state == "completed" and speaker.said[-2] == ("info", END_MOMENT[language])  # then silence
     # the panel printed after a heard answer shows how it was said
     console = Console(record=True, width=240, color_system=None)
     console.print(turn_panel(s.turns[0]))
     assert re.search(r"delivery: \d+ words · \d+ wpm \((slow|comfortable|fast)\)", console.export_text())
+
+
+SAID_AFTER_LAST = {  # one question: the answer, then after its reaction the model answer and a retry
+    "en": ["Overfitting is when the model memorises noise in the training data.",
+           "How would you answer it?",
+           "Let me try again.",
+           "The model memorises noise, and the gap with the validation error shows it."],
+    "es": ["El sobreajuste es cuando el modelo memoriza el ruido de los datos de entrenamiento.",
+           "¿Cómo lo responderías?",
+           "Otra vez, por favor.",
+           "El modelo memoriza el ruido, y la brecha con el error de validación lo revela."],
+}
+
+
+@retry_once
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_model_answer_and_retry_after_the_last_question_by_voice(mic, make_listener, tmp_path, language):
+    wavs = [espeak(text, tmp_path / f"said-{i}.wav", language) for i, text in enumerate(SAID_AFTER_LAST[language])]
+    speaker = FakeSpeaker()
+    source = Spoken(VoiceAnswers(make_listener(), speaker, language=language, cue=False), mic, wavs)
+    store = SessionStore(Path(tempfile.mkdtemp(dir=tmp_path)))
+    session = Session(id="v1", language=language, mode="voice")
+    store.create(session)
+    questions = QuestionBank.load([BANK]).select(ids=["overfitting"])
+    Interview(session, questions, speaker, source, TermJudge(), store, followups=0, prefetch=False).run()
+
+    s = store.load("v1")
+    assert not source.wavs, source.heard
+    assert [(t.attempt, t.retry_of) for t in s.turns] == [(1, None), (2, 1)], source.heard
+    assert [k for k, _ in speaker.said] == ["question", "reaction", "info", "model_answer", "info", "question",
+                                            "reaction", "info", "summary"], source.heard
+    assert speaker.said[2] == ("info", END_MOMENT[language])
+    assert s.turns[0].model_answer_said == speaker.said[3][1]
+    assert re.match(r"^[+-]\d", s.turns[1].reaction), s.turns[1].reaction
+    assert s.state == "completed" and s.summary.mean_score == s.turns[0].score  # the first attempt counts
+    assert sorted(p.name for p in store.session_dir("v1").glob("*.wav")) == ["turn-01.wav", "turn-02.wav"]

@@ -88,3 +88,25 @@ def test_no_speech_then_answer_is_heard():
     assert listener.calls == 2
     assert speaker.said == [("info", NO_SPEECH["en"])]
     assert answer == heard
+
+
+def end_request(language="en"):
+    return AnswerRequest(turn=2, question_id="q", language=language, session_dir=Path("."),
+                         audio_name="turn-02-after.wav", end_moment=True)
+
+
+@pytest.mark.parametrize("heard, command", [
+    (Answer(text="How would you answer it?"), "answer"), (Answer(text="¿Cómo lo responderías?"), "answer"),
+    (Answer(text="Let me try again."), "retry"), (Answer(text="Otra vez."), "repeat"),  # the loop retries
+    (Answer(text="No, I think I am done for today."), None), (Answer(no_speech=True), None)])
+def test_after_the_last_question_one_listening_and_silence_is_quiet(heard, command):
+    from rich.console import Console
+
+    from voice_interviewer.cli.voice_mode import LISTENING_LAST
+
+    speaker, console = CueSpeaker(), Console(record=True, width=200, color_system=None)
+    listener = ScriptedListener(heard, Answer(text="Let me try again."))
+    answer = VoiceAnswers(listener, speaker, console, language="es").get_answer(end_request("es"))
+    assert answer.command == command
+    assert listener.calls == 1 and speaker.said == [] and speaker.cues == 1  # no "didn't hear" line
+    assert console.export_text().strip() == LISTENING_LAST["es"]
