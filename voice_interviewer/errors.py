@@ -38,6 +38,10 @@ class SessionError(InterviewerError):
     pass
 
 
+class InputFileError(InterviewerError):
+    """A job description or CV that cannot be used."""
+
+
 class DeviceError(InterviewerError):
     def __init__(self, message: str, hint: str | None = "use --text to type your answers instead"):
         super().__init__(message, hint)

@@ -11,7 +11,8 @@ from .. import coaching
 from ..hearing.unsure import marked
 from ..judging.delivery import COMFORTABLE_WPM
 from ..review.stats import session_stats
-from ..schema import KeyPointResult, Session, Turn
+from ..language import clamp_language
+from ..schema import KeyPointResult, Question, QuestionPlan, Session, Turn
 
 MARKS = {"covered": ("✔", "green"), "partly": ("◐", "yellow"), "missing": ("✘", "red")}
 
@@ -170,3 +171,17 @@ def summary_table(session: Session) -> Table:
 
 def print_turn(console: Console, turn: Turn, **kw) -> None:
     console.print(turn_panel(turn, **kw))
+
+
+def plan_table(plan: QuestionPlan, questions: list[Question], language: str) -> Table:
+    """The questions chosen for a job, in order, and why each one."""
+    lang = clamp_language(language)
+    es = lang == "es"
+    table = Table(title="Preguntas para esta oferta" if es else "Questions for this job", title_justify="left",
+                  show_lines=True)
+    table.add_column("#", justify="right")
+    table.add_column("pregunta" if es else "question", ratio=2)
+    table.add_column("por qué" if es else "why", ratio=3)
+    for n, (planned, q) in enumerate(zip(plan.questions, questions), 1):
+        table.add_row(str(n), Text(f"{q.text.get(lang)} ({q.id})"), Text(planned.reason, style="dim"))
+    return table

@@ -28,6 +28,12 @@ def practice(
     ] = None,
     recordings_dir: RecordingsDir = None,
     seed: Annotated[Optional[int], typer.Option(help="Random seed for question choice.")] = None,
+    job: Annotated[
+        Optional[Path], typer.Option("--job", help="Job description (text or Markdown): questions chosen for it.")
+    ] = None,
+    cv: Annotated[
+        Optional[Path], typer.Option("--cv", help="Your CV (text or Markdown), with --job: lean toward what it shows least.")
+    ] = None,
     review_weak: Annotated[
         bool, typer.Option("--review-weak", help="Pick questions by spaced repetition from past scores.")
     ] = False,
@@ -86,9 +92,14 @@ def practice(
         llm_retries=llm_retries,
         llm_threads=llm_threads,
     )
+    documents = read_job_files(job, cv, bool(question), review_weak)
     qbank = QuestionBank.load(settings.banks or None, settings.max_bank_mb)
     store = SessionStore(settings.recordings_dir, max_mb=settings.max_session_mb)
     store.ensure_writable()
+    if documents is not None:
+        questions, plan = plan_questions(settings, qbank, *documents)
+        run_interview(settings, questions, store, background=list(qbank.questions.values()), plan=plan)
+        return
     priority: list[str] = []
     if review_weak and not question:
         from ..review.schedule import weak_first
@@ -107,7 +118,40 @@ def practice(
     run_interview(settings, questions, store, background=list(qbank.questions.values()))
 
 
-def run_interview(settings, questions, store, background=()) -> None:
+def read_job_files(job: Path | None, cv: Path | None, questions_given: bool, review_weak: bool):
+    """(job, CV) documents for ``--job``/``--cv``, None without ``--job``; one-line errors on misuse."""
+    from ..errors import ConfigError
+    from ..jobtext import read_document
+
+    if job is None:
+        if cv is not None:
+            raise ConfigError("--cv needs --job: the questions are chosen for a job description")
+        return None
+    if questions_given or review_weak:
+        raise ConfigError(f"--job chooses the questions: leave out {'--question' if questions_given else '--review-weak'}")
+    return read_document(job, "job"), read_document(cv, "cv") if cv is not None else None
+
+
+def plan_questions(settings, qbank, job, cv):
+    """The bank's questions for a job description (and CV), best first, and the plan with the reasons."""
+    from ..job_match import plan_for_job
+    from ..judging import vector_store_path
+    from ..judging.embeddings import get_embedder
+    from .display import plan_table
+
+    candidates = qbank.select(category=settings.category, difficulty=settings.difficulty, seed=0)
+    err_console.print(f"[dim]Choosing {settings.count} of {len(candidates)} questions for {job.path}"
+                      f"{f' and {cv.path}' if cv else ''}…[/]")
+    plan = plan_for_job(job, candidates, get_embedder(vector_store_path(settings)), settings.count,
+                        settings.language, cv, bank=list(qbank.questions.values()))
+    for note in plan.notes:
+        err_console.print(f"[yellow]note:[/] {note}")
+    questions = [qbank.get(p.question_id) for p in plan.questions]
+    console.print(plan_table(plan, questions, settings.language))
+    return questions, plan
+
+
+def run_interview(settings, questions, store, background=(), plan=None) -> None:
     """Run one interview; ``background`` (the bank) helps the judge tell an answer to another question."""
     from contextlib import ExitStack
 
@@ -144,6 +188,7 @@ def run_interview(settings, questions, store, background=()) -> None:
             language=settings.language,
             scorer=settings.effective_scorer(),
             settings=settings.public_dict(),
+            plan=plan,
         )
         store.create(session)
         try:

@@ -7,16 +7,22 @@ no LLM; ``llm`` uses an OpenAI-compatible endpoint and falls back to ``offline``
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from ..config import Settings
 from ..ports import Judge
 from ..schema import Question
 
 
+def vector_store_path(settings: Settings) -> Path:
+    """Where the bank's sentence vectors are kept between runs."""
+    return settings.models_dir / "e5-vectors.npz"
+
+
 def make_offline_judge(settings: Settings, background: Sequence[Question] = ()):
     from .offline import OfflineJudge  # noqa: PLC0415 - loads numpy and the embedding engine
 
-    return OfflineJudge(background=background, vector_store=settings.models_dir / "e5-vectors.npz")
+    return OfflineJudge(background=background, vector_store=vector_store_path(settings))
 
 
 def make_judge(settings: Settings, background: Sequence[Question] = ()) -> Judge:
