@@ -382,6 +382,12 @@ class Session(BaseModel):
                     best[root] = t
         return list(best.values())
 
+    def why_asked(self, turn: Turn) -> str:
+        """Why the question of ``turn`` was chosen (practice --job), on its first asking only."""
+        if self.plan is None or turn.is_follow_up or turn.attempt > 1:
+            return ""
+        return self.plan.reason_for(turn.question_id)
+
     def mean_score(self) -> float | None:
         scored = self.scored_turns()
         return round(sum(t.score for t in scored) / len(scored), 2) if scored else None

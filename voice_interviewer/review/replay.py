@@ -145,6 +145,9 @@ class Replayer:
         kind = " · follow-up" if turn.is_follow_up else ""
         self.console.print(Rule(f"Turn {turn.index}{kind} ({position}/{total})", align="left"))
         self.console.print(Text(turn.question_text, style="bold cyan"))
+        why = self.session.why_asked(turn)
+        if why:
+            self.console.print(Text(why, style="dim"))
         key = self._play(turn.question_audio_file, "question")
         if key:
             return key

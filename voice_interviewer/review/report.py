@@ -57,6 +57,7 @@ class TurnView(BaseModel):
     before_score: float | None = None
     diff: list[tuple[str, str]] = []  # ("same"|"added"|"removed", words) against the previous attempt
     star: list[tuple[str, str, int]] = []  # STAR part, "covered"|"partly"|"missing", words
+    why: str = ""  # practice --job: why this question was chosen
 
 
 def audio_sources(
@@ -126,8 +127,10 @@ def mark_unsure(html: Markup, unsure: dict[str, float], label: str) -> Markup:
     return Markup("".join(parts))
 
 
-def _turn_view(turn: Turn, sources: dict[str, str], t: dict[str, str], before: Turn | None = None) -> TurnView:
+def _turn_view(turn: Turn, sources: dict[str, str], t: dict[str, str], before: Turn | None = None,
+               why: str = "") -> TurnView:
     return TurnView(
+        why=why,
         model_answer=coaching.marked_model_answer(turn),
         star=[(p, "missing" if p in turn.star.missing else "partly" if p in turn.star.thin else "covered",
                turn.star.words.get(p, 0)) for p in ("situation", "task", "action", "result")] if turn.star else [],
@@ -171,7 +174,8 @@ def render_report(
     t = strings(session.language)
     stats = session_stats(session)
     sources = audio_sources(session, session_dir, out_path.resolve().parent, link_audio, progress)
-    turns = [_turn_view(turn, sources, t, coaching.previous_attempt(session.turns, turn)) for turn in session.turns]
+    turns = [_turn_view(turn, sources, t, coaching.previous_attempt(session.turns, turn), session.why_asked(turn))
+             for turn in session.turns]
     score_bars = [
         Bar(
             label=f"{turn.index}{'↳' if turn.is_follow_up else ''}",
