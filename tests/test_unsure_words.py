@@ -1,5 +1,5 @@
 """Words the recogniser was unsure of: kept on the turn from the word probabilities, marked in
-the terminal panel, in replay and in the HTML report (headless Chromium)."""
+the terminal panel, in replay, in the Markdown export and in the HTML report (headless Chromium)."""
 
 from __future__ import annotations
 
@@ -104,3 +104,18 @@ def test_report_marks_unsure_words(tmp_path):
         finally:
             page.close()
             browser.close()
+
+
+@pytest.mark.unit
+def test_markdown_export_marks_unsure_words(tmp_path):
+    from voice_interviewer.review.export import to_markdown
+
+    session = heard_session(tmp_path).load("u1")
+    md = to_markdown(session)
+    assert "> It memorises noise, and the balidation(?) error(?) shows it." in md
+    assert "- (?): the recogniser was unsure of this word" in md
+    # user markup around a doubtful word stays escaped, and nothing is marked when nothing is doubtful
+    session.turns[0].answer = "the *balidation*\n<b> error#"
+    assert "> the \\*balidation(?)\\* \\<b\\> error(?)\\#" in to_markdown(session)
+    session.turns[0].unsure_words = {}
+    assert "(?)" not in to_markdown(session)

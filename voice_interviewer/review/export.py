@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from .. import coaching
+from ..hearing.unsure import marked
 from ..schema import Session
 from .highlight import evidence_display
 from .i18n import strings
@@ -28,6 +29,12 @@ def _md_inline(text: str) -> str:
     return text
 
 
+def _md_answer(text: str, unsure: dict[str, float]) -> str:
+    """The transcript, each word the recogniser was unsure of followed by "(?)"."""
+    return "".join(_md_inline(piece) + ("(?)" if p is not None else "") if piece.strip() else piece
+                   for piece, p in marked(" ".join(text.split()), unsure))
+
+
 def to_markdown(session: Session) -> str:
     t = strings(session.language)
     st = session_stats(session)
@@ -42,6 +49,8 @@ def to_markdown(session: Session) -> str:
         f"- {t['duration']}: {fmt_duration(st.duration_s)} · {t['wait_p50']}: {fmt_seconds(st.wait_p50)} · "
         f"{t['wait_p95']}: {fmt_seconds(st.wait_p95)}",
     ]
+    if any(turn.unsure_words for turn in session.turns):
+        out.append(f"- (?): {t['unsure']}")
     if st.words_per_minute:
         out.append(f"- {t['pace']}: {st.words_per_minute:.0f} {t['wpm']} · {t['fillers']}: {st.fillers}")
     if st.by_category:
@@ -53,7 +62,7 @@ def to_markdown(session: Session) -> str:
         kind += f" · {t['attempt']} {turn.attempt}" if turn.attempt > 1 else ""
         score = t["skipped_turn"] if turn.skipped else f"{fmt_score(turn.score)}/10"
         out += ["", f"## {t['turn']} {turn.index}{kind}: {score}", "", f"**{_md_inline(turn.question_text)}**", ""]
-        out.append(f"> {_md_inline(turn.answer)}" if turn.answer.strip() else f"_{t['no_answer']}_")
+        out.append(f"> {_md_answer(turn.answer, turn.unsure_words)}" if turn.answer.strip() else f"_{t['no_answer']}_")
         if turn.key_points:
             out.append("")
             for kp in turn.key_points:
