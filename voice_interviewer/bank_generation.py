@@ -308,6 +308,17 @@ class BankGenerator:
 # -- the file -------------------------------------------------------------------------------------
 
 
+class _Dumper(yaml.SafeDumper):
+    """Short lists of words (evidence terms, a cue's groups) on one line, as in the built-in bank."""
+
+    def represent_list(self, data):
+        short = all(isinstance(x, str) and len(x) <= 40 for x in data) and sum(len(x) + 2 for x in data) <= 90
+        return self.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=short)
+
+
+_Dumper.add_representer(list, _Dumper.represent_list)
+
+
 def bank_yaml(questions: list[Question], stamp: Generated) -> str:
     """The bank file's text: a comment saying where it came from, then the questions."""
     job = "".join(c if c.isprintable() else "?" for c in stamp.job)
@@ -316,7 +327,7 @@ def bank_yaml(questions: list[Question], stamp: Generated) -> str:
             "(voice-interviewer bank generate).\n"
             "# Read them before you rely on them; check the file with: voice-interviewer bank validate FILE\n")
     data = {"questions": [q.model_dump(mode="json", exclude_defaults=True) for q in questions]}
-    return head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return head + yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 def write_bank(path: Path, text: str, *, check: Callable[[Path], list[str]], force: bool = False) -> None:
