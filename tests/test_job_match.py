@@ -1,0 +1,311 @@
+"""Questions chosen for a job description (and a CV): reading the files, the real e5 matching,
+and ``practice --job`` end to end in typed mode."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from voice_interviewer.errors import InputFileError
+from voice_interviewer.jobtext import MAX_UNITS, clean_line, read_document
+from voice_interviewer.schema import PlannedQuestion, QuestionPlan, Session, SourceLine, Turn
+
+JOBS = Path(__file__).parent / "data" / "jobs"
+NLP_JOB = JOBS / "nlp-engineer.md"
+VISION_JOB = JOBS / "vision-mlops-es.md"
+CV = JOBS / "cv-nlp.md"
+
+# what an interviewer for each role would ask about first
+NLP_TOPICS = {"attention-transformers", "self-attention-code", "rag-system-design", "search-ranking-design",
+              "softmax-cross-entropy", "naive-bayes", "noisy-labels", "content-moderation-design"}
+MLOPS_TOPICS = {"retraining-pipeline", "data-drift", "ml-monitoring", "safe-deployment", "low-latency-serving",
+                "batch-vs-online-inference", "feature-store"}
+VISION_TOPICS = MLOPS_TOPICS | {"small-dataset", "noisy-labels", "classification-metrics-code", "precision-recall",
+                                "imbalanced-data", "choosing-metrics"}
+
+
+def vi(*args, input=None, timeout=600):
+    return subprocess.run([sys.executable, "-m", "voice_interviewer", *args], input=input, capture_output=True,
+                          text=True, env=dict(os.environ), timeout=timeout)
+
+
+def one_line_error(r) -> str:
+    assert r.returncode != 0, r.stdout
+    assert "Traceback" not in r.stderr
+    lines = [line for line in r.stderr.strip().splitlines() if line.strip()]
+    assert len(lines) == 1, r.stderr
+    return lines[0]
+
+
+def file_line(path: Path, n: int) -> str:
+    return path.read_text(encoding="utf-8").splitlines()[n - 1]
+
+
+# --- reading the files ------------------------------------------------------------------------
+
+
+@pytest.mark.unit
+def test_markdown_job_becomes_numbered_sentences_without_headings_or_marks():
+    doc = read_document(NLP_JOB)
+    by_line = {d.line: d.text for d in doc.lines}
+    assert by_line[21].startswith("Deep understanding of the transformer architecture")
+    assert 1 not in by_line and 10 not in by_line  # "# Senior NLP Engineer…", "## What you will do"
+    assert all("**" not in d.text and not d.text.startswith("-") for d in doc.lines)
+    assert by_line[3].startswith("Location: Remote")
+    for d in doc.lines:  # every sentence is the words of the line it says it is on
+        assert d.text in clean_line(file_line(NLP_JOB, d.line))
+    assert doc.notes == []
+
+
+@pytest.mark.unit
+def test_long_plain_text_line_is_split_into_sentences_on_the_same_line(tmp_path):
+    para = ("We are hiring a machine learning engineer to build our fraud models. "
+            "You will train gradient boosting models on transaction data every week. "
+            "You will also monitor the models in production and retrain them when the data drifts away. ")
+    f = tmp_path / "job.txt"
+    f.write_text("Intro line that is short.\n" + para * 2, encoding="utf-8")
+    doc = read_document(f)
+    assert len(doc.lines) == 1 + 6
+    assert {d.line for d in doc.lines[1:]} == {2}
+    assert doc.lines[2].text == "You will train gradient boosting models on transaction data every week."
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("content, message", [
+    (None, "no such job description file"),
+    (b"", "the job description is empty"),
+    (b"  \n\n\t\n", "the job description is empty"),
+    (b"# Title\n\n## Skills\nPython\n", "has no line of 4 words or more"),
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "not a text file"),
+    (b"Hello this is a job\x00\x00 with zero bytes inside it\n", "not a text file"),
+])
+def test_unusable_job_files_are_one_clear_error(tmp_path, content, message):
+    f = tmp_path / "job.md"
+    if content is not None:
+        f.write_bytes(content)
+    with pytest.raises(InputFileError) as err:
+        read_document(f)
+    assert message in err.value.line() and str(f) in err.value.line()
+
+
+@pytest.mark.unit
+def test_a_folder_is_not_a_cv(tmp_path):
+    with pytest.raises(InputFileError, match="is a folder, not a CV file"):
+        read_document(tmp_path, "cv")
+
+
+@pytest.mark.unit
+def test_latin1_spanish_cv_is_read_with_its_accents_and_a_note(tmp_path):
+    f = tmp_path / "cv.txt"
+    f.write_bytes("Diseñé la monitorización de modelos en producción con alertas.\n".encode("cp1252"))
+    doc = read_document(f, "cv")
+    assert doc.lines[0].text == "Diseñé la monitorización de modelos en producción con alertas."
+    assert doc.notes == ["not UTF-8: read as Windows-1252 (Latin-1)"]
+
+
+@pytest.mark.unit
+def test_stray_undecodable_bytes_are_replaced_and_said(tmp_path):
+    f = tmp_path / "job.txt"  # 0x81 and 0x8d are neither UTF-8 nor Windows-1252
+    f.write_bytes(b"Experience with gradient boosting and XGBoost \x81\x8d in production.\n")
+    doc = read_document(f)
+    assert "gradient boosting and XGBoost" in doc.lines[0].text and "\ufffd" in doc.lines[0].text
+    assert doc.notes == ["not UTF-8: 2 undecodable byte(s) replaced"]
+
+
+@pytest.mark.unit
+def test_utf16_with_bom_is_read():
+    doc_text = "Experience with gradient boosting and XGBoost in production.\n"
+    path = Path(os.environ["XDG_STATE_HOME"]) / "job16.txt"
+    path.write_bytes(doc_text.encode("utf-16"))
+    assert read_document(path).lines[0].text == doc_text.strip()
+
+
+@pytest.mark.unit
+def test_huge_file_is_bounded(tmp_path):
+    f = tmp_path / "huge.md"
+    line = "- Build and monitor machine learning pipelines for many teams ñ.\n"
+    f.write_text(line * 20_000, encoding="utf-8")  # 1.3 MB
+    doc = read_document(f)
+    assert len(doc.lines) == MAX_UNITS
+    assert doc.notes == ["larger than 200 kB: only the first 200 kB read",
+                         f"{200_000 // len(line.encode())} sentences: only the first {MAX_UNITS} used"]
+
+
+@pytest.mark.unit
+def test_old_sessions_without_a_plan_still_load_and_show_no_reason():
+    old = {"id": "20250101-000000", "turns": [{"index": 1, "question_id": "pca", "question_text": "What is PCA?"}]}
+    session = Session.model_validate(old)
+    assert session.plan is None and session.why_asked(session.turns[0]) == ""
+
+
+@pytest.mark.unit
+def test_report_shows_why_on_the_question_not_on_its_follow_up(tmp_path):
+    from voice_interviewer.review.report import render_report
+
+    reason = 'chosen for: "Experience with PCA on sensor data." (job, line 7)'
+    session = Session(id="20250101-000000", turns=[
+        Turn(index=1, question_id="pca", question_text="What is PCA?", score=6.0),
+        Turn(index=2, question_id="pca", question_text="And its limits?", is_follow_up=True, follow_up_of=1, score=5),
+    ], plan=QuestionPlan(job_file="job.md", questions=[PlannedQuestion(
+        question_id="pca", reason=reason,
+        job_line=SourceLine(source="job", line=7, text="Experience with PCA on sensor data."))]))
+    html = render_report(session, tmp_path, tmp_path / "r.html")
+    assert html.count('class="note why"') == 1
+    assert "chosen for: &#34;Experience with PCA on sensor data.&#34; (job, line 7)" in html
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("args, message", [
+    (["--job", "nowhere.md"], "nowhere.md: no such job description file"),
+    (["--cv", str(CV)], "--cv needs --job"),
+    (["--job", str(NLP_JOB), "-q", "pca"], "--job chooses the questions: leave out --question"),
+    (["--job", str(NLP_JOB), "--review-weak"], "--job chooses the questions: leave out --review-weak"),
+    (["--job", str(NLP_JOB), "--cv", "nowhere-cv.md"], "nowhere-cv.md: no such CV file"),
+])
+def test_practice_job_misuse_is_one_line_and_nonzero(tmp_path, args, message):
+    r = vi("practice", "--text", "--recordings-dir", str(tmp_path), *args, input="")
+    assert message in one_line_error(r)
+    assert not any(tmp_path.iterdir())  # no session started
+
+
+@pytest.mark.unit
+def test_practice_with_a_binary_job_file_says_so(tmp_path):
+    pdf = tmp_path / "job.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\n")
+    line = one_line_error(vi("practice", "--text", "--job", str(pdf), "--recordings-dir", str(tmp_path / "rec")))
+    assert "not a text file (a PDF or Word file?)" in line and "save it as plain text or Markdown" in line
+
+
+# --- matching with the real multilingual-e5 model -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def matcher():
+    from voice_interviewer.bank import QuestionBank
+    from voice_interviewer.job_match import JobMatcher
+    from voice_interviewer.judging.embeddings import get_embedder
+
+    bank = QuestionBank.load()
+    return bank, JobMatcher(list(bank.questions.values()), get_embedder())
+
+
+def plan(matcher, job=NLP_JOB, count=5, language="en", cv=None, category=None):
+    bank, m = matcher
+    return m.plan(read_document(job), bank.by_category(category), count, language,
+                  read_document(cv, "cv") if cv else None)
+
+
+def ids(p: QuestionPlan) -> list[str]:
+    return [q.question_id for q in p.questions]
+
+
+@pytest.mark.model
+def test_nlp_job_gets_nlp_questions_first(matcher):
+    p = plan(matcher, count=6)
+    top = ids(p)
+    assert "attention-transformers" in top[:2]
+    assert set(top[:3]) <= NLP_TOPICS, top
+    assert len(set(top[:6]) & NLP_TOPICS) >= 5, top
+    assert not set(top) & MLOPS_TOPICS, top
+
+
+@pytest.mark.model
+def test_spanish_vision_mlops_job_gets_mlops_questions_first_and_another_order(matcher):
+    p = plan(matcher, VISION_JOB, count=6, language="es")
+    top = ids(p)
+    assert set(top[:3]) <= MLOPS_TOPICS, top
+    assert set(top) <= VISION_TOPICS, top
+    assert not set(top) & NLP_TOPICS - {"noisy-labels"}, top
+    assert top[:3] != ids(plan(matcher, count=3))
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("job, language, words", [(NLP_JOB, "en", ("chosen for", "job, line")),
+                                                  (VISION_JOB, "es", ("elegida por", "oferta, línea"))])
+def test_every_reason_quotes_a_real_line_of_the_job(matcher, job, language, words):
+    p = plan(matcher, job, count=8, language=language)
+    assert len(p.questions) == 8 and p.job_file == str(job)
+    lines_used = set()
+    for q in p.questions:
+        line = q.job_line
+        assert line is not None and line.source == "job"
+        assert line.text in clean_line(file_line(job, line.line))  # the sentence is on that line
+        assert q.reason.startswith(f'{words[0]}: "{line.text[:40]}')
+        assert f"({words[1]} {line.line}" in q.reason
+        assert all(t.lower() in line.text.lower() for t in q.terms)  # named words are the job's own
+        lines_used.add(line.line)
+    assert len(lines_used) >= 5  # several requirements, not one line eight times
+
+
+@pytest.mark.model
+def test_category_limits_the_choice_and_keeps_the_match(matcher):
+    p = plan(matcher, count=3, category="system-design")
+    assert ids(p)[0] in {"rag-system-design", "search-ranking-design"}
+    assert all(i.endswith(("design", "pipeline", "serving", "store", "monitoring", "inference", "deployment",
+                           "prediction")) for i in ids(p))
+    bank, _ = matcher
+    assert {bank.get(i).category for i in ids(p)} == {"system-design"}
+
+
+@pytest.mark.model
+def test_cv_leans_toward_what_it_shows_least_and_names_the_line_that_relates(matcher):
+    without, with_cv = plan(matcher, count=8), plan(matcher, count=8, cv=CV)
+    by_id = {q.question_id: q for q in with_cv.questions}
+    ranking = by_id["search-ranking-design"]  # the CV's search-ranking work
+    assert ranking.cv_shows == "well" and ranking.cv_line is not None
+    assert "ranking" in ranking.cv_line.text and ranking.cv_line.text in clean_line(file_line(CV, ranking.cv_line.line))
+    assert f"(CV, line {ranking.cv_line.line})" in ranking.reason
+    attention = by_id["attention-transformers"]  # nothing about transformers' insides in the CV
+    assert attention.cv_shows == "little" and attention.cv_line is None
+    assert attention.reason.endswith("your CV shows little of it")
+    assert ids(with_cv).index("search-ranking-design") > ids(without).index("search-ranking-design")
+    assert with_cv.cv_file == str(CV)
+
+
+# --- practice --job end to end, typed ----------------------------------------------------------------
+
+
+@pytest.mark.model
+def test_practice_text_with_a_job_asks_the_planned_questions_and_saves_why(tmp_path):
+    rec = tmp_path / "rec"
+    answers = (
+        "attention weighs every token by the softmax of query key dot products over the square root of d\n\n"
+        "retrieve candidates with BM25 and embeddings then rank them with a learning to rank model on clicks\n\n"
+        "chunk the documents, embed them into a vector index, retrieve the top k and ground the answer\n\n"
+    )
+    r = vi("practice", "--text", "--job", str(NLP_JOB), "--cv", str(CV), "--count", "3", "--followups", "0",
+           "--language", "en", "--recordings-dir", str(rec), input=answers)
+    assert r.returncode == 0, r.stderr
+    assert "Questions for this job" in r.stdout and "chosen for" in r.stdout
+    assert r.stdout.index("Questions for this job") < r.stdout.index("Interviewer:")  # the plan comes first
+    (sid,) = [p.name for p in rec.iterdir()]
+    data = json.loads((rec / sid / "session.json").read_text())
+    planned = data["plan"]["questions"]
+    assert len(planned) == 3 and data["plan"]["job_file"] == str(NLP_JOB) and data["plan"]["cv_file"] == str(CV)
+    assert [t["question_id"] for t in data["turns"]] == [q["question_id"] for q in planned]
+    assert all(t["score"] is not None for t in data["turns"])
+    for q in planned:
+        assert q["reason"].startswith("chosen for: ") and f"(job, line {q['job_line']['line']}" in q["reason"]
+
+    r = vi("replay", sid, "--no-audio", "--recordings-dir", str(rec))
+    assert r.returncode == 0, r.stderr
+    assert " ".join(r.stdout.split()).count("chosen for:") == 3
+
+
+@pytest.mark.model
+def test_practice_text_spanish_category_job(tmp_path):
+    rec = tmp_path / "rec"
+    r = vi("practice", "--text", "--job", str(VISION_JOB), "--category", "system-design", "-n", "2",
+           "--followups", "0", "--language", "es", "--recordings-dir", str(rec), input="/skip\n/skip\n")
+    assert r.returncode == 0, r.stderr
+    assert "Preguntas para esta oferta" in r.stdout
+    (sid,) = [p.name for p in rec.iterdir()]
+    data = json.loads((rec / sid / "session.json").read_text())
+    assert [t["category"] for t in data["turns"]] == ["system-design"] * 2
+    assert {q["question_id"] for q in data["plan"]["questions"]} <= MLOPS_TOPICS
+    assert all(q["reason"].startswith("elegida por: ") for q in data["plan"]["questions"])
