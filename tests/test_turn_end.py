@@ -24,6 +24,9 @@ def features(p, finished=True, words=40, coverage=None, expected=None):
 
 
 @pytest.mark.parametrize("f, wait", [
+    # the turn model is sure and the words end a sentence: the quick end of Settings
+    (features(RULE.turn_sure), RULE.sure_silence_s),
+    (features(RULE.turn_sure, finished=False), None),
     # the turn model leans to finished and the words end a sentence: early end
     (features(RULE.turn_likely), EARLY),
     (features(0.84), EARLY),
@@ -44,6 +47,13 @@ def features(p, finished=True, words=40, coverage=None, expected=None):
 ])
 def test_rule_waits_for_the_signals_to_agree(f, wait):
     assert RULE.wait_s(f) == wait
+
+
+def test_an_answer_that_has_barely_started_never_ends_early():
+    rule = TurnEndRule(min_done=0.3)
+    assert rule.wait_s(features(0.99, words=20, expected=100, coverage=0.1)) is None
+    assert rule.wait_s(features(0.99, words=20, expected=100, coverage=0.3)) == rule.sure_silence_s
+    assert rule.wait_s(features(0.99, words=20)) == rule.sure_silence_s  # progress unknown
 
 
 def test_progress_done_is_the_larger_of_coverage_and_length():

@@ -102,8 +102,8 @@ class Settings(BaseSettings):
     # a quick end also needs the transcript up to the pause to read as finished (no trailing
     # comma or "and"); it waits for the last piece's text, which the reply needs anyway
     end_text_check: bool = True
-    # a finished-reading pause the turn model doubts may still end the answer after ~0.7 s when the
-    # turn model leans to "finished" or the answer covers enough of the rubric (hearing/turn_end.py)
+    # the end-of-answer decision also weighs the rubric coverage and length of the answer so far: a
+    # finished-reading pause the turn model doubts may still end it early (hearing/turn_end.py)
     end_rule: bool = True
     min_answer_s: float = 1.0
     max_answer_s: float = 180.0

@@ -19,10 +19,11 @@ closer ("that's all", "eso es todo") ends the answer as soon as its text is in, 
 model says; a request for time ("let me think", "un momento") holds the floor through the pause
 that follows, up to ``think_s`` after the phrase, unless speech resumes (then the usual rules).
 
-With a ``rule`` (``turn_end.TurnEndRule``) a pause the turn model doubts may still end the answer
-early: once the silence reaches the rule's ``early_silence_s`` and the transcript up to the pause
-is in, the turn probability, the text check and ``progress_check`` (words so far, rubric coverage,
-expected length) decide (reason "finished").
+With a ``rule`` (``turn_end.TurnEndRule``) the rule decides in place of the quick end above: once
+the silence reaches its first look (``end_silence_s``) and the transcript up to the pause is in,
+the turn probability, the text check and ``progress_check`` (words so far, rubric coverage,
+expected length) give the silence at which the pause ends the answer (reason "finished"), if any;
+a pause a finished-reading answer makes may end it though the turn model doubts it.
 """
 
 from __future__ import annotations
@@ -276,7 +277,7 @@ class Endpointer:
                 events.append(Event("think", self.last_voiced_end))
         if self.think_until is not None and self.samples < self.think_until:
             return events  # thinking: no end at this pause
-        if (self.turn_says_complete and silence >= cfg.end_silence_s
+        if (self.rule is None and self.turn_says_complete and silence >= cfg.end_silence_s
                 and length_s >= cfg.min_answer_s):
             verdict = True if self.text_check is None else self.text_check(self.last_voiced_end)
             if verdict is None and silence >= cfg.text_wait_s:
@@ -297,17 +298,21 @@ class Endpointer:
         return events
 
     def _apply_rule(self, silence: float) -> None:
-        """The combined early end (``turn_end``): read the pause's signals once its transcript
-        is in (not awaited past ``text_wait_s``), then end when the rule's silence is reached."""
+        """The end-of-answer decision (``turn_end``), in place of the quick end above: read the
+        pause's signals once its transcript is in (not awaited past ``text_wait_s``), then end
+        when the rule's silence is reached."""
         rule, cfg = self.rule, self.config
-        if not self._rule_read and silence >= rule.early_silence_s:
+        if not self._rule_read and silence >= rule.first_look_s:
             verdict = True if self.text_check is None else self.text_check(self.last_voiced_end)
-            progress = self.progress_check(self.last_voiced_end) if self.progress_check else AnswerProgress()
-            if verdict is None or progress is None:
+            progress = None
+            if verdict is not None:
+                progress = self.progress_check(self.last_voiced_end) if self.progress_check else AnswerProgress()
+            if progress is None:
                 if silence < cfg.text_wait_s:
                     return  # the words up to the pause are still being transcribed
-                verdict, progress = None, progress or AnswerProgress()
+                verdict, progress = None, AnswerProgress()
             self._rule_read = True
+            self.text_verdicts.append(verdict)
             prob = self.turn_probabilities[-1] if self.pause_checked and self.turn_probabilities else None
             features = PauseFeatures(turn_probability=prob, text_finished=verdict, progress=progress)
             self.pause_features.append(features)

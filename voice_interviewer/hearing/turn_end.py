@@ -6,16 +6,18 @@ answers (0.3-0.9 where its quick-end threshold is 0.95), so they waited the whol
 reads as finished (``textcue.sounds_finished``), how much of the question's rubric it covers (the
 offline judge's key-point coverage of the partial text) and how long it is against the answer the
 question expects (the words of the bank's model answer). ``PauseFeatures`` holds those signals;
-``TurnEndRule.wait_s`` turns them into the silence after which this pause ends the answer:
+``TurnEndRule.wait_s`` turns them into the silence after which this pause ends the answer, or None
+(no early end: the pause limit stands):
 
-- the text trails off ("... and then", a comma): no early end, the pause limit stands;
-- the text reads finished and the turn model leans to "finished" (``turn_likely``): end at
-  ``early_silence_s``;
-- the text reads finished, the answer is substantially done (rubric coverage of at least
-  ``coverage_done``, or ``length_done`` of the expected length) and the turn model does not call it
-  clearly unfinished (``turn_floor``): end at ``early_silence_s`` too;
-- otherwise (a short answer that has said little, a sentence end the turn model calls unfinished):
-  no early end.
+- the text trails off ("... and then", a comma), or the answer has barely started (fewer than
+  ``min_words`` words, or known progress under ``min_done``): None;
+- the turn model is sure (``turn_sure``, Settings.turn_threshold): ``sure_silence_s``
+  (Settings.end_silence_s) — the quick end the endpointer had before this rule;
+- it leans to finished (``turn_likely``): ``early_silence_s``;
+- the answer is substantially done (rubric coverage of at least ``coverage_done``, or
+  ``length_done`` of the expected length) and the turn model does not call it clearly unfinished
+  (``turn_floor``): ``early_silence_s``;
+- otherwise (a sentence end the turn model calls unfinished, in an answer that has said little): None.
 
 The thresholds are fitted on the dev split of the natural-voice answer sets
 (``benchmarks/turn_end.py``); the figures are in benchmarks/RESULTS.md.
@@ -25,14 +27,19 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-# silence after which a pause that reads finished may end the answer (the turn model's own quick
-# end stays at Settings.end_silence_s, 0.4 s, for the answers it is sure of)
+from ..config import Settings
+
+# the end when the turn model is sure: the user-facing settings of the quick end (set there only)
+SURE_SILENCE_S = Settings.model_fields["end_silence_s"].default
+TURN_SURE = Settings.model_fields["turn_threshold"].default
+# silence after which a pause that reads finished, and that the turn model doubts, may end the answer
 EARLY_SILENCE_S = 0.7
 TURN_LIKELY = 0.5  # turn probability that, with a finished text, ends the answer early
 TURN_FLOOR = 0.2  # below this the turn model calls the pause unfinished whatever the rubric says
 COVERAGE_DONE = 0.5  # rubric coverage (weighted share of key points) of a substantially done answer
 LENGTH_DONE = 0.6  # ... or this share of the expected length (words of the bank's model answer)
 MIN_WORDS = 6  # an answer shorter than this never ends early (a first clause, "Well, first.")
+MIN_DONE = 0.0  # an answer whose coverage and length share are both under this never ends early
 
 
 class AnswerProgress(BaseModel):
@@ -63,12 +70,20 @@ class PauseFeatures(BaseModel):
 class TurnEndRule(BaseModel):
     """The decision rule and its parameters (module constants by default)."""
 
+    sure_silence_s: float = Field(SURE_SILENCE_S, gt=0)
+    turn_sure: float = Field(TURN_SURE, ge=0.0, le=1.0)
     early_silence_s: float = Field(EARLY_SILENCE_S, gt=0)
     turn_likely: float = Field(TURN_LIKELY, ge=0.0, le=1.0)
     turn_floor: float = Field(TURN_FLOOR, ge=0.0, le=1.0)
     coverage_done: float = Field(COVERAGE_DONE, ge=0.0, le=1.0)
     length_done: float = Field(LENGTH_DONE, ge=0.0)
     min_words: int = Field(MIN_WORDS, ge=0)
+    min_done: float = Field(MIN_DONE, ge=0.0, le=1.0)
+
+    @property
+    def first_look_s(self) -> float:
+        """The silence at which the endpointer first reads a pause's signals."""
+        return min(self.sure_silence_s, self.early_silence_s)
 
     def substantially_done(self, progress: AnswerProgress) -> bool:
         if progress.coverage is not None and progress.coverage >= self.coverage_done:
@@ -77,12 +92,14 @@ class TurnEndRule(BaseModel):
 
     def wait_s(self, f: PauseFeatures) -> float | None:
         """The silence after which this pause ends the answer, or None: no early end (the
-        endpointer's own rules and its pause limit stand)."""
-        if f.text_finished is not True or f.progress.words < self.min_words:
+        endpointer's pause limit stands)."""
+        p, done = f.turn_probability, f.progress.done
+        if f.text_finished is not True or p is None or f.progress.words < self.min_words:
             return None
-        p = f.turn_probability
-        if p is None:
+        if done is not None and done < self.min_done:
             return None
+        if p >= self.turn_sure:
+            return self.sure_silence_s
         if p >= self.turn_likely:
             return self.early_silence_s
         if p >= self.turn_floor and self.substantially_done(f.progress):
