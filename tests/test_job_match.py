@@ -243,6 +243,19 @@ def test_every_reason_quotes_a_real_line_of_the_job(matcher, job, language, word
 
 
 @pytest.mark.model
+def test_a_job_far_from_machine_learning_is_said_to_match_loosely(matcher, tmp_path):
+    bakery = tmp_path / "pastry-chef.md"
+    bakery.write_text("# Pastry chef\n\n- Prepare croissants, brioche and laminated doughs every morning.\n"
+                      "- Design seasonal cake menus with the head chef.\n"
+                      "- Order flour, butter and fruit from local suppliers and control stock.\n", encoding="utf-8")
+    p = plan(matcher, bakery, count=3)
+    assert all(q.reason.startswith("only loosely related to: ") for q in p.questions)
+    assert p.notes == [f"{bakery}: matches the bank's questions only loosely (is it a machine-learning role?)"]
+    good = plan(matcher, count=5)
+    assert not good.notes and not any("loosely" in q.reason for q in good.questions)
+
+
+@pytest.mark.model
 def test_category_limits_the_choice_and_keeps_the_match(matcher):
     p = plan(matcher, count=3, category="system-design")
     assert ids(p)[0] in {"rag-system-design", "search-ranking-design"}

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .jobtext import Document, snippet
-from .judging.lexical import TermHit, Token, find_terms, normalize, span_text, stem, tokenize
+from .judging.lexical import Token, normalize, span_text, stem, tokenize
 from .language import clamp_language
 from .schema import PlannedQuestion, Question, QuestionPlan, SourceLine
 
@@ -37,16 +37,18 @@ TERM_WEIGHT = 0.03  # a sentence naming the question's distinctive rubric terms 
 TERM_SCALE = 4.0  # idf-weighted term hits saturate: 1 - exp(-sum idf / TERM_SCALE)
 REUSE_PENALTY = 0.01  # a job sentence already the reason for a chosen question counts this much less
 MIN_IDF = 2.0  # terms of more bank questions than N / e**2 (e.g. "data", "model") are not named in a reason
+WEAK_MATCH = -0.02  # below this a question is only loosely related to its sentence (measured: the
+# picks of an NLP and a vision/MLOps job score 0.00 to 0.06; of a frontend job -0.01 to -0.05; a bakery's below -0.045)
 CV_WEIGHT = 0.01  # per standard deviation the CV shows a job sentence less than the job's others
 CV_WELL = 0.86  # cosine to the closest CV sentence from which "the CV shows it" may be said
 CV_WELL_Z = 0.5  # ... and only when it is this many deviations above the job's other sentences
 CV_LITTLE_Z = -0.5  # at or below this the CV "shows little of it"
 
 _WORDS = {
-    "en": {"for": "chosen for", "job": "job", "line": "line", "words": "words",
+    "en": {"for": "chosen for", "loose": "only loosely related to", "job": "job", "line": "line", "words": "words",
            "well": 'your CV: "{cv}" (CV, line {n}): expect to go deep on it',
            "little": "your CV shows little of it"},
-    "es": {"for": "elegida por", "job": "oferta", "line": "línea", "words": "palabras",
+    "es": {"for": "elegida por", "loose": "solo de lejos relacionada con", "job": "oferta", "line": "línea", "words": "palabras",
            "well": 'tu CV: "{cv}" (CV, línea {n}): espera que profundicen',
            "little": "tu CV apenas lo muestra"},
 }
@@ -96,19 +98,27 @@ class JobMatcher:
         self.idf = {key: math.log(len(self.bank) / n) for key, n in df.items()}
 
     def _term_scores(self, rows: list[int], doc: Document) -> tuple[np.ndarray, list[list[list[str]]]]:
-        """Per (question, sentence): 0..1 from the distinctive rubric terms found, and those terms."""
+        """Per (question, sentence): 0..1 from the distinctive rubric terms found, and those terms
+        (in the job's own words)."""
         import numpy as np  # noqa: PLC0415
 
         scores = np.zeros((len(rows), len(doc.lines)), dtype=np.float32)
         found: list[list[list[str]]] = [[[] for _ in doc.lines] for _ in rows]
-        tokens = [tokenize(line.text) for line in doc.lines]
-        for r, qi in enumerate(rows):
-            idf = {term: self.idf[key] for key, term in self.terms[qi].items()}
-            for j, toks in enumerate(tokens):
-                hits = [h for h in find_terms(toks, list(idf)) if _same_word(h, toks)]
-                if hits:
-                    scores[r, j] = 1.0 - math.exp(-sum(idf[h.term] for h in hits) / TERM_SCALE)
-                    said = [(idf[h.term], span_text(doc.lines[j].text, toks, h.start, h.end)) for h in hits]
+        longest = max((len(k) for terms in self.terms for k in terms), default=1)
+        for j, line in enumerate(doc.lines):
+            toks = tokenize(line.text)
+            starts: dict[tuple[str, ...], int] = {}  # every run of stems in the sentence -> its first place
+            for n in range(1, longest + 1):
+                for i in range(len(toks) - n + 1):
+                    starts.setdefault(tuple(t.stem for t in toks[i:i + n]), i)
+            for r, qi in enumerate(rows):
+                said: list[tuple[float, str]] = []
+                for key, term in self.terms[qi].items():
+                    i = starts.get(key)
+                    if i is not None and _same_word(toks[i:i + len(key)], term):
+                        said.append((self.idf[key], span_text(line.text, toks, i, i + len(key))))
+                if said:
+                    scores[r, j] = 1.0 - math.exp(-sum(w for w, _ in said) / TERM_SCALE)
                     found[r][j] = list(dict.fromkeys(w for i, w in sorted(said, reverse=True)
                                                      if i > MIN_IDF and (len(w) > 4 or not w.islower())))
         return scores, found
@@ -142,6 +152,8 @@ class JobMatcher:
             uses[j] += 1
             plan.questions.append(self._planned(rows[r], job, j, float(meaning[r, j]), found[r][j],
                                                 float(best_rows[pick]), cv, cv_info, lang))
+        if plan.questions and plan.questions[0].match < WEAK_MATCH:
+            plan.notes.append(f"{job.path}: matches the bank's questions only loosely (is it a machine-learning role?)")
         return plan
 
     def _planned(self, qi: int, job: Document, j: int, similarity: float, terms: list[str], match: float,
@@ -151,7 +163,7 @@ class JobMatcher:
         where = f"{w['job']}, {w['line']} {line.line}"
         if terms:
             where += f"; {w['words']}: {', '.join(terms[:3])}"
-        reason = f'{w["for"]}: "{snippet(line.text)}" ({where})'
+        reason = f'{w["for" if match >= WEAK_MATCH else "loose"]}: "{snippet(line.text)}" ({where})'
         planned = PlannedQuestion(
             question_id=self.bank[qi].id, reason=reason, terms=terms, match=round(match, 4),
             job_line=SourceLine(source="job", line=line.line, text=line.text, similarity=round(similarity, 4)),
@@ -169,11 +181,9 @@ class JobMatcher:
         return planned
 
 
-def _same_word(hit: TermHit, tokens: list[Token]) -> bool:
-    """A term hit on the same word, not only the same 6-letter stem ("similar" is not "similarity")."""
-    said = tokens[hit.start:hit.end]
-    wanted = normalize(hit.term).split()
-    return all(abs(len(t.norm) - len(w)) <= 2 for t, w in zip(said, wanted))
+def _same_word(said: list[Token], term: str) -> bool:
+    """The same words, not only the same 6-letter stems ("similar" is not "similarity")."""
+    return all(abs(len(t.norm) - len(w)) <= 2 for t, w in zip(said, normalize(term).split()))
 
 
 def _cv_coverage(job_vecs: np.ndarray, cv: Document, embedder: Embedder, asked: list[int]):
