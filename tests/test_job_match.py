@@ -322,3 +322,60 @@ def test_practice_text_spanish_category_job(tmp_path):
     assert [t["category"] for t in data["turns"]] == ["system-design"] * 2
     assert {q["question_id"] for q in data["plan"]["questions"]} <= MLOPS_TOPICS
     assert all(q["reason"].startswith("elegida por: ") for q in data["plan"]["questions"])
+
+
+@pytest.mark.audio
+@pytest.mark.model
+@pytest.mark.slow
+def test_spoken_interview_for_a_job_asks_its_questions_and_saves_why(mic, tmp_path):
+    """Voice mode: the plan is made before the microphone opens; the spoken answers (espeak-ng,
+    tests/data/voice) go to the questions the job chose, in the plan's order."""
+    import threading
+    import time
+
+    job = tmp_path / "junior-ds.md"
+    job.write_text("# Junior data scientist\n\n"
+                   "- Tune regularization (L1, L2 penalties, dropout, weight decay) to keep models from overfitting.\n"
+                   "- Diagnose underfitting and overfitting of our models through the bias-variance trade-off.\n",
+                   encoding="utf-8")
+    voice = Path(__file__).parent / "data" / "voice"
+    wavs = {"regularization": voice / "en-regularization.wav", "bias-variance": voice / "en-bias-variance.wav"}
+    rec = tmp_path / "rec"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "voice_interviewer", "practice", "--job", str(job), "--count", "2", "--followups", "0",
+         "--no-tts", "--language", "en", "--recordings-dir", str(rec)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+    answered: set[int] = set()
+    players: list[threading.Thread] = []
+    deadline = time.monotonic() + 600
+    try:
+        while proc.poll() is None:
+            assert time.monotonic() < deadline, "the spoken interview did not finish in time"
+            try:
+                data = json.loads(next(rec.glob("*/session.json")).read_text())
+            except (StopIteration, OSError, ValueError):
+                time.sleep(0.05)
+                continue
+            status = data["status"]
+            if status["state"] == "listening" and status["turn"] not in answered:
+                answered.add(status["turn"])
+                qid = data["plan"]["questions"][status["turn"] - 1]["question_id"]
+                players.append(threading.Thread(target=mic.play, args=(wavs[qid],), daemon=True))
+                players[-1].start()
+            time.sleep(0.05)
+        out, err = proc.communicate()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for p in players:
+            p.join(timeout=60)
+    assert proc.returncode == 0, err[-3000:]
+    assert out.index("Questions for this job") < out.index("Interviewer:")
+    data = json.loads(next(rec.glob("*/session.json")).read_text())
+    assert data["mode"] == "voice"
+    planned = [q["question_id"] for q in data["plan"]["questions"]]
+    assert planned == ["regularization", "bias-variance"]
+    assert [t["question_id"] for t in data["turns"]] == planned
+    assert all(t["answer"] and t["score"] is not None for t in data["turns"])
+    assert data["plan"]["questions"][0]["job_line"]["line"] == 3
