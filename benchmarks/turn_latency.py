@@ -18,12 +18,19 @@ the length until a clip that ends a sentence (benchmarks/data/clip_endings.json:
 clips stop mid-sentence in their source). The turn model hears a human's final cadence there;
 espeak-ng's flat voice rarely sounds finished to it.
 
+``--voice natural`` plays the project's natural-voice answers (tests/data/answers, built by
+tests/answer_sets.py) of one ``--kind`` (fluent, thinking, sentence_pause, closer, resume) and
+``--split`` (dev, test), one answer per question, in one session; it reports the wait, answers cut
+in an inserted pause, words lost on resumption and live vs whole-file WER (benchmarks/natural_turns.py).
+
 Needs the virtual microphone (``tests/audio/virtual-audio``) and the prepared models.
 Uses its own VIRTUAL_MIC_DIR so it does not disturb other runs.
 
 Usage:
   python benchmarks/turn_latency.py [--answers 3] [--lengths 15,60,120] [--language en]
          [--stt-model base] [--voice espeak|human] [--json results.json]
+  python benchmarks/turn_latency.py --voice natural --kind fluent|thinking|sentence_pause|closer|resume
+         --split dev|test [--language en|es] [--answers N (default: all of the split)] [--json results.json]
 Timings are wall-clock on this machine; on a shared CPU read them as upper bounds.
 """
 
@@ -153,6 +160,7 @@ def run_session(qids, wavs, language, stt_model, work: Path, env: dict) -> dict 
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env, cwd=work)
     peak = {"main": 0, "worker": 0}
     answered: set[int] = set()
+    played_at: dict[int, float] = {}  # turn -> when its answer began to play (session clock)
     player = None
     try:
         while proc.poll() is None:
@@ -166,6 +174,7 @@ def run_session(qids, wavs, language, stt_model, work: Path, env: dict) -> dict 
                 if player is not None:
                     player.join()
                 answered.add(turn)
+                played_at[turn] = time.monotonic()
                 player = threading.Thread(target=vm, args=("play", str(wavs[turn - 1])), daemon=True)
                 player.start()
             time.sleep(0.05)
@@ -182,6 +191,8 @@ def run_session(qids, wavs, language, stt_model, work: Path, env: dict) -> dict 
     first_q = session["turns"][0]["timings"].get("question_start") if session["turns"] else None
     return {
         "turns": session["turns"],
+        "played_at": played_at,
+        "session_dir": path.parent,
         "time_to_first_question": round(first_q - launched, 3) if first_q else None,
         "peak_rss_mb": {k: round(v / 1024, 1) for k, v in peak.items()},
     }
@@ -206,15 +217,24 @@ def pct(values: list[float], q: float) -> float | None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--answers", type=int, default=3, help="answers per length")
+    ap.add_argument("--answers", type=int, help="answers per length (default 3); natural: answers (default all)")
     ap.add_argument("--lengths", default="15,60,120", help="answer lengths in seconds")
     ap.add_argument("--language", default="en", choices=["en", "es"])
     ap.add_argument("--stt-model", default="base")
-    ap.add_argument("--voice", default="espeak", choices=["espeak", "human"])
+    ap.add_argument("--voice", default="espeak", choices=["espeak", "human", "natural"])
+    ap.add_argument("--kind", default="fluent", help="natural voice: fluent, thinking, sentence_pause, closer, resume")
+    ap.add_argument("--split", default="dev", choices=["dev", "test"], help="natural voice: the answers' split")
     ap.add_argument("--json", type=Path, help="also write the raw results here")
     args = ap.parse_args()
     lengths = [float(x) for x in args.lengths.split(",")]
-    if args.answers > len(QUESTIONS):
+    if args.voice == "natural":
+        import natural_turns
+
+        if args.kind not in natural_turns.KINDS:
+            sys.exit(f"--kind must be one of {', '.join(natural_turns.KINDS)}")
+    elif args.answers is None:
+        args.answers = 3
+    if args.voice != "natural" and args.answers > len(QUESTIONS):
         sys.exit(f"--answers at most {len(QUESTIONS)}")
 
     os.environ.setdefault("VIRTUAL_MIC_DIR", "/tmp/vm-bench")
@@ -224,6 +244,12 @@ def main() -> None:
         key, value = shlex.split(line)[1].split("=", 1)
         env[key] = value
         os.environ[key] = value
+    if args.voice == "natural":
+        try:
+            natural_turns.run(args, env, run_session)
+        finally:
+            vm("stop")
+        return
     bank = QuestionBank.load(None)
     qids = QUESTIONS[: args.answers]
     results = []
