@@ -115,7 +115,7 @@ def run(args, env: dict, run_session) -> None:
     answers = answer_set(args.language, args.kind, args.split, limit=args.answers)
     if not answers:
         sys.exit(f"no {args.language} answers in split {args.split}")
-    if len(answers) < args.answers:
+    if args.answers and len(answers) < args.answers:
         print(f"only {len(answers)} {args.language} answers in split {args.split} "
               f"(of {len(clips(args.language))})", file=sys.stderr)  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="vi-natural-") as tmp:
