@@ -37,8 +37,9 @@ TERM_WEIGHT = 0.03  # a sentence naming the question's distinctive rubric terms 
 TERM_SCALE = 4.0  # idf-weighted term hits saturate: 1 - exp(-sum idf / TERM_SCALE)
 REUSE_PENALTY = 0.01  # a job sentence already the reason for a chosen question counts this much less
 MIN_IDF = 2.0  # terms of more bank questions than N / e**2 (e.g. "data", "model") are not named in a reason
-WEAK_MATCH = -0.02  # below this a question is only loosely related to its sentence (measured: the
-# picks of an NLP and a vision/MLOps job score 0.00 to 0.06; of a frontend job -0.01 to -0.05; a bakery's below -0.045)
+# below this a question is only loosely related to its sentence: the picks of an NLP and a vision/MLOps
+# job score 0.00 to 0.06, of a frontend job -0.01 to -0.05, of a pastry chef's -0.045 and below
+WEAK_MATCH = -0.02
 CV_WEIGHT = 0.01  # per standard deviation the CV shows a job sentence less than the job's others
 CV_WELL = 0.86  # cosine to the closest CV sentence from which "the CV shows it" may be said
 CV_WELL_Z = 0.5  # ... and only when it is this many deviations above the job's other sentences
@@ -134,9 +135,10 @@ class JobMatcher:
         if not rows or not job.lines:
             return plan
         job_vecs = self.embedder.encode([line.text for line in job.lines], "query")
-        meaning = self.vectors[rows] @ job_vecs.T - self.hub[rows, None]
+        cosine = self.vectors[rows] @ job_vecs.T
         term_scores, found = self._term_scores(rows, job)
-        scores = meaning + TERM_WEIGHT * term_scores
+        match = cosine - self.hub[rows, None] + TERM_WEIGHT * term_scores  # how well a question fits a sentence
+        scores = match
         # the CV is compared on the sentences some question matches best (not the benefits or the address)
         asked = sorted(set(np.argmax(scores, axis=1).tolist()))
         cv_info = _cv_coverage(job_vecs, cv, self.embedder, asked) if cv is not None else None
@@ -150,9 +152,9 @@ class JobMatcher:
             pick = int(np.argmax(best_rows))
             r, j = left.pop(pick), int(np.argmax(adjusted[pick]))
             uses[j] += 1
-            plan.questions.append(self._planned(rows[r], job, j, float(meaning[r, j]), found[r][j],
-                                                float(best_rows[pick]), cv, cv_info, lang))
-        if plan.questions and plan.questions[0].match < WEAK_MATCH:
+            plan.questions.append(self._planned(rows[r], job, j, float(cosine[r, j]), found[r][j],
+                                                float(match[r, j]), cv, cv_info, lang))
+        if plan.questions and max(q.match for q in plan.questions) < WEAK_MATCH:
             plan.notes.append(f"{job.path}: matches the bank's questions only loosely (is it a machine-learning role?)")
         return plan
 

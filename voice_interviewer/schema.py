@@ -323,7 +323,7 @@ class SourceLine(BaseModel):
     source: Literal["job", "cv"]
     line: int  # 1-based
     text: str
-    similarity: float | None = None
+    similarity: float | None = None  # e5 cosine to what it was matched with
 
 
 class PlannedQuestion(BaseModel):
@@ -335,7 +335,7 @@ class PlannedQuestion(BaseModel):
     terms: list[str] = Field(default_factory=list)  # the question's rubric terms found in that sentence
     cv_line: SourceLine | None = None  # the CV's sentence closest to that job sentence
     cv_shows: Literal["well", "some", "little"] | None = None  # how much of it the CV shows
-    match: float = 0.0
+    match: float = 0.0  # cosine minus the question's mean cosine to the bank, plus the terms' share
 
 
 class QuestionPlan(BaseModel):
