@@ -140,7 +140,7 @@ def plan_questions(settings, qbank, job, cv):
     from .display import plan_table
 
     candidates = qbank.select(category=settings.category, difficulty=settings.difficulty, seed=0)
-    err_console.print(f"[dim]Choosing {settings.count} of {len(candidates)} questions for {job.path}"
+    err_console.print(f"[dim]Choosing {min(settings.count, len(candidates))} of {len(candidates)} questions for {job.path}"
                       f"{f' and {cv.path}' if cv else ''}…[/]")
     plan = plan_for_job(job, candidates, get_embedder(vector_store_path(settings)), settings.count,
                         settings.language, cv, bank=list(qbank.questions.values()))
