@@ -219,6 +219,29 @@ def test_question_still_invalid_after_repair_is_dropped_with_one_line(server, ll
     assert run(capsys, "bank", "validate", str(out))[0] == 0
 
 
+@pytest.mark.unit
+def test_red_flag_still_misfiring_after_repair_is_left_out_when_another_is_good(server, llm_env, job, tmp_path,
+                                                                               capsys):
+    q = copy.deepcopy(VALID)
+    q["red_flags"].append({
+        "id": "overlap-useless", "key_point": "overlap",
+        "claim_en": "Overlap between chunks is useless.", "claim_es": "El solapamiento entre fragmentos es inútil.",
+        "correction_en": "Overlap keeps sentences that cross a boundary.",
+        "correction_es": "El solapamiento conserva las frases que cruzan un límite.",
+        "cues_en": [["overlap", "chunks"]],  # also fires on the model answer
+        "cues_es": [["solapamiento", "inútil"]], "rivals": []})
+    server.replies = [reply(q)]
+    out = tmp_path / "my-bank.yaml"
+    code, _, err = generate(capsys, job, out, "--count", "1")
+    assert code == 0, err
+    assert len(server.chat_requests()) == 2
+    [note] = [line for line in err.splitlines() if "question 1" in line]
+    assert "kept without red flag(s) overlap-useless: red flag 'overlap-useless': cue ['overlap', 'chunks'] fires" in note
+    [kept] = load_file(out)
+    assert [f.id for f in kept.red_flags] == ["bigger-always-better"]
+    assert run(capsys, "bank", "validate", str(out))[0] == 0
+
+
 @pytest.mark.parametrize("answer", ["I'm sorry, but I can't help with that.", "", reply({"id": "x"})])
 @pytest.mark.unit
 def test_no_valid_question_writes_nothing(server, llm_env, job, tmp_path, capsys, answer):

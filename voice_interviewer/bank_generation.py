@@ -3,8 +3,9 @@
 One request per question. The LLM answers JSON that a pydantic model checks
 (``GeneratedQuestion``: flat fields, easy to ask for); code turns it into the bank's ``Question``
 and runs ``bank validate``'s checks on it (the schema, the red flags' cues against the question's
-own correct texts). A question that fails gets one repair round with the checker's messages, then
-is dropped with a one-line note. The bank file is written only when the whole file passes the
+own correct texts). A question that fails gets one repair round with the checker's messages; if it
+still fails it is kept without the red flags that fail when at least one good red flag remains,
+else dropped, with a one-line note either way. The bank file is written only when the whole file passes the
 validator, through a temporary file and a rename, and never over an existing file unless asked.
 
 An LLM fault (timeout, refused connection, 429/5xx after the client's retries, HTTP 400 in every
@@ -199,22 +200,35 @@ def to_question(gen: GeneratedQuestion, *, qid: str, generated: Generated) -> Qu
     return Question.model_validate(data)
 
 
-def question_problems(q: Question) -> list[str]:
+Problem = tuple[int | None, str]  # (the red flag it is about, or None; what is wrong)
+
+
+def question_problems(q: Question) -> list[Problem]:
     """What ``bank validate`` would report about this question, and what a generated question
     must have besides (evidence for every key point, red flags naming their key point)."""
     from .judging.claims import red_flag_problems
 
-    problems = [p for _, p in red_flag_problems(q)]
+    problems: list[Problem] = list(red_flag_problems(q))
     for kp in q.rubric:
         for lang in ("en", "es"):
             if not getattr(kp.evidence, lang):
-                problems.append(f"key point {kp.id!r}: no evidence terms in {lang}")
-    problems += [f"red flag {f.id!r}: names no key point" for f in q.red_flags if not f.key_point]
+                problems.append((None, f"key point {kp.id!r}: no evidence terms in {lang}"))
+    problems += [(i, f"red flag {f.id!r}: names no key point") for i, f in enumerate(q.red_flags) if not f.key_point]
     return problems
 
 
-def _errors(exc: ValidationError, prefix: str = "") -> list[str]:
-    return [f"{prefix}{'.'.join(str(p) for p in e['loc']) or 'reply'}: {e['msg']}" for e in exc.errors()[:8]]
+def without_bad_red_flags(q: Question, problems: list[Problem]) -> Question | None:
+    """The question less the red flags its problems are about, when that leaves a valid question
+    with at least one red flag; else None."""
+    bad = {i for i, _ in problems}
+    if None in bad or len(bad) >= len(q.red_flags):
+        return None
+    kept = q.model_copy(update={"red_flags": [f for i, f in enumerate(q.red_flags) if i not in bad]})
+    return kept if not question_problems(kept) else None
+
+
+def _errors(exc: ValidationError, prefix: str = "") -> list[Problem]:
+    return [(None, f"{prefix}{'.'.join(str(p) for p in e['loc']) or 'reply'}: {e['msg']}") for e in exc.errors()[:8]]
 
 
 # -- the generator ----------------------------------------------------------------------------
@@ -260,36 +274,42 @@ class BankGenerator:
         q, problems = self.check(text, n)
         if not problems:
             return q
-        repair = render("bank_repair", self.language, root=self.prompts_dir, problems=problems[:MAX_PROBLEMS_SHOWN])
+        repair = render("bank_repair", self.language, root=self.prompts_dir,
+                        problems=[p for _, p in problems[:MAX_PROBLEMS_SHOWN]])
         first = (self._redact(text) or "")[:12000]
         text, _ = self.endpoint.grade_call(
             lambda fmt: [*build(fmt), {"role": "assistant", "content": first}, {"role": "user", "content": repair}],
             SCHEMA, **opts)
         q, problems = self.check(text, n)
-        if problems:
-            more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
-            self.note(f"✘ question {n} dropped after one repair round: {problems[0]}{more}")
-            return None
-        return q
+        if not problems:
+            return q
+        more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+        kept = without_bad_red_flags(q, problems) if q is not None else None
+        if kept is not None:
+            gone = [f.id for f in q.red_flags if f not in kept.red_flags]
+            self.note(f"• question {n} kept without red flag(s) {', '.join(gone)}: {problems[0][1]}{more}")
+            return kept
+        self.note(f"✘ question {n} dropped after one repair round: {problems[0][1]}{more}")
+        return None
 
     def _redact(self, text: str | None) -> str | None:
         if text and self.secret and len(self.secret) >= 4:
             return text.replace(self.secret, "***")
         return text
 
-    def check(self, text: str | None, n: int) -> tuple[Question | None, list[str]]:
+    def check(self, text: str | None, n: int) -> tuple[Question | None, list[Problem]]:
         """The reply as a bank question, and what is wrong with it (empty: it is valid)."""
         from .judging.llm_parse import GradeError, extract_json
 
         text = self._redact(text)
         if not text or not text.strip():
-            return None, ["the reply is empty (a refusal?)"]
+            return None, [(None, "the reply is empty (a refusal?)")]
         try:
             data = extract_json(text)
         except GradeError:
-            return None, ["the reply is not valid JSON"]
+            return None, [(None, "the reply is not valid JSON")]
         if not isinstance(data, dict):
-            return None, ["the reply is JSON but not an object"]
+            return None, [(None, "the reply is JSON but not an object")]
         try:
             gen = GeneratedQuestion.model_validate(data)
         except ValidationError as exc:
