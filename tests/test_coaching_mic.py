@@ -2,8 +2,8 @@
 real espeak-ng speech, capture, endpointing, Whisper and command detection, in the interview
 loop. The candidate answers question 1, then while question 2 is on asks "how would you answer
 it?", then "let me try again", answers question 1 again, and then question 2. After the last
-question the same commands come once more: the model answer, then another attempt ("otra vez" in
-Spanish), and silence ends the interview."""
+question the same commands come once more: the model answer, then another attempt, and silence
+ends the interview."""
 
 from __future__ import annotations
 
@@ -125,7 +125,9 @@ SAID_AFTER_LAST = {  # one question: the answer, then after its reaction the mod
            "The model memorises noise, and the gap with the validation error shows it."],
     "es": ["El sobreajuste es cuando el modelo memoriza el ruido de los datos de entrenamiento.",
            "¿Cómo lo responderías?",
-           "Otra vez, por favor.",
+           # "otra vez" alone (a retry here, tested typed) came back from espeak-ng's voice through the
+           # virtual mic as "Otable" or "O también" in 6 of 12 tries; with "déjame intentarlo" it is heard
+           "Déjame intentarlo otra vez.",
            "El modelo memoriza el ruido, y la brecha con el error de validación lo revela."],
 }
 
