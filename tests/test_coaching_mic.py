@@ -2,8 +2,8 @@
 real espeak-ng speech, capture, endpointing, Whisper and command detection, in the interview
 loop. The candidate answers question 1, then while question 2 is on asks "how would you answer
 it?", then "let me try again", answers question 1 again, and then question 2. After the last
-question the same commands come once more: the model answer, then another attempt, and silence
-ends the interview."""
+question the same commands come once more: the model answer, then another attempt; silence (or
+"stop") ends the interview."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from voice_interviewer.bank import QuestionBank
 from voice_interviewer.cli.display import turn_panel
 from voice_interviewer.cli.voice_mode import VoiceAnswers
 from voice_interviewer.coaching import END_MOMENT
+from voice_interviewer.hearing.commands import detect_command
 from voice_interviewer.config import Settings
 from voice_interviewer.interview import Interview
 from voice_interviewer.schema import Session
@@ -122,13 +123,15 @@ SAID_AFTER_LAST = {  # one question: the answer, then after its reaction the mod
     "en": ["Overfitting is when the model memorises noise in the training data.",
            "How would you answer it?",
            "Let me try again.",
-           "The model memorises noise, and the gap with the validation error shows it."],
+           "The model memorises noise, and the gap with the validation error shows it.",
+           "OK, let's stop."],
     "es": ["El sobreajuste es cuando el modelo memoriza el ruido de los datos de entrenamiento.",
            "¿Cómo lo responderías?",
            # "otra vez" alone (a retry here, tested typed) came back from espeak-ng's voice through the
            # virtual mic as "Otable" or "O también" in 6 of 12 tries; with "déjame intentarlo" it is heard
            "Déjame intentarlo otra vez.",
-           "El modelo memoriza el ruido, y la brecha con el error de validación lo revela."],
+           "El modelo memoriza el ruido, y la brecha con el error de validación lo revela.",
+           "Vamos a terminar, por favor."],
 }
 
 
@@ -154,3 +157,4 @@ def test_model_answer_and_retry_after_the_last_question_by_voice(mic, make_liste
     assert re.match(r"^[+-]\d", s.turns[1].reaction), s.turns[1].reaction
     assert s.state == "completed" and s.summary.mean_score == s.turns[0].score  # the first attempt counts
     assert sorted(p.name for p in store.session_dir("v1").glob("*.wav")) == ["turn-01.wav", "turn-02.wav"]
+    assert detect_command(source.heard[-1]) == "stop", source.heard  # ended by "stop" (silence: the test above)
