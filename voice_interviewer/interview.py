@@ -324,8 +324,7 @@ class Interview:
         return self._turn(question, text, parent, key_point, retry_of=last) is not None
 
     def _end_moment(self) -> None:
-        """After the last reaction the candidate may still ask for the model answer or another
-        attempt, as after any reaction; silence, Enter, "stop" or anything else ends the interview."""
+        """After the last reaction: /answer or /retry as after any other; anything else ends."""
         while self.session.turns and self.session.turns[-1].index in self._asked:  # the last turn was judged
             last = self.session.turns[-1]
             self.speaker.say(coaching.END_MOMENT[self.language], kind="info", language=self.language)
