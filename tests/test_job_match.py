@@ -70,7 +70,7 @@ def test_long_plain_text_line_is_split_into_sentences_on_the_same_line(tmp_path)
     f = tmp_path / "job.txt"
     f.write_text("Intro line that is short.\n" + para * 2, encoding="utf-8")
     doc = read_document(f)
-    assert len(doc.lines) == 1 + 6
+    assert len(doc.lines) == 1 + 3  # the paragraph's sentences, each once
     assert {d.line for d in doc.lines[1:]} == {2}
     assert doc.lines[2].text == "You will train gradient boosting models on transaction data every week."
 
@@ -128,12 +128,22 @@ def test_utf16_with_bom_is_read():
 @pytest.mark.unit
 def test_huge_file_is_bounded(tmp_path):
     f = tmp_path / "huge.md"
-    line = "- Build and monitor machine learning pipelines for many teams ñ.\n"
-    f.write_text(line * 20_000, encoding="utf-8")  # 1.3 MB
+    lines = [f"- Build and monitor machine learning pipelines for team ñ{n:05d}.\n" for n in range(20_000)]
+    f.write_text("".join(lines), encoding="utf-8")  # 1.3 MB
     doc = read_document(f)
-    assert len(doc.lines) == MAX_UNITS
+    assert len(doc.lines) == MAX_UNITS and doc.lines[-1].line == MAX_UNITS
+    kept = 200_000 // len(lines[0].encode())  # whole lines in the first 200 kB
     assert doc.notes == ["larger than 200 kB: only the first 200 kB read",
-                         f"{200_000 // len(line.encode())} sentences: only the first {MAX_UNITS} used"]
+                         f"{kept} sentences: only the first {MAX_UNITS} used"]
+
+
+@pytest.mark.unit
+def test_a_repeated_sentence_is_matched_once_at_its_first_line(tmp_path):
+    f = tmp_path / "job.md"
+    f.write_text("We are an equal opportunity employer.\n- Train gradient boosting models.\n"
+                 "We are an equal opportunity employer.\n", encoding="utf-8")
+    assert [(d.line, d.text) for d in read_document(f).lines] == [
+        (1, "We are an equal opportunity employer."), (2, "Train gradient boosting models.")]
 
 
 @pytest.mark.unit

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from .errors import InputFileError
 
 MAX_BYTES = 200_000  # a job description is 2-10 kB; a CV rarely more than 20 kB
-MAX_UNITS = 400  # sentences kept for matching (each one is embedded)
+MAX_UNITS = 200  # sentences kept for matching: each is embedded (200: 10 s on 2 busy cores)
 MIN_WORDS = 4  # shorter lines are headings, names, dates or labels
 MAX_WORDS = 40  # a longer line is split into its sentences
 SNIPPET_CHARS = 110  # a sentence quoted in a reason is cut to this
@@ -87,7 +87,7 @@ def clean_line(line: str) -> str:
 
 
 def sentences(text: str) -> list[DocLine]:
-    """The sentences worth matching, with their line numbers; headings and short lines left out."""
+    """The sentences worth matching, with their line numbers; headings, short lines and repeats left out."""
     out: list[DocLine] = []
     for number, raw in enumerate(text.splitlines(), 1):
         stripped = raw.strip()
@@ -98,7 +98,8 @@ def sentences(text: str) -> list[DocLine]:
             continue
         parts = _SENTENCE_END.split(line) if len(line.split()) > MAX_WORDS else [line]
         out.extend(DocLine(line=number, text=p.strip()) for p in parts if len(p.split()) >= MIN_WORDS)
-    return out
+    seen: set[str] = set()  # a sentence said again (a repeated footer) is matched once, at its first line
+    return [d for d in out if not (d.text.casefold() in seen or seen.add(d.text.casefold()))]
 
 
 def read_document(path: Path, kind: DocKind = "job", max_bytes: int = MAX_BYTES) -> Document:
