@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -48,39 +48,45 @@ class _Reply(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
+# bounds on every list (and on short items), in the schema too: a small model held to a grammar
+# otherwise repeats one list item until it runs out of tokens
+Term = Annotated[str, Field(max_length=80)]
+Cue = Annotated[list[Annotated[str, Field(max_length=200)]], Field(min_length=1, max_length=3)]
+
+
 class GeneratedKeyPoint(_Reply):
-    id: str
+    id: Term
     weight: int = Field(ge=1, le=5)
     statement_en: str
     statement_es: str
-    evidence_en: list[str]
-    evidence_es: list[str]
-    restatements_en: list[str]
-    restatements_es: list[str]
+    evidence_en: list[Term] = Field(max_length=8)
+    evidence_es: list[Term] = Field(max_length=8)
+    restatements_en: list[str] = Field(max_length=3)
+    restatements_es: list[str] = Field(max_length=3)
 
 
 class GeneratedFollowUp(_Reply):
-    key_point: str
+    key_point: Term
     text_en: str
     text_es: str
 
 
 class GeneratedRedFlag(_Reply):
-    id: str
-    key_point: str
+    id: Term
+    key_point: Term
     claim_en: str
     claim_es: str
     correction_en: str
     correction_es: str
-    cues_en: list[list[str]]
-    cues_es: list[list[str]]
-    rivals: list[str]
+    cues_en: list[Cue] = Field(max_length=8)
+    cues_es: list[Cue] = Field(max_length=8)
+    rivals: list[Term] = Field(max_length=10)
 
 
 class GeneratedQuestion(_Reply):
     """One question as the LLM writes it; ``to_question`` makes the bank's ``Question`` of it."""
 
-    id: str
+    id: Term
     category: Literal["fundamentals", "practical", "system-design", "coding", "communication"]
     difficulty: Literal["easy", "medium", "hard"]
     text_en: str
