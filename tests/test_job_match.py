@@ -138,6 +138,17 @@ def test_huge_file_is_bounded(tmp_path):
 
 
 @pytest.mark.unit
+def test_line_numbers_are_an_editors_with_crlf_form_feeds_and_quotes(tmp_path):
+    f = tmp_path / "job.txt"
+    f.write_bytes(b"Senior ML engineer\r\n\x0cWe need strong Python and SQL skills.\r\n"
+                  b"> Experience with Kubernetes and Docker is a plus.\r\n| Team | Size |\r\n|---|---|\r\n"
+                  b"| Platform engineering group | 12 people in Madrid |\r\n")
+    assert [(d.line, d.text) for d in read_document(f).lines] == [
+        (2, "We need strong Python and SQL skills."), (3, "Experience with Kubernetes and Docker is a plus."),
+        (6, "Platform engineering group · 12 people in Madrid")]
+
+
+@pytest.mark.unit
 def test_a_repeated_sentence_is_matched_once_at_its_first_line(tmp_path):
     f = tmp_path / "job.md"
     f.write_text("We are an equal opportunity employer.\n- Train gradient boosting models.\n"

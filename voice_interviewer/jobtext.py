@@ -89,9 +89,9 @@ def clean_line(line: str) -> str:
 def sentences(text: str) -> list[DocLine]:
     """The sentences worth matching, with their line numbers; headings, short lines and repeats left out."""
     out: list[DocLine] = []
-    for number, raw in enumerate(text.splitlines(), 1):
-        stripped = raw.strip()
-        if not stripped or stripped.startswith(("#", ">", "---", "===", "```")) or set(stripped) <= set("|-: "):
+    for number, raw in enumerate(re.split(r"\r\n|\r|\n", text), 1):  # the lines an editor numbers
+        stripped = raw.strip().lstrip("> ")  # a quoted line counts as its words
+        if not stripped or stripped.startswith(("#", "---", "===", "```")) or set(stripped) <= set("|-: "):
             continue
         line = clean_line(stripped)
         if len(line.split()) < MIN_WORDS:
