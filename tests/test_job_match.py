@@ -164,20 +164,33 @@ def test_old_sessions_without_a_plan_still_load_and_show_no_reason():
     assert session.plan is None and session.why_asked(session.turns[0]) == ""
 
 
-@pytest.mark.unit
-def test_report_shows_why_on_the_question_not_on_its_follow_up(tmp_path):
-    from voice_interviewer.review.report import render_report
-
+def planned_session() -> Session:
     reason = 'chosen for: "Experience with PCA on sensor data." (job, line 7)'
-    session = Session(id="20250101-000000", turns=[
+    return Session(id="20250101-000000", turns=[
         Turn(index=1, question_id="pca", question_text="What is PCA?", score=6.0),
         Turn(index=2, question_id="pca", question_text="And its limits?", is_follow_up=True, follow_up_of=1, score=5),
     ], plan=QuestionPlan(job_file="job.md", questions=[PlannedQuestion(
         question_id="pca", reason=reason,
         job_line=SourceLine(source="job", line=7, text="Experience with PCA on sensor data."))]))
-    html = render_report(session, tmp_path, tmp_path / "r.html")
+
+
+@pytest.mark.unit
+def test_report_shows_why_on_the_question_not_on_its_follow_up(tmp_path):
+    from voice_interviewer.review.report import render_report
+
+    html = render_report(planned_session(), tmp_path, tmp_path / "r.html")
     assert html.count('class="note why"') == 1
     assert "chosen for: &#34;Experience with PCA on sensor data.&#34; (job, line 7)" in html
+
+
+@pytest.mark.unit
+def test_exports_carry_the_plan():
+    from voice_interviewer.review.export import to_json, to_markdown
+
+    md = to_markdown(planned_session())
+    assert md.count("_chosen for: \"Experience with PCA on sensor data.\" (job, line 7)_") == 1
+    assert md.index("What is PCA?") < md.index("chosen for") < md.index("And its limits?")
+    assert json.loads(to_json(planned_session()))["plan"]["questions"][0]["job_line"]["line"] == 7
 
 
 @pytest.mark.unit

@@ -62,6 +62,8 @@ def to_markdown(session: Session) -> str:
         kind += f" · {t['attempt']} {turn.attempt}" if turn.attempt > 1 else ""
         score = t["skipped_turn"] if turn.skipped else f"{fmt_score(turn.score)}/10"
         out += ["", f"## {t['turn']} {turn.index}{kind}: {score}", "", f"**{_md_inline(turn.question_text)}**", ""]
+        if session.why_asked(turn):
+            out += [f"_{_md_inline(session.why_asked(turn))}_", ""]
         out.append(f"> {_md_answer(turn.answer, turn.unsure_words)}" if turn.answer.strip() else f"_{t['no_answer']}_")
         if turn.key_points:
             out.append("")
