@@ -215,6 +215,15 @@ def test_practice_with_a_binary_job_file_says_so(tmp_path):
     assert "not a text file (a PDF or Word file?)" in line and "save it as plain text or Markdown" in line
 
 
+@pytest.mark.unit
+def test_a_reason_names_the_rare_words_once():
+    from voice_interviewer.job_match import _named
+
+    said = [(2.5, "likelihood"), (3.2, "maximum likelihood"), (1.2, "models"), (3.0, "data"), (2.8, "XGBoost"),
+            (2.1, "F1")]
+    assert _named(said) == ["maximum likelihood", "XGBoost", "F1"]
+
+
 # --- matching with the real multilingual-e5 model -------------------------------------------------
 
 

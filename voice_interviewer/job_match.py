@@ -120,8 +120,7 @@ class JobMatcher:
                         said.append((self.idf[key], span_text(line.text, toks, i, i + len(key))))
                 if said:
                     scores[r, j] = 1.0 - math.exp(-sum(w for w, _ in said) / TERM_SCALE)
-                    found[r][j] = list(dict.fromkeys(w for i, w in sorted(said, reverse=True)
-                                                     if i > MIN_IDF and (len(w) > 4 or not w.islower())))
+                    found[r][j] = _named(said)
         return scores, found
 
     def plan(self, job: Document, candidates: Sequence[Question], count: int, language: str = "en",
@@ -181,6 +180,17 @@ class JobMatcher:
             if shows != "some":
                 planned.reason += "; " + w[shows].format(cv=snippet(near.text, 70), n=near.line)
         return planned
+
+
+def _named(said: list[tuple[float, str]]) -> list[str]:
+    """The words found worth naming in a reason, rarest first: not the ones most questions use, not
+    a short common word, not a word inside one already named ("likelihood" after "maximum likelihood")."""
+    named: list[str] = []
+    for idf, words in sorted(said, reverse=True):
+        if idf > MIN_IDF and (len(words) > 4 or not words.islower()):
+            if not any(words.casefold() in n.casefold() for n in named):
+                named.append(words)
+    return named
 
 
 def _same_word(said: list[Token], term: str) -> bool:
