@@ -76,7 +76,7 @@ def turn_rows(answers: list[SpokenAnswer], session: dict, session_dir: Path, stt
         tm, played = t["timings"], session["played_at"].get(i)
         heard = words_of(t["answer"])
         after = a.words_after_pause()
-        row = {"id": a.id, "text": a.text, "live": t["answer"], "wait": tm.get("wait"),
+        row = {"id": a.id, "text": a.text, "live": t["answer"], "wait": tm.get("wait"), "timings": tm,
                "pauses": [p.model_dump() for p in a.pauses], "speech_end_true": a.speech_end,
                "after_pause_found": f"{found(after, heard)}/{len(after)}"}  # fmt: skip
         if played is not None and tm.get("reply_audio_start") is not None:
@@ -94,14 +94,24 @@ def turn_rows(answers: list[SpokenAnswer], session: dict, session_dir: Path, stt
     return rows
 
 
+PARTS = [("endpointing", "speech_end", "endpoint"), ("transcription", "endpoint", "transcript_ready"),
+         ("judging", "transcript_ready", "judged"), ("speaking", "judged", "reply_audio_start")]  # fmt: skip
+
+
 def summary(rows: list[dict], answers: list[SpokenAnswer]) -> dict:
     def p50_95(key: str) -> list[float | None]:
         vals = [r[key] for r in rows if r.get(key) is not None]
         return [round(pct(vals, 50), 2), round(pct(vals, 95), 2)] if vals else [None, None]
 
+    for r in rows:
+        tm = r["timings"]
+        for name, a, b in PARTS:
+            if tm.get(a) is not None and tm.get(b) is not None:
+                r[name] = round(tm[b] - tm[a], 3)
+
     scored = [r for r in rows if "whole_file" in r]
     out = {"answers": len(answers), "turns": len(rows), "wait": p50_95("wait"),
-           "wait_true_end": p50_95("wait_true_end"), "heard_end_minus_true_end": p50_95("heard_end_minus_true_end"),
+           "wait_true_end": p50_95("wait_true_end"), **{name: p50_95(name) for name, _, _ in PARTS}, "heard_end_minus_true_end": p50_95("heard_end_minus_true_end"),
            "cut": sum(r["cut"] for r in rows) if any(a.pauses for a in answers) else None,
            "wer_live": wer([r["text"] for r in scored], [r["live"] for r in scored]),
            "wer_whole_file": wer([r["text"] for r in scored], [r["whole_file"] for r in scored])}  # fmt: skip
@@ -135,6 +145,7 @@ def run(args, env: dict, run_session) -> None:
           f"{s['turns']} turns of {s['answers']} answers")  # fmt: skip
     print(f"  wait p50/p95 {s['wait'][0]} / {s['wait'][1]} s (from the listener's speech end); "
           f"from the true end {s['wait_true_end'][0]} / {s['wait_true_end'][1]} s")  # fmt: skip
+    print("  parts of the wait, p50/p95: " + ", ".join(f"{n} {s[n][0]} / {s[n][1]} s" for n, _, _ in PARTS))
     print(f"  listener's speech end minus the true end: p50 {s['heard_end_minus_true_end'][0]} s, "
           f"p95 {s['heard_end_minus_true_end'][1]} s")  # fmt: skip
     if s["cut"] is not None:
