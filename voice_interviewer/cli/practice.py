@@ -134,16 +134,20 @@ def read_job_files(job: Path | None, cv: Path | None, questions_given: bool, rev
 
 def plan_questions(settings, qbank, job, cv):
     """The bank's questions for a job description (and CV), best first, and the plan with the reasons."""
-    from ..job_match import plan_for_job
+    from ..job_match import plan_for_job, question_texts
     from ..judging import vector_store_path
-    from ..judging.embeddings import get_embedder
+    from ..judging.embeddings import VectorStore, get_embedder
     from .display import plan_table
 
     candidates = qbank.select(category=settings.category, difficulty=settings.difficulty, seed=0)
+    bank = list(qbank.questions.values())
     err_console.print(f"[dim]Choosing {min(settings.count, len(candidates))} of {len(candidates)} questions for {job.path}"
                       f"{f' and {cv.path}' if cv else ''}…[/]")
-    plan = plan_for_job(job, candidates, get_embedder(vector_store_path(settings)), settings.count,
-                        settings.language, cv, bank=list(qbank.questions.values()))
+    embedder = get_embedder(vector_store_path(settings))
+    kept = embedder.store
+    if kept is not None and any(kept.get(VectorStore.key("query", t)) is None for q in bank for t in question_texts(q)):
+        err_console.print("[dim]First time with these questions: embedding them once (about half a minute)…[/]")
+    plan = plan_for_job(job, candidates, embedder, settings.count, settings.language, cv, bank=bank)
     for note in plan.notes:
         err_console.print(f"[yellow]note:[/] {note}")
     questions = [qbank.get(p.question_id) for p in plan.questions]
