@@ -12,9 +12,9 @@ and its line. Two corrections keep the order useful:
   pick, so the plan covers several of the job's requirements instead of one.
 
 With a CV, each job sentence is matched to the CV's closest sentence: the job sentences the CV
-shows least (relative to the others in this job) count more, and every reason says how much the
-CV shows of it: the CV line that relates, or that it shows little of it. The embedder is handed
-in (the CLI builds it); numpy is imported on use.
+shows least (relative to the others in this job) count more, and a reason names the CV line that
+clearly relates, or says the CV shows little of it (in between it says nothing of the CV). The
+embedder is handed in (the CLI builds it); numpy is imported on use.
 """
 
 from __future__ import annotations

@@ -333,7 +333,7 @@ class PlannedQuestion(BaseModel):
     reason: str  # in the interview's language, e.g. 'chosen for: "…" (job, line 12)'
     job_line: SourceLine | None = None  # the job's sentence it matched best
     terms: list[str] = Field(default_factory=list)  # the question's rubric terms found in that sentence
-    cv_line: SourceLine | None = None  # the CV's sentence closest to that job sentence
+    cv_line: SourceLine | None = None  # the CV's sentence that clearly shows it (cv_shows "well")
     cv_shows: Literal["well", "some", "little"] | None = None  # how much of it the CV shows
     match: float = 0.0  # cosine minus the question's mean cosine to the bank, plus the terms' share
 
