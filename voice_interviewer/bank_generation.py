@@ -5,8 +5,10 @@ One request per question. The LLM answers JSON that a pydantic model checks
 and runs ``bank validate``'s checks on it (the schema, the red flags' cues against the question's
 own correct texts). A question that fails gets one repair round with the checker's messages; if it
 still fails it is kept without the red flags that fail when at least one good red flag remains,
-else dropped, with a one-line note either way. The bank file is written only when the whole file passes the
-validator, through a temporary file and a rename, and never over an existing file unless asked.
+else dropped, with a one-line note either way. The bank file is written only when the whole file
+passes the validator, through a temporary file and a rename, and never over an existing file
+unless asked. The job description is read by ``jobtext.read_document`` (as ``practice --job``
+reads it) and goes into the prompt as fenced data, its sentences one a line.
 
 An LLM fault (timeout, refused connection, 429/5xx after the client's retries, HTTP 400 in every
 output format) ends the run with one line and writes nothing. The API key is never in a prompt,
@@ -27,11 +29,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import BankError
+from .jobtext import Document
 from .language import fold_accents
 from .prompts import render
 from .schema import CATEGORIES, Generated, Question
 
-MAX_JOB_BYTES = 100_000  # a job description longer than this is refused (it would not fit a prompt)
+MAX_JOB_CHARS = 12_000  # of a job description's sentences in a prompt (about 3,000 tokens)
 MAX_COUNT = 20
 GENERATION_TIMEOUT = 180.0  # seconds per request unless llm_timeout is set: a full rubric is long
 MAX_TOKENS = 4000
@@ -128,30 +131,18 @@ SCHEMA = strict_schema(GeneratedQuestion)
 # -- the job description ------------------------------------------------------------------
 
 
-def read_job(path: Path, limit: int = MAX_JOB_BYTES) -> str:
-    """The job description's text, or a ``BankError`` line saying why it cannot be used."""
-    path = Path(path)
-    if path.is_dir():
-        raise BankError(f"{path}: is a folder, not a job description file")
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read(limit + 1)
-    except FileNotFoundError:
-        raise BankError(f"{path}: no such job description file") from None
-    except OSError as exc:
-        raise BankError(f"{path}: cannot read the job description: {exc.strerror or exc}") from None
-    if len(raw) > limit:
-        raise BankError(f"{path}: job description larger than {limit // 1000} KB")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise BankError(f"{path}: job description is not UTF-8 text") from None
-    if "\x00" in text:
-        raise BankError(f"{path}: job description is not text (it holds NUL bytes)")
-    text = _FENCE_TAG.sub(" ", text).strip()
-    if not text:
-        raise BankError(f"{path}: job description is empty")
-    return text
+def job_text(doc: Document, limit: int = MAX_JOB_CHARS) -> tuple[str, list[str]]:
+    """The sentences of a job description read by ``jobtext.read_document``, one a line, up to
+    ``limit`` characters (fence tags removed), and a note when some were left out."""
+    kept: list[str] = []
+    size = 0
+    for line in doc.lines:
+        text = _FENCE_TAG.sub(" ", line.text).strip()
+        if size + len(text) > limit and kept:
+            return "\n".join(kept), [f"long: only its first {len(kept)} of {len(doc.lines)} sentences used"]
+        kept.append(text[:limit])
+        size += len(text) + 1
+    return "\n".join(kept), []
 
 
 # -- from the LLM's JSON to a bank question ------------------------------------------------------

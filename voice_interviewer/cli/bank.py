@@ -66,7 +66,8 @@ def bank_generate(
 ) -> None:
     """Write new questions with full rubrics for a job description, through the configured LLM."""
     from ..bank import QuestionBank
-    from ..bank_generation import GENERATION_TIMEOUT, BankGenerator, bank_yaml, read_job, write_bank
+    from ..bank_generation import GENERATION_TIMEOUT, BankGenerator, bank_yaml, job_text, write_bank
+    from ..jobtext import read_document
     from ..config import load_settings
     from ..errors import ConfigError
     from ..judging.llm_client import Endpoint, LLMFault
@@ -80,7 +81,10 @@ def bank_generate(
         raise BankError(f"{output}: already exists (use --force to replace it)")
     if not output.parent.is_dir():
         raise BankError(f"{output.parent}: no such folder")
-    text = read_job(job)
+    doc = read_document(job, "job")
+    text, cut = job_text(doc)
+    for note in [*doc.notes, *cut]:
+        err_console.print(Text(f"{job}: {note}"), soft_wrap=True)
     settings = load_settings(model=model, llm_timeout=llm_timeout, local_llm=local_llm or None, llm_model=llm_model)
     if not settings.llm_configured():
         raise ConfigError("bank generate needs an LLM",
