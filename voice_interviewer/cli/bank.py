@@ -99,7 +99,7 @@ def bank_generate(
         endpoint, job=text, job_name=job.name, model_name=name, language=language or guess_language(text, "en"),
         taken=taken, prompts_dir=settings.prompts_dir, secret=secret,
         note=lambda line: err_console.print(Text(line), soft_wrap=True))
-    err_console.print(f"[dim]Asking {name} for {count} question(s) about {job.name}…[/]")
+    err_console.print(Text(f"Asking {name} for {count} question(s) about {job.name}…", style="dim"), soft_wrap=True)
     try:
         questions = generator.generate(count)
     except LLMFault as exc:
