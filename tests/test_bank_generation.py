@@ -242,6 +242,18 @@ def test_red_flag_still_misfiring_after_repair_is_left_out_when_another_is_good(
     assert run(capsys, "bank", "validate", str(out))[0] == 0
 
 
+@pytest.mark.unit
+def test_red_flag_naming_an_unknown_key_point_is_sent_back_then_left_out(server, llm_env, job, tmp_path, capsys):
+    q = copy.deepcopy(VALID)
+    q["red_flags"].append({**q["red_flags"][0], "id": "other", "key_point": "no-such-point"})
+    server.replies = [reply(q)]
+    out = tmp_path / "my-bank.yaml"
+    code, _, err = generate(capsys, job, out, "--count", "1")
+    assert code == 0, err
+    assert "red flag 'other': names none of the key points (tradeoff, overlap, evaluate)" in server.prompts()[1]
+    assert [f.id for f in load_file(out)[0].red_flags] == ["bigger-always-better"]
+
+
 @pytest.mark.parametrize("answer", ["I'm sorry, but I can't help with that.", "", reply({"id": "x"})])
 @pytest.mark.unit
 def test_no_valid_question_writes_nothing(server, llm_env, job, tmp_path, capsys, answer):

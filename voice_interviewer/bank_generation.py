@@ -158,7 +158,9 @@ def _clean(items: Iterable[str]) -> list[str]:
 
 
 def to_question(gen: GeneratedQuestion, *, qid: str, generated: Generated) -> Question:
-    """The bank's ``Question`` (raises pydantic's ``ValidationError`` when it is not one)."""
+    """The bank's ``Question`` (raises pydantic's ``ValidationError`` when it is not one). A
+    follow-up or red flag naming an unknown key point names none (``question_problems`` reports
+    the red flag)."""
     kp_ids = {kp.id: slug(kp.id, f"point-{n}") for n, kp in enumerate(gen.key_points, 1)}
     known = set(kp_ids.values())
 
@@ -184,7 +186,7 @@ def to_question(gen: GeneratedQuestion, *, qid: str, generated: Generated) -> Qu
             for f in gen.follow_ups
         ],
         "red_flags": [
-            {"id": slug(f.id, f"claim-{n}"), "key_point": point(f.key_point),
+            {"id": slug(f.id, f"claim-{n}"), "key_point": point(f.key_point) if point(f.key_point) in known else None,
              "claim": {"en": f.claim_en.strip(), "es": f.claim_es.strip()},
              "correction": {"en": f.correction_en.strip(), "es": f.correction_es.strip()},
              "cues": {"en": [[g.strip() for g in cue] for cue in f.cues_en],
@@ -210,7 +212,9 @@ def question_problems(q: Question) -> list[Problem]:
         for lang in ("en", "es"):
             if not getattr(kp.evidence, lang):
                 problems.append((None, f"key point {kp.id!r}: no evidence terms in {lang}"))
-    problems += [(i, f"red flag {f.id!r}: names no key point") for i, f in enumerate(q.red_flags) if not f.key_point]
+    ids = ", ".join(kp.id for kp in q.rubric)
+    problems += [(i, f"red flag {f.id!r}: names none of the key points ({ids})")
+                 for i, f in enumerate(q.red_flags) if not f.key_point]
     return problems
 
 
