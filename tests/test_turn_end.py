@@ -14,7 +14,9 @@ from fakes import FixedTurn, ScriptedVAD
 
 pytestmark = pytest.mark.unit
 
-RULE = TurnEndRule()
+# every branch switched on (the fitted defaults turn some off): the logic, whatever the values
+RULE = TurnEndRule(sure_silence_s=0.4, early_silence_s=0.7, turn_likely=0.5, turn_floor=0.2,
+                   coverage_done=0.5, length_done=0.6, min_words=6, min_length=0.0)
 EARLY = RULE.early_silence_s
 
 
@@ -50,17 +52,28 @@ def test_rule_waits_for_the_signals_to_agree(f, wait):
 
 
 def test_an_answer_that_has_barely_started_never_ends_early():
-    rule = TurnEndRule(min_done=0.3)
-    assert rule.wait_s(features(0.99, words=20, expected=100, coverage=0.1)) is None
-    assert rule.wait_s(features(0.99, words=20, expected=100, coverage=0.3)) == rule.sure_silence_s
-    assert rule.wait_s(features(0.99, words=20)) == rule.sure_silence_s  # progress unknown
+    rule = TurnEndRule(min_length=0.3)
+    # a first sentence the turn model is sure of, and a third of the rubric in it
+    assert rule.wait_s(features(0.99, words=20, expected=100, coverage=0.4)) is None
+    assert rule.wait_s(features(0.99, words=30, expected=100, coverage=0.4)) == rule.sure_silence_s
+    assert rule.wait_s(features(0.99, words=20)) == rule.sure_silence_s  # no expected length
 
 
-def test_progress_done_is_the_larger_of_coverage_and_length():
-    assert AnswerProgress(words=50).done is None
-    assert AnswerProgress(words=50, expected_words=100).done == 0.5
-    assert AnswerProgress(words=500, expected_words=100).done == 1.0
-    assert AnswerProgress(words=50, expected_words=100, coverage=0.8).done == 0.8
+@pytest.mark.parametrize("f, ends", [
+    (features(0.98, words=19, expected=131, coverage=0.13), False),  # first sentence, turn model sure
+    (features(0.97, words=40, expected=125, coverage=0.45), False),  # a third of the way, sure
+    (features(0.04, words=52, expected=113, coverage=0.55), True),  # the end, doubted by the turn model
+    (features(0.99, words=51, expected=118, coverage=0.45), True),  # the end, sure
+    (features(0.99, words=51, expected=118, finished=False), False),  # "... and the"
+    (features(0.99, words=40, coverage=0.3), True),  # a follow-up (no expected length): sure
+    (features(0.30, words=40, coverage=0.7), True),  # ... doubted, most of its key point said
+    (features(0.30, words=40, coverage=0.3), False),  # ... doubted, little said
+])
+def test_the_fitted_rule_on_pauses_like_those_of_the_answer_sets(f, ends):
+    rule = TurnEndRule()
+    assert (rule.wait_s(f) is not None) == ends
+    if ends:
+        assert rule.wait_s(f) <= 0.8
 
 
 def _run(turn_p, text, progress, speech_blocks=60, rule=RULE):

@@ -200,7 +200,7 @@ class Listener:
         # the transcript up to the pause must also read as finished to end quickly
         self.text_cue = settings.end_text_check if text_cue is None else text_cue
         # the combined early end at a pause the turn model doubts (turn_end.py)
-        self.rule = (TurnEndRule(turn_sure=settings.turn_threshold, sure_silence_s=settings.end_silence_s)
+        self.rule = (TurnEndRule(turn_sure=settings.turn_threshold)
                      if settings.end_rule and turn_model is not None else None)
         self.live = live
         self.console = console

@@ -1,26 +1,29 @@
 """Has the candidate finished? One decision at a pause from everything known about the answer.
 
-The turn model (``endpoint.SmartTurn``) hears prosody only, and it doubts many finished spoken
-answers (0.3-0.9 where its quick-end threshold is 0.95), so they waited the whole pause limit
-(``max_pause_s``). At a pause the product also knows what was said: whether the transcript so far
-reads as finished (``textcue.sounds_finished``), how much of the question's rubric it covers (the
-offline judge's key-point coverage of the partial text) and how long it is against the answer the
-question expects (the words of the bank's model answer). ``PauseFeatures`` holds those signals;
-``TurnEndRule.wait_s`` turns them into the silence after which this pause ends the answer, or None
-(no early end: the pause limit stands):
+The turn model (``endpoint.SmartTurn``) hears prosody only: it doubts many finished spoken answers
+(0.3-0.9 where its quick-end threshold is 0.95), so they waited the whole pause limit
+(``max_pause_s``), and it is as sure at the end of a first sentence that more will follow (0.96-0.99)
+as at the end of the answer, so those were cut. At a pause the product also knows what was said:
+whether the transcript so far reads as finished (``textcue.sounds_finished``), how much of the
+question's rubric it covers (the offline judge's key-point coverage of the partial text) and how
+long it is against the answer the question expects (the words of the bank's model answer).
+``PauseFeatures`` holds those signals; ``TurnEndRule.wait_s`` turns them into the silence after
+which this pause ends the answer, or None (no early end: the pause limit stands):
 
 - the text trails off ("... and then", a comma), or the answer has barely started (fewer than
-  ``min_words`` words, or known progress under ``min_done``): None;
-- the turn model is sure (``turn_sure``, Settings.turn_threshold): ``sure_silence_s``
-  (Settings.end_silence_s) — the quick end the endpointer had before this rule;
+  ``min_words`` words, or under ``min_length`` of the expected length): None;
+- the turn model is sure (``turn_sure``, Settings.turn_threshold): ``sure_silence_s``;
 - it leans to finished (``turn_likely``): ``early_silence_s``;
 - the answer is substantially done (rubric coverage of at least ``coverage_done``, or
   ``length_done`` of the expected length) and the turn model does not call it clearly unfinished
   (``turn_floor``): ``early_silence_s``;
-- otherwise (a sentence end the turn model calls unfinished, in an answer that has said little): None.
+- otherwise: None.
 
-The thresholds are fitted on the dev split of the natural-voice answer sets
-(``benchmarks/turn_end.py``); the figures are in benchmarks/RESULTS.md.
+The values are fitted on the dev split of the natural-voice answer sets (``benchmarks/turn_end.py
+--fit``; figures in benchmarks/RESULTS.md). There, of the signals at pauses whose text reads
+finished, the length told an answer's end from a pause that more speech followed best (AUC 0.98-0.99),
+then the rubric coverage (0.83), the turn probability (0.70) and the fall of the voice's level (0.63-0.67,
+not used); with no answer cut, the fit turned ``turn_likely`` and ``turn_floor`` off (1.0, 0.0).
 """
 
 from __future__ import annotations
@@ -29,17 +32,17 @@ from pydantic import BaseModel, Field
 
 from ..config import Settings
 
-# the end when the turn model is sure: the user-facing settings of the quick end (set there only)
-SURE_SILENCE_S = Settings.model_fields["end_silence_s"].default
-TURN_SURE = Settings.model_fields["turn_threshold"].default
-# silence after which a pause that reads finished, and that the turn model doubts, may end the answer
-EARLY_SILENCE_S = 0.7
-TURN_LIKELY = 0.5  # turn probability that, with a finished text, ends the answer early
-TURN_FLOOR = 0.2  # below this the turn model calls the pause unfinished whatever the rubric says
-COVERAGE_DONE = 0.5  # rubric coverage (weighted share of key points) of a substantially done answer
-LENGTH_DONE = 0.6  # ... or this share of the expected length (words of the bank's model answer)
-MIN_WORDS = 6  # an answer shorter than this never ends early (a first clause, "Well, first.")
-MIN_DONE = 0.0  # an answer whose coverage and length share are both under this never ends early
+TURN_SURE = Settings.model_fields["turn_threshold"].default  # the user's setting, handed in
+# silence that ends an answer the turn model is sure of: longer than Settings.end_silence_s (0.4 s,
+# the end without this rule), as the voices' 0.42-0.58 s gaps between sentences ended answers there
+SURE_SILENCE_S = 0.6
+EARLY_SILENCE_S = 0.6  # ... and one the rule ends on its other signals (0.5 s measured no faster)
+TURN_LIKELY = 1.0  # turn probability that, with a finished text, ends the answer early (1.0: off)
+TURN_FLOOR = 0.0  # below this the turn model vetoes an early end whatever the rubric says (0: off)
+COVERAGE_DONE = 0.6  # rubric coverage (weighted share of key points) of a substantially done answer
+LENGTH_DONE = 0.4  # ... or this share of the expected length (words of the bank's model answer)
+MIN_WORDS = 0  # an answer shorter than this never ends early
+MIN_LENGTH = 0.35  # nor one under this share of the expected length (a first sentence or two)
 
 
 class AnswerProgress(BaseModel):
@@ -49,14 +52,6 @@ class AnswerProgress(BaseModel):
     words: int = Field(0, ge=0)
     coverage: float | None = Field(None, ge=0.0, le=1.0)
     expected_words: int | None = Field(None, gt=0)
-
-    @property
-    def done(self) -> float | None:
-        """The larger of coverage and length share (capped at 1); None when neither is known."""
-        parts = [c for c in (self.coverage,) if c is not None]
-        if self.expected_words:
-            parts.append(min(1.0, self.words / self.expected_words))
-        return max(parts) if parts else None
 
 
 class PauseFeatures(BaseModel):
@@ -78,7 +73,7 @@ class TurnEndRule(BaseModel):
     coverage_done: float = Field(COVERAGE_DONE, ge=0.0, le=1.0)
     length_done: float = Field(LENGTH_DONE, ge=0.0)
     min_words: int = Field(MIN_WORDS, ge=0)
-    min_done: float = Field(MIN_DONE, ge=0.0, le=1.0)
+    min_length: float = Field(MIN_LENGTH, ge=0.0)
 
     @property
     def first_look_s(self) -> float:
@@ -93,10 +88,10 @@ class TurnEndRule(BaseModel):
     def wait_s(self, f: PauseFeatures) -> float | None:
         """The silence after which this pause ends the answer, or None: no early end (the
         endpointer's pause limit stands)."""
-        p, done = f.turn_probability, f.progress.done
-        if f.text_finished is not True or p is None or f.progress.words < self.min_words:
+        p, progress = f.turn_probability, f.progress
+        if f.text_finished is not True or p is None or progress.words < self.min_words:
             return None
-        if done is not None and done < self.min_done:
+        if progress.expected_words and progress.words < self.min_length * progress.expected_words:
             return None
         if p >= self.turn_sure:
             return self.sure_silence_s
