@@ -415,7 +415,8 @@ def test_generated_bank_runs_a_typed_practice_session(server, job, tmp_path):
 def test_real_local_model_through_llama_cpp_gives_valid_questions_or_a_note(local_llm_server, tmp_path):
     """SmolLM2-135M behind llama.cpp: the strict schema is taken as a grammar (no fallback format);
     whatever the tiny model writes, a question is kept only when it passes the validator, and a
-    dropped one is one note. Its quality is not asserted."""
+    dropped one is one note. Its quality is not asserted (it wrote no valid question in our runs,
+    nor did Qwen2.5-Coder-1.5B: see benchmarks/RESULTS.md)."""
     from voice_interviewer.bank_generation import BankGenerator, bank_yaml
     from voice_interviewer.cli.bank import file_problems
     from voice_interviewer.config import Settings
@@ -425,7 +426,7 @@ def test_real_local_model_through_llama_cpp_gives_valid_questions_or_a_note(loca
                                                llm_timeout=900, llm_retries=0))
     notes: list[str] = []
     generator = BankGenerator(endpoint, job=JOB, job_name="nlp-job.md", model_name="smollm2-135m", language="en",
-                              note=notes.append)
+                              note=notes.append, max_tokens=1500)  # a shorter budget keeps the test near a minute
     questions = generator.generate(1)
     assert endpoint.format == "json_schema"
     assert endpoint.calls in (1, 2)

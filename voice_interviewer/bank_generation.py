@@ -240,7 +240,8 @@ class BankGenerator:
 
     def __init__(self, endpoint, *, job: str, job_name: str, model_name: str, language: str,
                  taken: Iterable[str] = (), prompts_dir: Path | None = None, secret: str | None = None,
-                 note: Callable[[str], None] = lambda line: None, today: date | None = None):
+                 note: Callable[[str], None] = lambda line: None, today: date | None = None,
+                 max_tokens: int = MAX_TOKENS):
         self.endpoint = endpoint
         self.job = job
         self.language = language
@@ -248,6 +249,7 @@ class BankGenerator:
         self.secret = secret
         self.note = note
         self.taken = set(taken)
+        self.max_tokens = max_tokens
         self.stamp = Generated(by=model_name, job=job_name, at=today or datetime.now(timezone.utc).date())
 
     def generate(self, count: int) -> list[Question]:
@@ -270,7 +272,7 @@ class BankGenerator:
             prompt = render("bank_question", self.language, root=self.prompts_dir, **{**context, "schema": shown})
             return [{"role": "user", "content": prompt}]
 
-        opts = dict(temperature=TEMPERATURE, max_tokens=MAX_TOKENS)
+        opts = dict(temperature=TEMPERATURE, max_tokens=self.max_tokens)
         text, _ = self.endpoint.grade_call(build, SCHEMA, **opts)
         q, problems = self.check(text, n)
         if not problems:
