@@ -11,6 +11,8 @@ when session.json says ``listening``. Reported for the language:
 - wait p50/p95: reply_audio_start - speech_end (the listener's end of speech), and the same from
   the true end of the played speech (play start + the answer's speech end; the player's start-up
   makes it read up to ~0.1 s short);
+- answers ended early: the listener's speech end is over 1 s before the true end (any kind, e.g. a
+  fluent answer ended at the 0.3-0.5 s gap after a sentence);
 - answers cut: the saved answer lacks most (over half) of the words said after the inserted pause,
   i.e. the answer was ended in the pause (``resume``: before the going-on sentence);
 - words lost on resumption (``resume``): words of the going-on sentence found neither in that
@@ -113,6 +115,7 @@ def summary(rows: list[dict], answers: list[SpokenAnswer]) -> dict:
     out = {"answers": len(answers), "turns": len(rows), "wait": p50_95("wait"),
            "wait_true_end": p50_95("wait_true_end"), **{name: p50_95(name) for name, _, _ in PARTS}, "heard_end_minus_true_end": p50_95("heard_end_minus_true_end"),
            "cut": sum(r["cut"] for r in rows) if any(a.pauses for a in answers) else None,
+           "ended_early": sum(r.get("heard_end_minus_true_end", 0) < -1.0 for r in rows),
            "wer_live": wer([r["text"] for r in scored], [r["live"] for r in scored]),
            "wer_whole_file": wer([r["text"] for r in scored], [r["whole_file"] for r in scored])}  # fmt: skip
     if answers and answers[0].kind == "resume":
@@ -148,6 +151,7 @@ def run(args, env: dict, run_session) -> None:
     print("  parts of the wait, p50/p95: " + ", ".join(f"{n} {s[n][0]} / {s[n][1]} s" for n, _, _ in PARTS))
     print(f"  listener's speech end minus the true end: p50 {s['heard_end_minus_true_end'][0]} s, "
           f"p95 {s['heard_end_minus_true_end'][1]} s")  # fmt: skip
+    print(f"  ended early (the listener's speech end over 1 s before the true end): {s['ended_early']} of {s['turns']}")
     if s["cut"] is not None:
         print(f"  answers cut (ended in the inserted pause): {s['cut']} of {s['turns']}")
     if "going_on_lost" in s:
