@@ -319,6 +319,28 @@ def fit(rows: list[dict]):
     return best
 
 
+ABLATIONS = {  # the fitted rule with one signal taken out (``--ablate``)
+    "fitted": {},
+    "no rubric coverage": {"coverage_done": 1.0},
+    "no length (done or barely started)": {"length_done": 1e9, "min_length": 0.0},
+    "no 'barely started' veto": {"min_length": 0.0},
+    "no coverage, no length": {"coverage_done": 1.0, "length_done": 1e9, "min_length": 0.0},
+    "turn model + text only (0.95, 0.4 s)": {"coverage_done": 1.0, "length_done": 1e9, "min_length": 0.0,
+                                              "sure_silence_s": 0.4},
+}
+
+
+def ablate(rows: list[dict]) -> None:
+    from voice_interviewer.hearing.turn_end import TurnEndRule
+
+    rows = [r for r in rows if r["policy"] == "record"]
+    for label, change in ABLATIONS.items():
+        rule = TurnEndRule.model_construct(**{**TurnEndRule().model_dump(), **change})
+        parts = [f"{lang} cut {s['cuts']}, p50 {s['p50']:.2f} s, p95 {s['p95']:.2f} s"
+                 for lang, s in scores(rows, rule).items()]
+        print(f"  {label:<38} " + "; ".join(parts))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--natural", action="store_true", help="the natural-voice answer sets (tests/answer_sets.py)")
@@ -326,6 +348,7 @@ def main() -> None:
     ap.add_argument("--fit", action="store_true", help="search the rule's parameters on this run's pauses")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--report", type=Path, nargs="+", help="print the summary (and --fit) of saved --json runs")
+    ap.add_argument("--ablate", action="store_true", help="the fitted rule without each signal (record runs)")
     ap.add_argument("--kinds", default="fluent,thinking,sentence_pause",
                     help="answer kinds of --natural (also: closer, resume)")
     ap.add_argument("--languages", default="en,es")
@@ -338,6 +361,9 @@ def main() -> None:
         if args.json:
             args.json.write_text(json.dumps(rows, indent=1))
     report(rows)
+    if args.ablate:
+        print("on the pauses of the record runs:")
+        ablate(rows)
     if args.fit:
         _, params, sc = fit(rows)
         print(f"fitted on the pauses of the record runs: {params}")
