@@ -245,12 +245,13 @@ def test_red_flag_still_misfiring_after_repair_is_left_out_when_another_is_good(
 @pytest.mark.unit
 def test_red_flag_naming_an_unknown_key_point_is_sent_back_then_left_out(server, llm_env, job, tmp_path, capsys):
     q = copy.deepcopy(VALID)
-    q["red_flags"].append({**q["red_flags"][0], "id": "other", "key_point": "no-such-point"})
+    q["red_flags"].append({**q["red_flags"][0], "key_point": "no-such-point"})  # the same id, made unique
     server.replies = [reply(q)]
     out = tmp_path / "my-bank.yaml"
     code, _, err = generate(capsys, job, out, "--count", "1")
     assert code == 0, err
-    assert "red flag 'other': names none of the key points (tradeoff, overlap, evaluate)" in server.prompts()[1]
+    assert ("red flag 'bigger-always-better-2': names none of the key points (tradeoff, overlap, evaluate)"
+            in server.prompts()[1])
     assert [f.id for f in load_file(out)[0].red_flags] == ["bigger-always-better"]
 
 

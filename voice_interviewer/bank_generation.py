@@ -153,6 +153,15 @@ def slug(text: str, fallback: str) -> str:
     return s or fallback
 
 
+def unique(base: str, taken: set[str]) -> str:
+    """``base``, or ``base-2``, ``base-3``... the first not in ``taken`` (which it joins)."""
+    name, k = base, 2
+    while name in taken:
+        name, k = f"{base}-{k}", k + 1
+    taken.add(name)
+    return name
+
+
 def _clean(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(s.strip() for s in items if s and s.strip()))
 
@@ -162,6 +171,7 @@ def to_question(gen: GeneratedQuestion, *, qid: str, generated: Generated) -> Qu
     follow-up or red flag naming an unknown key point names none (``question_problems`` reports
     the red flag)."""
     kp_ids = {kp.id: slug(kp.id, f"point-{n}") for n, kp in enumerate(gen.key_points, 1)}
+    flag_ids: set[str] = set()
     known = set(kp_ids.values())
 
     def point(ref: str) -> str:
@@ -186,7 +196,7 @@ def to_question(gen: GeneratedQuestion, *, qid: str, generated: Generated) -> Qu
             for f in gen.follow_ups
         ],
         "red_flags": [
-            {"id": slug(f.id, f"claim-{n}"), "key_point": point(f.key_point) if point(f.key_point) in known else None,
+            {"id": unique(slug(f.id, f"claim-{n}"), flag_ids), "key_point": point(f.key_point) if point(f.key_point) in known else None,
              "claim": {"en": f.claim_en.strip(), "es": f.claim_es.strip()},
              "correction": {"en": f.correction_en.strip(), "es": f.correction_es.strip()},
              "cues": {"en": [[g.strip() for g in cue] for cue in f.cues_en],
@@ -228,8 +238,8 @@ def without_bad_red_flags(q: Question, problems: list[Problem]) -> Question | No
     return kept if not question_problems(kept) else None
 
 
-def _errors(exc: ValidationError, prefix: str = "") -> list[Problem]:
-    return [(None, f"{prefix}{'.'.join(str(p) for p in e['loc']) or 'reply'}: {e['msg']}") for e in exc.errors()[:8]]
+def _errors(exc: ValidationError, where: str = "reply") -> list[Problem]:
+    return [(None, f"{'.'.join([where, *map(str, e['loc'])])}: {e['msg']}") for e in exc.errors()[:8]]
 
 
 # -- the generator ----------------------------------------------------------------------------
@@ -317,14 +327,10 @@ class BankGenerator:
             gen = GeneratedQuestion.model_validate(data)
         except ValidationError as exc:
             return None, _errors(exc)
-        qid = base = slug(gen.id, f"job-question-{n}")
-        k = 2
-        while qid in self.taken:
-            qid, k = f"{base}-{k}", k + 1
         try:
-            q = to_question(gen, qid=qid, generated=self.stamp)
+            q = to_question(gen, qid=unique(slug(gen.id, f"job-question-{n}"), set(self.taken)), generated=self.stamp)
         except ValidationError as exc:
-            return None, _errors(exc, "question.")
+            return None, _errors(exc, "question")
         return q, question_problems(q)
 
 
