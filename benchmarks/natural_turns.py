@@ -86,6 +86,7 @@ def turn_rows(answers: list[SpokenAnswer], session: dict, session_dir: Path, stt
         if played is not None and tm.get("speech_end") is not None:
             row["heard_end_minus_true_end"] = round(tm["speech_end"] - (played + a.speech_end), 3)
         row["cut"] = bool(a.pauses) and found(after, heard) * 2 < len(after)
+        row["ended_at"] = ended_at(row, a)
         if a.kind == "resume":
             nxt = turns.get(i + 1, {}).get("answer", "")
             row["going_on_lost"] = len(after) - found(after, heard + words_of(nxt))
@@ -98,6 +99,19 @@ def turn_rows(answers: list[SpokenAnswer], session: dict, session_dir: Path, stt
 
 PARTS = [("endpointing", "speech_end", "endpoint"), ("transcription", "endpoint", "transcript_ready"),
          ("judging", "transcript_ready", "judged"), ("speaking", "judged", "reply_audio_start")]  # fmt: skip
+
+
+def ended_at(row: dict, a: SpokenAnswer) -> str | None:
+    """Where an answer ended early (the listener's end over 1 s before the true end): ``pause`` (within
+    0.6 s of the last inserted pause's start), ``before`` it, ``after`` it, or ``sentence`` when no
+    pause was inserted; None when it was heard to its end."""
+    early = row.get("heard_end_minus_true_end")
+    if early is None or early >= -1.0:
+        return None
+    if not a.pauses:
+        return "sentence"
+    end, start = a.speech_end + early, a.pauses[-1].start
+    return "pause" if abs(end - start) < 0.6 else "before" if end < start else "after"
 
 
 def summary(rows: list[dict], answers: list[SpokenAnswer]) -> dict:
@@ -115,7 +129,8 @@ def summary(rows: list[dict], answers: list[SpokenAnswer]) -> dict:
     out = {"answers": len(answers), "turns": len(rows), "wait": p50_95("wait"),
            "wait_true_end": p50_95("wait_true_end"), **{name: p50_95(name) for name, _, _ in PARTS}, "heard_end_minus_true_end": p50_95("heard_end_minus_true_end"),
            "cut": sum(r["cut"] for r in rows) if any(a.pauses for a in answers) else None,
-           "ended_early": sum(r.get("heard_end_minus_true_end", 0) < -1.0 for r in rows),
+           "ended_early": sum(r["ended_at"] is not None for r in rows),
+           "ended_at": {w: sum(r["ended_at"] == w for r in rows) for w in ("before", "pause", "after", "sentence")},
            "wer_live": wer([r["text"] for r in scored], [r["live"] for r in scored]),
            "wer_whole_file": wer([r["text"] for r in scored], [r["whole_file"] for r in scored])}  # fmt: skip
     if answers and answers[0].kind == "resume":
@@ -151,7 +166,9 @@ def run(args, env: dict, run_session) -> None:
     print("  parts of the wait, p50/p95: " + ", ".join(f"{n} {s[n][0]} / {s[n][1]} s" for n, _, _ in PARTS))
     print(f"  listener's speech end minus the true end: p50 {s['heard_end_minus_true_end'][0]} s, "
           f"p95 {s['heard_end_minus_true_end'][1]} s")  # fmt: skip
-    print(f"  ended early (the listener's speech end over 1 s before the true end): {s['ended_early']} of {s['turns']}")
+    where = ", ".join(f"{w} {n}" for w, n in s["ended_at"].items() if n)
+    print(f"  ended early (the listener's speech end over 1 s before the true end): {s['ended_early']} of "
+          f"{s['turns']}" + (f" ({where}; before/after: at a sentence gap before/after the inserted pause)" if where else ""))
     if s["cut"] is not None:
         print(f"  answers cut (ended in the inserted pause): {s['cut']} of {s['turns']}")
     if "going_on_lost" in s:
