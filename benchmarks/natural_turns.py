@@ -133,6 +133,10 @@ def summary(rows: list[dict], answers: list[SpokenAnswer]) -> dict:
            "ended_at": {w: sum(r["ended_at"] == w for r in rows) for w in ("before", "pause", "after", "sentence")},
            "wer_live": wer([r["text"] for r in scored], [r["live"] for r in scored]),
            "wer_whole_file": wer([r["text"] for r in scored], [r["whole_file"] for r in scored])}  # fmt: skip
+    whole = [r for r in scored if r["ended_at"] is None]  # heard to the end: recognition alone
+    out["heard_to_end"] = len(whole)
+    out["wer_live_heard_to_end"] = wer([r["text"] for r in whole], [r["live"] for r in whole])
+    out["wer_whole_file_heard_to_end"] = wer([r["text"] for r in whole], [r["whole_file"] for r in whole])
     if answers and answers[0].kind == "resume":
         out["going_on_lost"] = [sum(r["going_on_lost"] for r in rows), sum(r["going_on_words"] for r in rows)]
     return out
@@ -173,7 +177,8 @@ def run(args, env: dict, run_session) -> None:
         print(f"  answers cut (ended in the inserted pause): {s['cut']} of {s['turns']}")
     if "going_on_lost" in s:
         print(f"  words lost on resumption: {s['going_on_lost'][0]} of {s['going_on_lost'][1]}")
-    print(f"  WER live {s['wer_live']}, whole file {s['wer_whole_file']}")
+    print(f"  WER live {s['wer_live']}, whole file {s['wer_whole_file']}; on the {s['heard_to_end']} answers heard "
+          f"to their end: live {s['wer_live_heard_to_end']}, whole file {s['wer_whole_file_heard_to_end']}")
     for r in rows:
         print(f"  {r['id']}: wait {r['wait']}, true-end wait {r.get('wait_true_end')}, cut {r['cut']}, "
               f"after pause {r['after_pause_found']}" + (f", going-on lost {r['going_on_lost']}"
