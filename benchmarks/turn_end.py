@@ -15,8 +15,7 @@ Printed per language: the end delay (last voiced block to the decision, plus the
 calls of the last pause took: turn model, rubric coverage; earlier pauses' calls are caught up
 with while speech goes on) p50/p95 over the answers that end, and the share of answers cut before
 speech that was still to come, per kind. ``--natural --split dev|test`` runs the natural-voice answer sets
-(tests/answer_sets.py: fluent, thinking, sentence_pause, closer, resume); without it the clips of
-benchmarks/endpointing.py (finished, a pause at the quietest point, a mid-clause pause).
+(tests/answer_sets.py: fluent, thinking, sentence_pause; ``--kinds`` adds closer, resume).
 
 ``--fit`` (with ``--natural --split dev``) also runs each answer with a rule that never ends it
 (``recorder``), to read the signals at every pause, and searches the rule's parameters on them
@@ -33,7 +32,6 @@ import argparse
 import hashlib
 import itertools
 import json
-import random
 import sys
 import threading
 import time
@@ -44,7 +42,6 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 RATE = 16000
@@ -55,7 +52,6 @@ TEXT_WAIT_S = 1.5  # EndpointConfig.text_wait_s
 CUT_MARGIN_S = 0.3  # the VAD lets go of a soft last syllable up to this early
 # the listener's end before the rule: quick at turn probability 0.95 and a finished text after 0.4 s
 OLD_CONFIG_ARGS = {"end_silence_s": 0.4, "turn_threshold": 0.95}
-THINKING = ("thinking", "sentence_pause", "resume")  # kinds with speech after a pause
 
 
 @dataclass
@@ -80,26 +76,6 @@ def natural_items(split: str, kinds: list[str], languages: list[str]) -> list[It
             for a in answer_set(language, kind, split=split):
                 must = int((a.speech_end - CUT_MARGIN_S) * RATE)
                 out.append(Item(a.id, language, kind, a.audio, must, a.question_id))
-    return out
-
-
-def clip_items() -> list[Item]:
-    import endpointing as epb
-    from voice_interviewer.hearing.whisper import WhisperTranscriber
-
-    stt = WhisperTranscriber("base", threads=1, progress=False)
-    rng = random.Random(7)
-    out = []
-    for name, lang, x in epb.clips():
-        out.append(Item(name, lang, "fluent", x, None, finished=epb.ends_sentence(name)))
-        pause = rng.uniform(1.5, 2.5)
-        y, cut = epb.insert_pause(x, pause)
-        out.append(Item(f"{name}+{pause:.1f}s", lang, "quietest", y, cut + int(pause * RATE)))
-        at = epb.mid_clause_cut(stt, x, lang)
-        if at is not None:
-            pad = np.zeros(int(pause * RATE), np.float32)
-            out.append(Item(f"{name}+{pause:.1f}s mid-clause", lang, "thinking",
-                            np.concatenate([x[:at], pad, x[at:]]), at + len(pad)))
     return out
 
 
@@ -330,10 +306,34 @@ ABLATIONS = {  # the fitted rule with one signal taken out (``--ablate``)
 }
 
 
+def separation(rows: list[dict]) -> None:
+    """AUC of each signal for telling an answer's end from a pause of 0.6 s or more that speech
+    followed, over the pauses whose text reads finished (higher: more at the end)."""
+    def auc(pos, neg):
+        return sum((a > b) + 0.5 * (a == b) for a in pos for b in neg) / (len(pos) * len(neg))
+
+    for language in sorted({r["language"] for r in rows}):
+        sets: dict[str, tuple[list, list]] = {}
+        for r in (r for r in rows if r["language"] == language):
+            for p in (p for p in r["pauses"] if p["text_finished"]):
+                if p.get("length_s") is not None and p["length_s"] < 0.6:
+                    continue
+                pr = p["progress"]
+                signals = {"length share": pr["words"] / pr["expected_words"] if pr["expected_words"] else 0.0,
+                           "rubric coverage": pr["coverage"] or 0.0, "turn probability": p["turn_probability"],
+                           "level fall": -(p["level_fall_db"] or 0.0)}
+                for name, value in signals.items():
+                    sets.setdefault(name, ([], []))[p.get("length_s") is not None].append(value)
+        if sets:
+            print(f"  {language} AUC, end vs pause: " + ", ".join(
+                f"{name} {auc(*pair):.2f}" for name, pair in sets.items() if pair[0] and pair[1]))
+
+
 def ablate(rows: list[dict]) -> None:
     from voice_interviewer.hearing.turn_end import TurnEndRule
 
     rows = [r for r in rows if r["policy"] == "record"]
+    separation(rows)
     for label, change in ABLATIONS.items():
         rule = TurnEndRule.model_construct(**{**TurnEndRule().model_dump(), **change})
         parts = [f"{lang} cut {s['cuts']}, p50 {s['p50']:.2f} s, p95 {s['p95']:.2f} s"
@@ -343,7 +343,7 @@ def ablate(rows: list[dict]) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--natural", action="store_true", help="the natural-voice answer sets (tests/answer_sets.py)")
+    ap.add_argument("--natural", action="store_true", help="the natural-voice answer sets (the only ones so far)")
     ap.add_argument("--split", choices=["dev", "test"], default="dev")
     ap.add_argument("--fit", action="store_true", help="search the rule's parameters on this run's pauses")
     ap.add_argument("--json", type=Path)
@@ -354,6 +354,8 @@ def main() -> None:
     ap.add_argument("--languages", default="en,es")
     ap.add_argument("--limit", type=int, help="only the first N answers (a quick look)")
     args = ap.parse_args()
+    if not (args.natural or args.report):
+        ap.error("give --natural (the natural-voice answer sets) or --report FILE")
     if args.report:
         rows = [row for path in args.report for row in json.loads(path.read_text())]
     else:
@@ -381,10 +383,7 @@ def measure(args) -> list[dict]:
 
     models = load_endpointer_models(progress=False)
     stt = ReplayingTranscriber(WhisperTranscriber("base", threads=1, progress=False))
-    if args.natural:
-        items = natural_items(args.split, args.kinds.split(","), args.languages.split(","))
-    else:
-        items = clip_items()
+    items = natural_items(args.split, args.kinds.split(","), args.languages.split(","))
     if args.limit:
         items = items[: args.limit]
     bank = QuestionBank.load()
