@@ -131,3 +131,28 @@ def test_speech_after_the_pause_is_judged_again():
             break
     assert ep.done.reason == "finished" and len(ep.pauses) == 1
     assert ep.last_voiced_end == (5 + 40 + 12 + 40) * 512
+
+
+def test_the_interview_hands_the_expected_length_and_the_judges_coverage_in(tmp_path):
+    """The listener gets, per question, the words of the bank's model answer and the offline judge's
+    rubric coverage of a partial answer (more for the model answer than for talk beside the point)."""
+    from pathlib import Path
+
+    from fakes import FakeSpeaker, ScriptedAnswers, StemEmbedder
+    from voice_interviewer.bank import QuestionBank
+    from voice_interviewer.interview import Interview
+    from voice_interviewer.judging.offline import OfflineJudge
+    from voice_interviewer.schema import Session
+    from voice_interviewer.store import SessionStore
+
+    question = QuestionBank.load([Path(__file__).parent / "data" / "mini-bank.yaml"]).by_category()[0]
+    model = question.model_answer.get("en")
+    store = SessionStore(tmp_path)
+    store.create(Session(id="s1", language="en"))
+    answers = ScriptedAnswers(model)
+    Interview(store.load("s1"), [question], FakeSpeaker(), answers, OfflineJudge(embedder=StemEmbedder()),
+              store, followups=0, prefetch=False).run()
+    request = answers.requests[0]
+    assert request.expected_words == len(model.split())
+    done, aside = request.coverage(model), request.coverage("I like to go hiking on weekends with friends.")
+    assert 0.0 <= aside < done <= 1.0
