@@ -162,7 +162,7 @@ def test_negated_answer_scores_low_and_names_the_key_point(offline_judge):
 
 @pytest.mark.unit
 def test_spoken_reaction_names_the_wrong_claim_before_any_gap():
-    from voice_interviewer.interview import reaction_text
+    from voice_interviewer.sayings import reaction_text
     from voice_interviewer.schema import Judgement, KeyPointResult
 
     claim = WrongClaim(id="x", claim="c", correction="Bagging trains in parallel.", said="bagging is sequential")

@@ -50,7 +50,9 @@ def run(tmp_path, questions, *answers, language="en"):
      ("What is the answer?", "answer"), ("Let me try again.", "retry"), ("Let me try again. Let me try again.", "retry"), ("Can I try again, please?", "retry"),
      ("Déjame intentarlo otra vez.", "retry"), ("Lo intento otra vez.", "retry"),
      ("Otra vez, por favor.", "repeat"), ("Can you say that again?", "repeat"),
-     ("I would answer it with cross validation.", None), ("We try again with a smaller learning rate.", None)],
+     ("I would answer it with cross validation.", None), ("We try again with a smaller learning rate.", None),
+     ("How was my delivery?", "delivery"), ("How did I sound?", "delivery"), ("¿Qué tal mi forma de hablar?", "delivery"),
+     ("¿Cómo hablé?", "delivery"), ("How was my day at the delivery company?", None)],
 )
 def test_spoken_coaching_commands(text, command):
     assert detect_command(text) == command
@@ -277,7 +279,7 @@ def test_ctrl_c_at_the_end_moment_ends_a_finished_interview(tmp_path, bank):
 
 
 @pytest.mark.unit
-@pytest.mark.parametrize("line, command", [("/answer\n", "answer"), ("/retry\n", "retry"), ("\n", "stop"),
+@pytest.mark.parametrize("line, command", [("/answer\n", "answer"), ("/retry\n", "retry"), ("/delivery\n", "delivery"), ("\n", "stop"),
                                            ("/quit\n", "stop"), ("", "stop"), ("thanks\n", "stop")])
 def test_typed_end_moment_reads_one_line(line, command):
     import io
@@ -292,7 +294,7 @@ def test_typed_end_moment_reads_one_line(line, command):
     request = AnswerRequest(turn=2, question_id="q", language="es", session_dir=Path("."),
                             audio_name="turn-02-after.wav", end_moment=True)
     assert TypedAnswers(console, stream).get_answer(request).command == command
-    assert console.export_text().strip() == "/answer, /retry o Enter para terminar:"
+    assert console.export_text().strip() == "/answer, /retry, /delivery o Enter para terminar:"
     assert stream.readline() == ("next answer\n" if line else "")  # only one line read
 
 
@@ -308,7 +310,7 @@ def test_typed_answer_and_retry_after_the_last_question(tmp_path):
     r = vi("practice", "--text", "--bank", str(BANK), "-q", "overfitting", "--followups", "0", "--scorer", "offline",
            "--language", "en", "--recordings-dir", str(rec), input=typed)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.count(coaching.END_MOMENT["en"]) == 3 and r.stdout.count("/answer, /retry, or Enter to finish") == 3
+    assert r.stdout.count(coaching.END_MOMENT["en"]) == 3 and r.stdout.count("/answer, /retry, /delivery, or Enter to finish") == 3
     assert "Here is how I would answer it:" in r.stdout and "mean score" in r.stdout
     (folder,) = rec.iterdir()
     data = json.loads((folder / "session.json").read_text())
@@ -318,3 +320,33 @@ def test_typed_answer_and_retry_after_the_last_question(tmp_path):
     assert turns[0]["model_answer_said"].startswith("Here is how I would answer it:")
     assert turns[1]["score"] > turns[0]["score"] and turns[1]["reaction"].startswith("+")
     assert data["state"] == "completed" and data["summary"]["mean_score"] == turns[0]["score"]
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_delivery_command_says_how_the_last_answer_was_said(tmp_path, bank, language):
+    qs = bank.select(ids=["overfitting", "gradient-descent"])
+    first = "eh memoriza eh el ruido, o sea" if language == "es" else "um it memorises um noise, basically"
+    s, speaker = run(tmp_path, qs, first, Answer(command="delivery"), "step against the gradient of the loss",
+                     language=language)
+    kinds = [k for k, _ in speaker.said]
+    assert kinds[:4] == ["question", "reaction", "question", "info"]  # said, then the next question again
+    said = speaker.said[3][1]
+    assert ("3 muletillas, sobre todo “eh”" if language == "es" else "3 filler words, mostly “um”") in said, said
+    assert [t.question_id for t in s.turns] == ["overfitting", "gradient-descent"]
+
+
+@pytest.mark.unit
+def test_spoken_delivery_summary():
+    from voice_interviewer.judging.delivery import spoken_summary
+    from voice_interviewer.schema import DeliveryMetrics
+
+    m = DeliveryMetrics(words=60, words_per_minute=192.0, fillers={"um": 3, "like": 1}, long_pauses=[1.6, 2.4],
+                        hedges={"i think": 2})
+    en = spoken_summary(m, "en")
+    assert en == ("You spoke at about 192 words a minute, a fast pace. You used 4 filler words, mostly “um”. "
+                  "You made 2 long pauses; the longest was 2.4 seconds. You hedged 2 times, with phrases like "
+                  "“i think”: say it with confidence.")
+    es = spoken_summary(m.model_copy(update={"words_per_minute": 100.0, "fillers": {}, "long_pauses": [], "hedges": {}}), "es")
+    assert es == "Hablaste a unas 100 palabras por minuto, un ritmo lento. No oí muletillas."
+    assert "did not hear enough" in spoken_summary(None, "en")

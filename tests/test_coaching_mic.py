@@ -119,13 +119,15 @@ def test_model_answer_and_retry_asked_by_voice(mic, whisper_transcriber, listeni
     assert re.search(r"delivery: \d+ words · \d+ wpm \((slow|comfortable|fast)\)", console.export_text())
 
 
-SAID_AFTER_LAST = {  # one question: the answer, then after its reaction the model answer and a retry
+SAID_AFTER_LAST = {  # one question: the answer, then after its reaction how it was said, the model answer and a retry
     "en": ["Overfitting is when the model memorises noise in the training data.",
+           "How was my delivery?",
            "How would you answer it?",
            "Let me try again.",
            "The model memorises noise, and the gap with the validation error shows it.",
            "OK, let's stop."],
     "es": ["El sobreajuste es cuando el modelo memoriza el ruido de los datos de entrenamiento.",
+           "¿Qué tal mi forma de hablar?",
            "¿Cómo lo responderías?",
            # "otra vez" alone (a retry here, tested typed) came back from espeak-ng's voice through the
            # virtual mic as "Otable" or "O también" in 6 of 12 tries; with "déjame intentarlo" it is heard
@@ -150,10 +152,12 @@ def test_model_answer_and_retry_after_the_last_question_by_voice(mic, make_liste
     s = store.load("v1")
     assert not source.wavs, source.heard
     assert [(t.attempt, t.retry_of) for t in s.turns] == [(1, None), (2, 1)], source.heard
-    assert [k for k, _ in speaker.said] == ["question", "reaction", "info", "model_answer", "info", "question",
-                                            "reaction", "info", "summary"], source.heard
-    assert speaker.said[2] == ("info", END_MOMENT[language])
-    assert s.turns[0].model_answer_said == speaker.said[3][1]
+    assert [k for k, _ in speaker.said] == ["question", "reaction", "info", "info", "info", "model_answer", "info",
+                                            "question", "reaction", "info", "summary"], source.heard
+    assert speaker.said[2] == speaker.said[4] == ("info", END_MOMENT[language])
+    pace = "palabras por minuto" if language == "es" else "words a minute"
+    assert pace in speaker.said[3][1], speaker.said[3][1]  # how the answer was said, spoken
+    assert s.turns[0].model_answer_said == speaker.said[5][1]
     assert re.match(r"^[+-]\d", s.turns[1].reaction), s.turns[1].reaction
     assert s.state == "completed" and s.summary.mean_score == s.turns[0].score  # the first attempt counts
     assert sorted(p.name for p in store.session_dir("v1").glob("*.wav")) == ["turn-01.wav", "turn-02.wav"]

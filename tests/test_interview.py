@@ -4,7 +4,8 @@ from pathlib import Path
 import pytest
 
 from voice_interviewer.bank import QuestionBank
-from voice_interviewer.interview import Interview, reaction_text
+from voice_interviewer.interview import Interview
+from voice_interviewer.sayings import reaction_text
 from voice_interviewer.judging.offline import OfflineJudge
 from voice_interviewer.schema import Answer, Judgement, KeyPointResult, Session, Timings
 from voice_interviewer.review.stats import session_stats, summarize

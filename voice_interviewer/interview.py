@@ -15,49 +15,17 @@ from . import coaching
 from .judging import delivery, star
 from .hearing.unsure import unsure_words
 from .language import LANGUAGES, clamp_language
-from .judging.feedback import wrong_claim_text
 from .review.stats import summarize
 from .schema import Answer, Judgement, Localized, Question, Session, Turn, utcnow
 from .prefetch import prefetcher_for
+from .sayings import reaction_text, summary_text
 from .ports import (AnswerRequest, AnswerSource, Clock, Covering, Interruptible, Judge, MonotonicClock, Prefetching,
                     Speaker, Summarizing)
 from .store import SessionStore
 
-CATEGORY_NAMES = {
-    "fundamentals": ("fundamentals", "fundamentos"),
-    "practical": ("practical experience", "experiencia práctica"),
-    "system-design": ("system design", "diseño de sistemas"),
-    "coding": ("coding", "código"),
-    "communication": ("communication", "comunicación"),
-}
 MAX_REPEATS = 3
-
-
-def category_name(category: str | None, language: str) -> str:
-    en, es = CATEGORY_NAMES.get(category or "", (category or "", category or ""))
-    return es if clamp_language(language) == "es" else en
-
-
-def reaction_text(j: Judgement, language: str) -> str:
-    """One spoken sentence: the score and the wrong claim, else the most important missing point."""
-    missing = sorted(
-        (k for k in j.key_points if k.verdict != "covered"), key=lambda k: -k.weight
-    )
-    score = f"{j.score:.1f}".rstrip("0").rstrip(".")
-    if j.wrong_claims:  # a wrong claim matters more than a gap: say it first
-        head = f"{score} de 10." if language == "es" else f"{score} out of 10."
-        return f"{head} {wrong_claim_text(j.wrong_claims[0], language)}"
-    if language == "es":
-        head = f"{score} de 10."
-        if not j.key_points:
-            return head
-        tail = f" Te faltó: {_lower_first(missing[0].statement)}" if missing else " Cubriste los puntos clave."
-    else:
-        head = f"{score} out of 10."
-        if not j.key_points:
-            return head
-        tail = f" You missed: {_lower_first(missing[0].statement)}" if missing else " You covered the key points."
-    return head + tail
+# commands that, after a reaction, act on the answer just judged and then listen again
+COACHING = ("answer", "retry", "delivery")
 
 
 def _speech_s(answer: Answer) -> float | None:
@@ -67,31 +35,6 @@ def _speech_s(answer: Answer) -> float | None:
         return None
     return round(t.speech_end - t.speech_start, 3)
 
-
-def _lower_first(s: str) -> str:
-    s = s.strip()
-    return s[:1].lower() + s[1:] if s else s
-
-
-def summary_text(session: Session, language: str) -> str:
-    s = session.summary or summarize(session)
-    name = (lambda x: category_name(x, language)) if s.by_category and len(s.by_category) > 1 else str
-    if s.mean_score is None:
-        return (
-            "Fin de la entrevista. No hubo respuestas puntuadas."
-            if language == "es"
-            else "That's the end of the interview. There were no scored answers."
-        )
-    mean = f"{s.mean_score:.1f}".rstrip("0").rstrip(".")
-    if language == "es":
-        text = f"Fin de la entrevista. Tu nota media es {mean} de 10."
-        if s.strongest:
-            text += f" Lo más fuerte: {name(s.strongest)}. Para practicar: {name(s.weakest)}."
-    else:
-        text = f"That's the end of the interview. Your mean score was {mean} out of 10."
-        if s.strongest:
-            text += f" Strongest: {name(s.strongest)}. To work on: {name(s.weakest)}."
-    return text
 
 
 class Interview:
@@ -222,7 +165,7 @@ class Interview:
                 retry_of=retry_of.index if retry_of else None,
             )
             answer = self._listen(turn, text, question)
-            if answer.command not in ("answer", "retry"):
+            if answer.command not in COACHING:
                 break
             if not self._coach(answer.command):  # the model answer or a retry; then ask this again
                 return None
@@ -306,8 +249,8 @@ class Interview:
         return judgement
 
     def _coach(self, command: str) -> bool:
-        """After a reaction: say the model answer of the last judged turn, or ask its question
-        again as a new attempt. False when the candidate asked to stop during a retry."""
+        """After a reaction: say the model answer of the last judged turn or how it was said, or
+        ask its question again as a new attempt. False when the candidate asked to stop during a retry."""
         last = next((t for t in reversed(self.session.turns) if t.index in self._asked), None)
         if last is None:
             none = {"es": "Primero responde una pregunta.", "en": "Answer a question first."}
@@ -319,6 +262,11 @@ class Interview:
             self._status("speaking", last.index)
             self.speaker.say(said, kind="model_answer", language=self.language)
             self.store.save(self.session)
+            return True
+        if command == "delivery":
+            self._status("speaking", last.index)
+            self.speaker.say(delivery.spoken_summary(last.delivery, self.language), kind="info",
+                             language=self.language)
             return True
         question, text, parent, key_point = self._asked[last.index]
         return self._turn(question, text, parent, key_point, retry_of=last) is not None
@@ -343,7 +291,7 @@ class Interview:
             finally:
                 (self.dir / request.audio_name).unlink(missing_ok=True)  # a command, not an answer
             command = "retry" if answer.command == "repeat" else answer.command  # "otra vez": ask it again
-            if command not in ("answer", "retry") or not self._coach(command):
+            if command not in COACHING or not self._coach(command):
                 return
 
     def _end_inputs(self, request: AnswerRequest, question: Question, follow_up: bool) -> None:

@@ -55,7 +55,7 @@ class AnswerRequest:
     # takes, and the share of the rubric a partial answer covers (None: unknown)
     expected_words: int | None = None
     coverage: Callable[[str], float | None] | None = None
-    # after the last reaction: not an answer but a last command (/answer, /retry); silence ends
+    # after the last reaction: not an answer but a last command (/answer, /retry, /delivery); silence ends
     end_moment: bool = False
 
 

@@ -230,7 +230,7 @@ class Answer(BaseModel):
     language_probability: float | None = None
     audio_file: str | None = None  # relative to the session folder
     # answer: say the model answer of the last judged turn; retry: ask that turn's question again
-    command: Literal["repeat", "skip", "stop", "answer", "retry"] | None = None
+    command: Literal["repeat", "skip", "stop", "answer", "retry", "delivery"] | None = None
     no_speech: bool = False
     timings: Timings = Field(default_factory=Timings)
     words: list[dict] = Field(default_factory=list)  # {"word", "start", "end", "probability"}

@@ -1,9 +1,9 @@
 """Typed-answer mode: the interviewer prints, the candidate types.
 
 An empty line ends an answer. Typing ``/skip``, ``/repeat``, ``/stop``, ``/answer`` (the model
-answer of the question just judged) or ``/retry`` (answer it again) alone on the first line acts
-like the spoken commands (``/quit`` is ``/stop``). After the last reaction one line is read:
-``/answer`` or ``/retry``, else (Enter) the interview ends. End of input (Ctrl-D, or a closed pipe) stops.
+answer of the question just judged), ``/retry`` (answer it again) or ``/delivery`` (how it was said)
+alone on the first line acts like the spoken commands (``/quit`` is ``/stop``). After the last reaction
+one line is read: ``/answer``, ``/retry`` or ``/delivery``, else (Enter) the interview ends. End of input (Ctrl-D, or a closed pipe) stops.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ STYLES = {
     "model_answer": ("green", "Interviewer"),
 }
 COMMANDS = {"/skip": "skip", "/repeat": "repeat", "/stop": "stop", "/quit": "stop", "/answer": "answer",
-            "/retry": "retry"}
-END_PROMPT = {"en": "/answer, /retry, or Enter to finish", "es": "/answer, /retry o Enter para terminar"}
+            "/retry": "retry", "/delivery": "delivery"}
+END_PROMPT = {"en": "/answer, /retry, /delivery, or Enter to finish", "es": "/answer, /retry, /delivery o Enter para terminar"}
 
 
 class ConsoleSpeaker:
@@ -59,7 +59,7 @@ class TypedAnswers:
         if request.end_moment:
             return self._last_command(request)
         prompt = "Tu respuesta" if request.language == "es" else "Your answer"
-        self.console.print(f"[dim]{prompt} (empty line to finish; /repeat /skip /stop /answer /retry):[/]")
+        self.console.print(f"[dim]{prompt} (empty line to finish; /repeat /skip /stop /answer /retry /delivery):[/]")
         request.on_listening()
         start = self.clock.now()
         lines: list[str] = []

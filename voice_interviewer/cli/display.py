@@ -9,7 +9,7 @@ from rich.text import Text
 
 from .. import coaching
 from ..hearing.unsure import marked
-from ..judging.delivery import COMFORTABLE_WPM
+from ..judging.delivery import pace
 from ..review.stats import session_stats
 from ..language import clamp_language
 from ..schema import KeyPointResult, Question, QuestionPlan, Session, Turn
@@ -42,12 +42,10 @@ def delivery_line(turn: Turn) -> Text | None:
         return None
     text = Text("delivery: ", style="bold")
     text.append(f"{d.words} words")
-    if d.words_per_minute:
-        lo, hi = COMFORTABLE_WPM
-        wpm = d.words_per_minute
-        pace, style = ("slow", "yellow") if wpm < lo else ("fast", "yellow") if wpm > hi else ("comfortable", "green")
+    speed = pace(d.words_per_minute)
+    if d.words_per_minute and speed:
         text.append(" · ")
-        text.append(f"{wpm:.0f} wpm ({pace})", style=style)
+        text.append(f"{d.words_per_minute:.0f} wpm ({speed})", style="green" if speed == "comfortable" else "yellow")
     if d.fillers:
         per_min = f" ({d.fillers_per_minute:.1f}/min)" if d.fillers_per_minute is not None else ""
         text.append(" · fillers: " + ", ".join(f"{w}×{n}" for w, n in d.fillers.items()) + per_min)

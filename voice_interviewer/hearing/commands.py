@@ -1,4 +1,5 @@
-"""Spoken candidate commands in a short transcript: repeat, skip, stop, answer, retry (en and es).
+"""Spoken candidate commands in a short transcript: repeat, skip, stop, answer, retry, delivery
+(en and es).
 
 A transcript is a command only when it is short and made of a command word plus polite
 or filler words ("could you repeat the question, please?", "siguiente pregunta"); a real
@@ -12,7 +13,7 @@ from typing import Literal
 
 from ..language import fold_accents
 
-Command = Literal["repeat", "skip", "stop", "answer", "retry"]
+Command = Literal["repeat", "skip", "stop", "answer", "retry", "delivery"]
 MAX_WORDS = 8
 
 # keyword -> command (accents removed, lower case)
@@ -60,6 +61,8 @@ KEYWORDS: dict[str, Command] = {
     "intento": "retry",
     "intentalo": "retry",
     "reintentar": "retry",
+    # how the last answer was said
+    "delivery": "delivery",
 }
 PHRASES: dict[tuple[str, ...], Command] = {
     ("otra", "vez"): "repeat",
@@ -75,6 +78,11 @@ PHRASES: dict[tuple[str, ...], Command] = {
     ("como", "responderias"): "answer",
     ("como", "la", "responderias"): "answer",
 }
+# "how was my delivery?": pace, fillers and long pauses of the answer just judged, spoken
+PHRASES.update({phrase: "delivery" for phrase in (
+    ("how", "did", "i", "sound"), ("how", "did", "i", "speak"), ("how", "was", "my", "pace"),
+    ("como", "hable"), ("que", "tal", "hable"), ("mi", "forma", "de", "hablar"), ("mi", "ritmo"),
+)})
 # "how would you answer it?" (recognisers also hear "will", "do", "could" there)
 PHRASES.update({("how", aux, "you", "answer"): "answer" for aux in ("would", "will", "do", "could", "should")})
 PHRASES[("how'd", "you", "answer")] = "answer"
@@ -83,12 +91,13 @@ FILLER = set(
     """
     the a an question questions please can could you would will that this it one let's lets let us
     go to me i want wanna interview okay ok uh um oh sorry say now just and then so on more time
+    how was my what about
     la el lo las los pregunta preguntas por favor puedes podrias puede podria me eso esto otra vez
     quiero vamos a entrevista esta ya vale eh em perdon perdona mejor de la una con
-    dejame deja dejeme nuevo
+    dejame deja dejeme nuevo que tal como fue
     """.split()
 )
-PRIORITY: tuple[Command, ...] = ("stop", "skip", "retry", "answer", "repeat")
+PRIORITY: tuple[Command, ...] = ("stop", "skip", "retry", "answer", "delivery", "repeat")
 
 
 def _normalize(text: str) -> list[str]:

@@ -20,6 +20,7 @@ from ..schema import DeliveryMetrics
 # counted 1 of 8 thinking pauses of 1.6-2.5 s
 LONG_PAUSE_S: float = Settings.model_fields["long_pause_s"].default
 COMFORTABLE_WPM = (130.0, 170.0)
+PACE_ES = {"slow": "lento", "comfortable": "cómodo", "fast": "rápido"}
 
 # Fillers counted anywhere. Multi-word fillers are matched before single words.
 _FILLERS = {
@@ -199,3 +200,43 @@ def measure(
     )
     metrics.notes = _notes(metrics, lang, timed)
     return metrics
+
+
+def pace(words_per_minute: float | None) -> str | None:
+    """"slow", "comfortable" or "fast" against ``COMFORTABLE_WPM``; None when not measured."""
+    if not words_per_minute:
+        return None
+    lo, hi = COMFORTABLE_WPM
+    return "slow" if words_per_minute < lo else "fast" if words_per_minute > hi else "comfortable"
+
+
+def spoken_summary(m: DeliveryMetrics | None, language: str) -> str:
+    """A few spoken sentences on how the answer was said: pace, fillers, long pauses, hedges
+    (the candidate's "how was my delivery?")."""
+    es = clamp_language(language) == "es"
+    if m is None or not m.words:
+        return ("No oí lo bastante de tu última respuesta para medir cómo la dijiste." if es
+                else "I did not hear enough of your last answer to say how you said it.")
+    out: list[str] = []
+    wpm, speed = m.words_per_minute, pace(m.words_per_minute)
+    if wpm and speed:
+        out.append(f"Hablaste a unas {wpm:.0f} palabras por minuto, un ritmo {PACE_ES[speed]}." if es
+                   else f"You spoke at about {wpm:.0f} words a minute, a {speed} pace.")
+    fillers = sum(m.fillers.values())
+    if fillers:
+        top = max(m.fillers, key=m.fillers.get)
+        out.append(f"Usaste {fillers} {'muletilla' if fillers == 1 else 'muletillas'}, sobre todo “{top}”." if es
+                   else f"You used {fillers} filler {'word' if fillers == 1 else 'words'}, mostly “{top}”.")
+    else:
+        out.append("No oí muletillas." if es else "I heard no filler words.")
+    if m.long_pauses:
+        n, longest = len(m.long_pauses), max(m.long_pauses)
+        out.append(f"Hiciste {n} {'pausa larga' if n == 1 else 'pausas largas'}; la más larga, de {longest:.1f} segundos."
+                   if es else
+                   f"You made {n} long {'pause' if n == 1 else 'pauses'}; the longest was {longest:.1f} seconds.")
+    hedges = sum(m.hedges.values())
+    if hedges >= 2:
+        out.append(f"Dudaste {hedges} veces con frases como “{max(m.hedges, key=m.hedges.get)}”: dilo con seguridad."
+                   if es else
+                   f"You hedged {hedges} times, with phrases like “{max(m.hedges, key=m.hedges.get)}”: say it with confidence.")
+    return " ".join(out)
