@@ -37,7 +37,8 @@ from judge_agreement import DEV_ASSIGNMENTS, GRADED2, MOHLER  # noqa: E402
 
 from voice_interviewer.bank import QuestionBank  # noqa: E402
 from voice_interviewer.judging.calibration import DEFAULT, REFERENCE, pearson, spearman  # noqa: E402
-from voice_interviewer.judging.offline import OfflineJudge, combine  # noqa: E402
+from voice_interviewer.judging.offline import OfflineJudge  # noqa: E402
+from voice_interviewer.judging.scoring import combine  # noqa: E402
 from voice_interviewer.judging.reference import question_from_reference  # noqa: E402
 
 GOALS = {  # kind: (direction, bound)

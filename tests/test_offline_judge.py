@@ -23,7 +23,8 @@ from voice_interviewer.judging.calibration import (
     spearman,
 )
 from voice_interviewer.judging.guards import find_injections, remove_spans
-from voice_interviewer.judging.offline import OfflineJudge, Signals, combine
+from voice_interviewer.judging.offline import OfflineJudge
+from voice_interviewer.judging.scoring import Signals, combine
 from voice_interviewer.judging.reference import question_from_reference
 from voice_interviewer.schema import Judgement
 
