@@ -43,10 +43,18 @@ from answer_sets import KINDS, RATE, SpokenAnswer, answer_set, clips, words_of  
 __all__ = ["KINDS", "run"]
 
 
-def found(said: list[str], heard: list[str]) -> int:
-    """How many of ``said`` appear in ``heard`` in the same order (matched word by word)."""
+def found(said: list[str], heard: list[str], min_run: int = 1) -> int:
+    """How many of ``said`` appear in ``heard`` in the same order, in runs of ``min_run`` or more words."""
     sm = difflib.SequenceMatcher(a=said, b=heard, autojunk=False)
-    return sum(b.size for b in sm.get_matching_blocks())
+    return sum(b.size for b in sm.get_matching_blocks() if b.size >= min_run)
+
+
+def going_on_lost(after: list[str], heard: list[str], next_answer: str) -> int:
+    """Words of the going-on sentence neither in this turn's answer nor at the start of the next one
+    (where they land when this answer was ended early), counted in runs of two or more words so that
+    common words said elsewhere do not count."""
+    head = words_of(next_answer)[: len(after) + 5]
+    return len(after) - found(after, heard + head, min_run=2)
 
 
 def pct(values: list[float], q: int) -> float | None:
@@ -88,8 +96,7 @@ def turn_rows(answers: list[SpokenAnswer], session: dict, session_dir: Path, stt
         row["cut"] = bool(a.pauses) and found(after, heard) * 2 < len(after)
         row["ended_at"] = ended_at(row, a)
         if a.kind == "resume":
-            nxt = turns.get(i + 1, {}).get("answer", "")
-            row["going_on_lost"] = len(after) - found(after, heard + words_of(nxt))
+            row["going_on_lost"] = going_on_lost(after, heard, turns.get(i + 1, {}).get("answer", ""))
             row["going_on_words"] = len(after)
         if t.get("audio_file"):
             row["whole_file"] = whisper.transcribe(session_dir / t["audio_file"], a.language).text
