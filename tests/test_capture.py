@@ -35,24 +35,6 @@ def wer(ref: str, hyp: str) -> float:
     return jiwer.wer(normalise(ref), normalise(hyp))
 
 
-def envelope_correlation(ref: np.ndarray, rec: np.ndarray, frame: int = 160) -> float:
-    """Best Pearson correlation of the 10 ms loudness envelope of ``ref`` with that of ``rec``
-    over all alignments. The virtual server's resampler sometimes shifts the phase of what it
-    passes on (waveform correlation 0.11 with an identical envelope), so the envelope is what
-    must match."""
-    def env(x):
-        n = len(x) // frame
-        return np.sqrt(np.mean(x[: n * frame].astype(np.float64).reshape(n, frame) ** 2, axis=1))
-
-    a, b = env(ref), env(rec)
-    a = (a - a.mean()) / (a.std() + 1e-12)
-    best = -1.0
-    for lag in range(len(b) - len(a) + 1):
-        w = b[lag: lag + len(a)]
-        best = max(best, float(np.mean(a * (w - w.mean()) / (w.std() + 1e-12))))
-    return best
-
-
 class Playback:
     """``on_listening`` callback: plays a WAV into the microphone once the stream records."""
 
@@ -83,7 +65,7 @@ TRANSCRIPT_RETRY = retry_once
 
 
 @TRANSCRIPT_RETRY
-def test_finished_answer_is_heard_recorded_and_transcribed(make_listener, mic, tmp_path):
+def test_finished_answer_is_heard_recorded_and_transcribed(make_listener, whisper_transcriber, mic, tmp_path):
     wav = STT_DATA / "en_sentence.wav"
     play = Playback(mic, wav)
     answer = make_listener().get_answer(request(tmp_path, play))
@@ -97,14 +79,15 @@ def test_finished_answer_is_heard_recorded_and_transcribed(make_listener, mic, t
     # unfinished); how quickly it ends is measured in benchmarks/endpointing.py
     assert t.endpoint - t.speech_end < Settings().max_pause_s + 0.75
     assert answer.words and answer.words[0]["start"] >= 0
-    # the WAV on disk is what was played
+    # the WAV on disk holds what was played: all of it, and heard the same by a whole-file pass
+    # (its waveform is not compared: the virtual server's resampler shifts the phase, and on a
+    # loaded machine it drops or delays blocks)
     assert answer.audio_file == "turn-01.wav"
     recorded, rate = sf.read(str(tmp_path / "turn-01.wav"), dtype="float32")
-    ref, _ = sf.read(str(wav), dtype="float32")
-    assert rate == 16000 and len(recorded) >= len(ref)
-    assert envelope_correlation(ref, recorded) > 0.8  # 0.88 when phase-shifted; other speech 0.59
-    noise = np.random.default_rng(0).standard_normal(len(recorded)).astype(np.float32)
-    assert envelope_correlation(ref, noise) < 0.5  # other audio does not match
+    assert rate == 16000 and len(recorded) >= len(sf.read(str(wav), dtype="float32")[0])
+    on_disk = whisper_transcriber.transcribe(tmp_path / "turn-01.wav", "en")
+    assert wer("I would use cross validation and regularization to keep the model from overfitting.",
+               on_disk.text) <= 0.4, on_disk.text
 
 
 @TRANSCRIPT_RETRY

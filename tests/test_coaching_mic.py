@@ -1,5 +1,5 @@
 """The model answer and another attempt asked for by voice, through the virtual microphone:
-real espeak-ng speech, capture, endpointing, Whisper and command detection, in the interview
+real speech (natural voices, tests/data/said), capture, endpointing, Whisper and command detection, in the interview
 loop. The candidate answers question 1, then while question 2 is on asks "how would you answer
 it?", then "let me try again", answers question 1 again, and then question 2. After the last
 question the same commands come once more: the model answer, then another attempt; silence (or
@@ -8,12 +8,12 @@ question the same commands come once more: the model answer, then another attemp
 from __future__ import annotations
 
 import re
-import subprocess
 import tempfile
 import threading
 from pathlib import Path
 
 import pytest
+import soundfile as sf
 
 from rich.console import Console
 
@@ -32,28 +32,16 @@ from voice_interviewer.store import SessionStore
 pytestmark = [pytest.mark.audio, pytest.mark.model, pytest.mark.slow]
 
 BANK = Path(__file__).parent / "data" / "mini-bank.yaml"
-VOICES = {"en": "en-us", "es": "es"}
-SAID = {  # what the candidate says at each listening, in order
-    "en": ["Overfitting is when the model memorises noise in the training data.",
-           "How would you answer it?",
-           "Let me try again.",
-           "The model memorises noise, and the gap with the validation error shows it.",
-           "You move the weights against the gradient of the loss."],
-    "es": ["El sobreajuste es cuando el modelo memoriza el ruido de los datos de entrenamiento.",
-           "¿Cómo lo responderías?",
-           "Déjame intentarlo otra vez.",
-           "El modelo memoriza el ruido, y la brecha con el error de validación lo revela.",
-           "Mueves los pesos en contra del gradiente de la pérdida."],
-}
+SAID_DIR = Path(__file__).parent / "data" / "said"  # natural voices (make_said.py)
+SAID = ["overfitting-answer", "answer-it", "try-again", "overfitting-again", "gradient-answer"]
 
 
-def espeak(text: str, path: Path, language: str) -> Path:
-    raw = path.with_suffix(".raw.wav")
-    subprocess.run(["espeak-ng", "-v", VOICES[language], "-s", "135", "-w", str(raw), text],
-                   check=True, stdin=subprocess.DEVNULL)
-    subprocess.run(["sox", "-D", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(path), "norm", "-3"],
-                   check=True, stdin=subprocess.DEVNULL)
-    return path
+def clip(key: str, language: str, out_dir: Path) -> Path:
+    """The natural-voice clip ``key`` as a 16-bit WAV the virtual microphone plays."""
+    audio, rate = sf.read(str(SAID_DIR / language / f"{key}.opus"), dtype="float32")
+    out = out_dir / f"{language}-{key}.wav"
+    sf.write(str(out), audio, rate, subtype="PCM_16")
+    return out
 
 
 class Spoken:
@@ -91,7 +79,7 @@ def test_model_answer_and_retry_asked_by_voice(mic, whisper_transcriber, listeni
 
     vad, turn_model = listening_models
     listener = Listener(Settings(), transcriber=whisper_transcriber, vad=vad, turn_model=turn_model, live=False)
-    wavs = [espeak(text, tmp_path / f"said-{i}.wav", language) for i, text in enumerate(SAID[language])]
+    wavs = [clip(key, language, tmp_path) for key in SAID]
     speaker = FakeSpeaker()
     source = Spoken(VoiceAnswers(listener, speaker, language=language, cue=False), mic, wavs)
     store = SessionStore(Path(tempfile.mkdtemp(dir=tmp_path)))  # a fresh folder for a second try
@@ -119,28 +107,14 @@ def test_model_answer_and_retry_asked_by_voice(mic, whisper_transcriber, listeni
     assert re.search(r"delivery: \d+ words · \d+ wpm \((slow|comfortable|fast)\)", console.export_text())
 
 
-SAID_AFTER_LAST = {  # one question: the answer, then after its reaction how it was said, the model answer and a retry
-    "en": ["Overfitting is when the model memorises noise in the training data.",
-           "How was my delivery?",
-           "How would you answer it?",
-           "Let me try again.",
-           "The model memorises noise, and the gap with the validation error shows it.",
-           "OK, let's stop."],
-    "es": ["El sobreajuste es cuando el modelo memoriza el ruido de los datos de entrenamiento.",
-           "¿Qué tal mi forma de hablar?",
-           "¿Cómo lo responderías?",
-           # "otra vez" alone (a retry here, tested typed) came back from espeak-ng's voice through the
-           # virtual mic as "Otable" or "O también" in 6 of 12 tries; with "déjame intentarlo" it is heard
-           "Déjame intentarlo otra vez.",
-           "El modelo memoriza el ruido, y la brecha con el error de validación lo revela.",
-           "Vamos a terminar, por favor."],
-}
+# one question: the answer, then after its reaction how it was said, the model answer and a retry
+SAID_AFTER_LAST = ["overfitting-answer", "delivery", "answer-it", "try-again", "overfitting-again", "stop"]
 
 
 @retry_once
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_model_answer_and_retry_after_the_last_question_by_voice(mic, make_listener, tmp_path, language):
-    wavs = [espeak(text, tmp_path / f"said-{i}.wav", language) for i, text in enumerate(SAID_AFTER_LAST[language])]
+    wavs = [clip(key, language, tmp_path) for key in SAID_AFTER_LAST]
     speaker = FakeSpeaker()
     source = Spoken(VoiceAnswers(make_listener(), speaker, language=language, cue=False), mic, wavs)
     store = SessionStore(Path(tempfile.mkdtemp(dir=tmp_path)))
@@ -162,5 +136,5 @@ def test_model_answer_and_retry_after_the_last_question_by_voice(mic, make_liste
     assert s.state == "completed" and s.summary.mean_score == s.turns[0].score  # the first attempt counts
     assert sorted(p.name for p in store.session_dir("v1").glob("*.wav")) == ["turn-01.wav", "turn-02.wav"]
     # ended by the last sentence (silence: the test above): "stop" when heard right, and anything that is
-    # not a coaching command ends it too (espeak-ng's "terminar" comes back as "te mirar" at times)
+    # not a coaching command ends it too
     assert detect_command(source.heard[-1]) not in COACHING, source.heard
