@@ -92,10 +92,11 @@ class Settings(BaseSettings):
     stt_threads: int = Field(1, ge=1)
     input_device: str | None = None
     push_to_talk: bool = False
-    # the candidate may talk over the interviewer (questions, follow-ups, reactions): it stops
-    # off by default: through PulseAudio's echo canceller the microphone's audio is heard worse (the spoken
-    # end-to-end test's "variance" came back as "Maryens"), and the own voice still cut in 3 times in 20
-    barge_in: bool = False
+    # the candidate may talk over the interviewer (questions, follow-ups, reactions): it stops.
+    # None: on with headphones (nothing to cancel), off with speakers, where it needs PulseAudio's
+    # echo canceller: through it the microphone's audio is heard worse (the spoken end-to-end test's
+    # "variance" came back as "Maryens"), and the own voice still cut in 3 times in 20
+    barge_in: bool | None = None
     end_silence_s: float = 0.4  # silence that ends an answer the turn model calls complete
     max_pause_s: float = 3.0  # longest thinking pause when the turn model says incomplete
     turn_threshold: float = Field(0.95, ge=0.0, le=1.0)  # turn-model probability for a quick end

@@ -10,8 +10,9 @@ question", "siguiente", "stop"...) and says once that it heard nothing and liste
 last reaction (``AnswerRequest.end_moment``) it listens once for "how would you answer it?" or "let
 me try again"; silence ends the interview without a word.
 
-With ``barge_in`` (``--barge-in``) the candidate can talk over questions, follow-ups and
-reactions: ``speaking.barge_in`` stops the voice and the listener keeps the words heard so far.
+With barge-in (on with headphones, ``--barge-in`` with speakers) the candidate can talk over
+questions, follow-ups and reactions: ``speaking.barge_in`` stops the voice and the listener keeps
+the words heard so far.
 
 Without push-to-talk, the Enter key ends the answer being heard (``enter_ends_answers``: a
 thread reads the terminal and calls the listener's ``finish_answer``).
@@ -151,6 +152,22 @@ def start_echo_canceller(settings: Settings, stack: ExitStack, console: Console)
     return False
 
 
+def choose_barge_in(settings: Settings, stack: ExitStack, console: Console) -> bool:
+    """Whether the candidate may talk over the interviewer: with headphones yes, as the microphone
+    is (it does not hear the interviewer); with speakers only when asked for (``--barge-in``) and
+    through the echo canceller."""
+    from ..speaking.barge_in import headphones_in_use
+
+    if headphones_in_use():
+        console.print("[dim]barge-in on (headphones): talk over the interviewer to stop it[/]", highlight=False)
+        return True
+    if settings.barge_in is None:
+        console.print("[dim]barge-in off with speakers (--barge-in: on, through the echo canceller)[/]",
+                      highlight=False)
+        return False
+    return start_echo_canceller(settings, stack, console)
+
+
 def with_barge_in(speaker, listener, settings: Settings):
     """The spoken interviewer, stopped by the candidate's voice; the listener starts its answers
     with the words heard while it spoke."""
@@ -188,9 +205,9 @@ def build_voice_io(
     speaker: Speaker = printer
     startup_errors: list[BaseException] = []  # start-up errors from the loading threads
     starter = None
-    barge_in = settings.barge_in and not settings.no_tts and not settings.push_to_talk and stack is not None
-    if barge_in:  # before any stream opens
-        barge_in = start_echo_canceller(settings, stack, console)
+    barge_in = False
+    if settings.barge_in is not False and not settings.no_tts and not settings.push_to_talk and stack is not None:
+        barge_in = choose_barge_in(settings, stack, console)  # before any stream opens
     if not settings.no_tts:
         from ..speaking.tts import EspeakSpeaker
 

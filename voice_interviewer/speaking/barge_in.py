@@ -9,7 +9,9 @@ the listener takes them over (``take_audio``) after it has opened its own stream
 ``BargeInSpeaker`` wraps the spoken interviewer (``EspeakSpeaker``): it watches questions,
 follow-ups and reactions, and remembers in ``barged_in`` what the last one was cut by.
 
-With speakers the microphone hears the interviewer's own voice. ``EchoCanceller`` loads
+With headphones the microphone does not hear the interviewer, so barge-in needs nothing more
+(``headphones_in_use`` reads the default output's port and form factor from PulseAudio). With
+speakers the microphone hears the interviewer's own voice. ``EchoCanceller`` loads
 PulseAudio's ``module-echo-cancel`` (WebRTC) on the default sink and source and points this
 process's new streams at it (``PULSE_SINK``/``PULSE_SOURCE``): the program plays through the
 canceller and hears the microphone with the interviewer's voice taken out.
@@ -243,7 +245,7 @@ class EchoCanceller:
     @staticmethod
     def _pactl(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(["pactl", *args], stdin=subprocess.DEVNULL, capture_output=True,
-                              text=True, timeout=10)
+                              text=True, timeout=10, env=dict(os.environ, LC_ALL="C"))  # English field names
 
     def start(self) -> bool:
         """Load the canceller and use it; False (and nothing changed) when there is no PulseAudio
@@ -297,3 +299,40 @@ class EchoCanceller:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+HEADPHONE_WORDS = ("headphone", "headset", "earphone", "earbud")
+
+
+def sink_is_headphones(listing: str, sink: str) -> bool:
+    """Whether ``sink`` in ``pactl list sinks`` output plays into the ears: its active port is a
+    headphone or headset port (wired jacks, USB headsets), or its form factor says so (Bluetooth)."""
+    block, inside = [], False
+    for line in listing.splitlines():
+        if line.startswith("Sink #"):
+            if inside:
+                break
+            block = []
+        block.append(line.strip())
+        if line.strip() == f"Name: {sink}":
+            inside = True
+    if not inside:
+        return False
+    active = next((ln.split(":", 1)[1].strip() for ln in block if ln.startswith("Active Port:")), "")
+    described = [ln for ln in block if active and ln.startswith(f"{active}:")]
+    form = next((ln.split("=", 1)[1].strip().strip('"') for ln in block if ln.startswith("device.form_factor")), "")
+    text = " ".join([active, *described, form]).lower()
+    return any(word in text for word in HEADPHONE_WORDS)
+
+
+def headphones_in_use() -> bool:
+    """Whether the default PulseAudio (or PipeWire pulse) output is headphones or a headset;
+    False when it cannot be told (no server, no pactl)."""
+    if shutil.which("pactl") is None:
+        return False
+    try:
+        run = EchoCanceller._pactl
+        sink = run("get-default-sink").stdout.strip()
+        return bool(sink) and sink_is_headphones(run("list", "sinks").stdout, sink)
+    except (OSError, subprocess.TimeoutExpired):
+        return False

@@ -1,0 +1,97 @@
+"""Barge-in by default with headphones: the default output's port and form factor, read from
+``pactl list sinks`` (made-up listings and the virtual audio server), and the choice it drives."""
+
+from __future__ import annotations
+
+import subprocess
+from contextlib import ExitStack
+
+import pytest
+from rich.console import Console
+
+from voice_interviewer.cli import voice_mode
+from voice_interviewer.config import Settings
+from voice_interviewer.speaking import barge_in
+from voice_interviewer.speaking.barge_in import headphones_in_use, sink_is_headphones
+
+LAPTOP = """Sink #0
+\tState: RUNNING
+\tName: alsa_output.pci-0000_00_1f.3.analog-stereo
+\tDescription: Built-in Audio Analog Stereo
+\tProperties:
+\t\tdevice.form_factor = "internal"
+\t\tdevice.bus = "pci"
+\tPorts:
+\t\tanalog-output-speaker: Speakers (type: Speaker, priority: 10000, availability unknown)
+\t\tanalog-output-headphones: Headphones (type: Headphones, priority: 9900, {active})
+\tActive Port: {port}
+\tFormats:
+\t\tpcm
+Sink #5
+\tName: bluez_output.AA_BB_CC_DD_EE_FF.1
+\tDescription: WH-1000XM4
+\tProperties:
+\t\tdevice.form_factor = "headphone"
+\t\tdevice.bus = "bluetooth"
+\tPorts:
+\t\theadphone-output: Headphone (type: Headphones, priority: 0, available)
+\tActive Port: headphone-output
+Sink #7
+\tName: vspeaker
+\tDescription: virtual-speaker
+\tProperties:
+\t\tdevice.class = "abstract"
+"""
+SPEAKERS = LAPTOP.format(active="not available", port="analog-output-speaker")
+JACK = LAPTOP.format(active="available", port="analog-output-headphones")
+
+
+def test_the_active_port_or_the_form_factor_tells_headphones():
+    assert not sink_is_headphones(SPEAKERS, "alsa_output.pci-0000_00_1f.3.analog-stereo")
+    assert sink_is_headphones(JACK, "alsa_output.pci-0000_00_1f.3.analog-stereo")
+    assert sink_is_headphones(SPEAKERS, "bluez_output.AA_BB_CC_DD_EE_FF.1")  # Bluetooth: form factor
+    assert not sink_is_headphones(SPEAKERS, "vspeaker")  # a null sink: no port, no form factor
+    assert not sink_is_headphones(SPEAKERS, "not-there")
+    assert not sink_is_headphones("", "vspeaker")
+
+
+def choose(monkeypatch, setting, headphones: bool) -> tuple[bool, list[str]]:
+    started: list[str] = []
+    monkeypatch.setattr(barge_in, "headphones_in_use", lambda: headphones)
+    monkeypatch.setattr(voice_mode, "start_echo_canceller", lambda *a: started.append("canceller") or True)
+    console = Console(record=True, width=200, color_system=None)
+    with ExitStack() as stack:
+        on = voice_mode.choose_barge_in(Settings(barge_in=setting), stack, console)
+    return on, started + [console.export_text().strip()]
+
+
+def test_headphones_turn_barge_in_on_without_the_echo_canceller(monkeypatch):
+    on, said = choose(monkeypatch, None, headphones=True)
+    assert on and said == ["barge-in on (headphones): talk over the interviewer to stop it"]
+    on, said = choose(monkeypatch, True, headphones=True)  # asked for: still no canceller needed
+    assert on and "canceller" not in said
+
+
+def test_speakers_leave_it_off_unless_asked_for_and_then_cancel_the_echo(monkeypatch):
+    on, said = choose(monkeypatch, None, headphones=False)
+    assert not on and said == ["barge-in off with speakers (--barge-in: on, through the echo canceller)"]
+    on, said = choose(monkeypatch, True, headphones=False)
+    assert on and said[0] == "canceller"
+
+
+@pytest.mark.audio
+def test_the_default_output_of_a_real_server_is_read(virtual_audio):
+    def pactl(*args):
+        return subprocess.run(["pactl", *args], capture_output=True, text=True, check=True).stdout.strip()
+
+    before = pactl("get-default-sink")
+    assert not headphones_in_use()  # the virtual speaker: a null sink
+    module = pactl("load-module", "module-null-sink", "sink_name=vi_test_headphones",
+                   "sink_properties=device.form_factor=headphone")
+    try:
+        pactl("set-default-sink", "vi_test_headphones")
+        assert headphones_in_use()
+    finally:
+        pactl("set-default-sink", before)
+        pactl("unload-module", module)
+    assert not headphones_in_use()
