@@ -37,6 +37,7 @@ Timings are wall-clock on this machine; on a shared CPU read them as upper bound
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
@@ -149,10 +150,10 @@ def read_status(recordings: Path):
     return None, None
 
 
-def run_session(qids, wavs, language, stt_model, work: Path, env: dict) -> dict | None:
+def run_session(qids, wavs, language, stt_model, work: Path, env: dict, extra: tuple[str, ...] = ()) -> dict | None:
     recordings = work / "recordings"
     cmd = [sys.executable, "-m", "voice_interviewer", "practice", "--followups", "0", "--scorer", "offline",
-           "--language", language, "--recordings-dir", str(recordings), "--stt-model", stt_model]  # fmt: skip
+           "--language", language, "--recordings-dir", str(recordings), "--stt-model", stt_model, *extra]  # fmt: skip
     for q in qids:
         cmd += ["--question", q]
     log = (work / "practice.log").open("w")
@@ -225,6 +226,7 @@ def main() -> None:
     ap.add_argument("--kind", default="fluent", help="natural voice: fluent, thinking, sentence_pause, closer, resume")
     ap.add_argument("--split", default="dev", choices=["dev", "test"], help="natural voice: the answers' split")
     ap.add_argument("--json", type=Path, help="also write the raw results here")
+    ap.add_argument("--barge-in", action="store_true", help="run the sessions with --barge-in (the echo canceller on)")
     args = ap.parse_args()
     lengths = [float(x) for x in args.lengths.split(",")]
     if args.voice == "natural":
@@ -244,9 +246,10 @@ def main() -> None:
         key, value = shlex.split(line)[1].split("=", 1)
         env[key] = value
         os.environ[key] = value
+    extra = ("--barge-in",) if args.barge_in else ()
     if args.voice == "natural":
         try:
-            natural_turns.run(args, env, run_session)
+            natural_turns.run(args, env, functools.partial(run_session, extra=extra))
         finally:
             vm("stop")
         return
@@ -267,7 +270,7 @@ def main() -> None:
                     text = answer_text(bank.get(qid).model_answer.get(args.language), length)
                     played.append(make_wav(text, args.language, wavs[-1]))
                 print(f"answers of ~{length:.0f} s: running {len(qids)} turns …", file=sys.stderr, flush=True)
-                res = run_session(qids, wavs, args.language, args.stt_model, work, env)
+                res = run_session(qids, wavs, args.language, args.stt_model, work, env, extra)
                 if res is None:
                     continue
                 res["length_s"] = length
