@@ -113,6 +113,22 @@ def test_a_thinking_pause_waits_for_the_pause_limit(text, progress):
     assert silence_at_end(ep) >= EndpointConfig().max_pause_s
 
 
+def test_with_barge_in_a_finished_sentence_ends_sooner_and_a_trailing_one_still_waits():
+    """Barge-in on: a candidate who goes on talks over the reaction, so a pause the rule would hold
+    (a first sentence, more to come) ends after ``resumable_silence_s``; words that trail off still
+    wait for the pause limit."""
+    rule = RULE.model_copy(update={"resumable_silence_s": 1.2})
+    first_sentence = AnswerProgress(words=12, coverage=0.1, expected_words=100)
+    assert rule.wait_s(features(0.2, words=12, coverage=0.1, expected=100)) == 1.2
+    assert rule.wait_s(features(RULE.turn_sure)) == RULE.sure_silence_s  # the rule's own ends stay
+    assert rule.wait_s(features(0.9, finished=False)) is None
+    assert rule.wait_s(features(0.9, finished=None)) is None
+    ep = _run(0.4, True, first_sentence, rule=rule)
+    assert ep.done.reason == "finished" and silence_at_end(ep) == pytest.approx(1.2, abs=0.04)
+    ep = _run(0.4, False, AnswerProgress(words=80, coverage=0.9), rule=rule)
+    assert ep.done.reason == "pause_limit"
+
+
 def test_the_transcript_is_awaited_then_given_up_on():
     """Progress not ready (None) is waited for up to text_wait_s, then the pause has no early end."""
     ep = _run(0.9, None, None)

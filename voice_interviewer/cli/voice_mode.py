@@ -179,6 +179,8 @@ def with_barge_in(speaker, listener, settings: Settings):
     vad = SileroVAD(ModelFiles(settings.models_dir).path("silero-vad"))  # its own state
     barging = BargeInSpeaker(speaker, speaker.player, vad, lambda: Recorder(device=settings.input_device))
     listener.lead_in = barging.take_audio
+    if getattr(listener, "rule", None) is not None:  # going on over the reaction loses nothing: end sooner
+        listener.rule = listener.rule.model_copy(update={"resumable_silence_s": settings.barge_in_end_s})
     return barging
 
 

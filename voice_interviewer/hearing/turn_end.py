@@ -17,7 +17,9 @@ which this pause ends the answer, or None (no early end: the pause limit stands)
 - the answer is substantially done (rubric coverage of at least ``coverage_done``, or
   ``length_done`` of the expected length) and the turn model does not call it clearly unfinished
   (``turn_floor``): ``early_silence_s``;
-- otherwise: None.
+- otherwise ``resumable_silence_s`` when it is set and the text reads finished (barge-in is on:
+  a candidate who goes on talks over the reaction and the answer continues, so nothing is lost by
+  ending a finished sentence sooner than the pause limit), else None.
 
 The values are fitted on the dev split of the natural-voice answer sets (``benchmarks/turn_end.py
 --fit``; figures in benchmarks/RESULTS.md). There, of the signals at pauses whose text reads
@@ -74,6 +76,7 @@ class TurnEndRule(BaseModel):
     length_done: float = Field(LENGTH_DONE, ge=0.0)
     min_words: int = Field(MIN_WORDS, ge=0)
     min_length: float = Field(MIN_LENGTH, ge=0.0)
+    resumable_silence_s: float | None = Field(None, gt=0)  # set only when the candidate can take the floor back
 
     @property
     def first_look_s(self) -> float:
@@ -88,8 +91,13 @@ class TurnEndRule(BaseModel):
     def wait_s(self, f: PauseFeatures) -> float | None:
         """The silence after which this pause ends the answer, or None: no early end (the
         endpointer's pause limit stands)."""
+        if f.text_finished is not True:
+            return None
+        return self._early_wait(f) or self.resumable_silence_s
+
+    def _early_wait(self, f: PauseFeatures) -> float | None:
         p, progress = f.turn_probability, f.progress
-        if f.text_finished is not True or p is None or progress.words < self.min_words:
+        if p is None or progress.words < self.min_words:
             return None
         if progress.expected_words and progress.words < self.min_length * progress.expected_words:
             return None
