@@ -341,6 +341,28 @@ def ablate(rows: list[dict]) -> None:
         print(f"  {label:<38} " + "; ".join(parts))
 
 
+def resumable(rows: list[dict], seconds: list[float]) -> None:
+    """The fitted rule, then with ``resumable_silence_s`` (barge-in on), simulated on the record
+    runs: fluent delays, and per kind the answers ended before more speech came (without barge-in
+    cut; with it the candidate takes the floor back over the reaction)."""
+    from voice_interviewer.hearing.turn_end import TurnEndRule
+
+    rows = [r for r in rows if r["policy"] == "record"]
+    for value in [None, *seconds]:
+        rule = TurnEndRule(resumable_silence_s=value)
+        for language in sorted({r["language"] for r in rows}):
+            delays, ended = [], {}
+            for r in (r for r in rows if r["language"] == language):
+                cut, delay = simulate(r, rule, 3.0)
+                ended[r["kind"]] = ended.get(r["kind"], 0) + cut
+                if r["kind"] == "fluent" and r["finished"] and not cut and delay is not None:
+                    delays.append(delay)
+            kinds = ", ".join(f"{k} {n}" for k, n in sorted(ended.items()))
+            print(f"  resumable {value or '-'} s, {language}: fluent p50 {pct(delays, 50):.2f} s, p95 "
+                  f"{pct(delays, 95):.2f} s, over {SLOW_S} s {sum(d > SLOW_S for d in delays)}/{len(delays)}; "
+                  f"ended before more speech: {kinds}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--natural", action="store_true", help="the natural-voice answer sets (the only ones so far)")
@@ -349,6 +371,9 @@ def main() -> None:
     ap.add_argument("--json", type=Path)
     ap.add_argument("--report", type=Path, nargs="+", help="print the summary (and --fit) of saved --json runs")
     ap.add_argument("--ablate", action="store_true", help="the fitted rule without each signal (record runs)")
+    ap.add_argument("--resumable", type=float, nargs="+", metavar="S",
+                    help="the rule with barge-in's resumable end after S s of silence (record runs)")
+    ap.add_argument("--policies", default="old,combined", help="policies to run (record: with --fit or --resumable)")
     ap.add_argument("--kinds", default="fluent,thinking,sentence_pause",
                     help="answer kinds of --natural (also: closer, resume)")
     ap.add_argument("--languages", default="en,es")
@@ -366,6 +391,8 @@ def main() -> None:
     if args.ablate:
         print("on the pauses of the record runs:")
         ablate(rows)
+    if args.resumable:
+        resumable(rows, args.resumable)
     if args.fit:
         _, params, sc = fit(rows)
         print(f"fitted on the pauses of the record runs: {params}")
@@ -391,7 +418,8 @@ def measure(args) -> list[dict]:
     judge.embedder  # loaded before the first answer, as in the interview
     rows = []
     policies = {"old": (None, EndpointConfig(**OLD_CONFIG_ARGS)), "combined": (TurnEndRule(), EndpointConfig())}
-    if args.fit:
+    policies = {k: v for k, v in policies.items() if k in args.policies.split(",")}
+    if args.fit or args.resumable:
         policies["record"] = (recorder(), EndpointConfig())
     for item in items:
         question = bank.get(item.question_id) if item.question_id else None
