@@ -252,9 +252,12 @@ def test_talking_over_the_reaction_goes_on_with_the_same_answer_and_over_the_que
 @pytest.mark.tts
 @pytest.mark.model
 @pytest.mark.slow
-def test_practice_an_answer_goes_on_over_the_reaction(mic, tmp_path):
+@pytest.mark.parametrize("output", ["speakers", "headphones"])
+def test_practice_an_answer_goes_on_over_the_reaction(mic, tmp_path, output):
     """The candidate answers, then talks over the reaction: the reaction stops, the words join the
-    same answer (its own WAV), which is judged again; the loop then ends normally."""
+    same answer (its own WAV), which is judged again; the loop then ends normally. With speakers
+    barge-in is asked for (``--barge-in``: through the echo canceller); with headphones (a default
+    output whose form factor says so) it is on by itself, with no canceller."""
     import json
     import os
     import subprocess
@@ -262,12 +265,21 @@ def test_practice_an_answer_goes_on_over_the_reaction(mic, tmp_path):
 
     from test_e2e_voice import DATA, REPO, _status, heard
 
+    def pactl(*args):
+        return subprocess.run(["pactl", *args], capture_output=True, text=True, check=True).stdout.strip()
+
     recordings = tmp_path / "recordings"
+    default_sink, module = pactl("get-default-sink"), None
+    if output == "headphones":
+        module = pactl("load-module", "module-null-sink", "sink_name=vi_headphones",
+                       "sink_properties=device.form_factor=headphone")
+        pactl("set-default-sink", "vi_headphones")
+    flags = ["--barge-in"] if output == "speakers" else []
     proc = subprocess.Popen(
         [sys.executable, "-m", "voice_interviewer", "practice", "--question", "bias-variance",
-         "--followups", "0", "--scorer", "offline", "--language", "en", "--barge-in",
+         "--followups", "0", "--scorer", "offline", "--language", "en", *flags,
          "--recordings-dir", str(recordings)],
-        cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=(tmp_path / "err.txt").open("w"),
+        cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=(tmp_path / "out.txt").open("w"), stderr=(tmp_path / "err.txt").open("w"),
         env=dict(os.environ, PYTHONPATH=str(REPO)),
     )  # fmt: skip
     step, deadline, players = "answer", time.monotonic() + 600, []
@@ -291,8 +303,13 @@ def test_practice_an_answer_goes_on_over_the_reaction(mic, tmp_path):
         proc.wait()
         for p in players:
             p.join(timeout=60)
+        if module is not None:
+            pactl("set-default-sink", default_sink)
+            pactl("unload-module", module)
     err = (tmp_path / "err.txt").read_text()
     assert proc.returncode == 0, err[-3000:]
+    said = (tmp_path / "out.txt").read_text()
+    assert ("barge-in on (headphones)" in said) == (output == "headphones"), said[:2000]
     path, _ = _status(recordings)
     session = json.loads(path.read_text())
     turn, = session["turns"]
