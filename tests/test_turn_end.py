@@ -115,16 +115,23 @@ def test_a_thinking_pause_waits_for_the_pause_limit(text, progress):
 
 def test_with_barge_in_a_finished_sentence_ends_sooner_and_a_trailing_one_still_waits():
     """Barge-in on: a candidate who goes on talks over the reaction, so a pause the rule would hold
-    (a first sentence, more to come) ends after ``resumable_silence_s``; words that trail off still
-    wait for the pause limit."""
-    rule = RULE.model_copy(update={"resumable_silence_s": 1.2})
+    ends after ``resumable_silence_s`` when the turn model leans to finished; words that trail off
+    or a voice that sounds unfinished still wait for the pause limit."""
+    rule = RULE.model_copy(update={"resumable_silence_s": 1.2, "resumable_floor": 0.3,
+                                   "min_length": 0.35})
     first_sentence = AnswerProgress(words=12, coverage=0.1, expected_words=100)
-    assert rule.wait_s(features(0.2, words=12, coverage=0.1, expected=100)) == 1.2
+    assert RULE.wait_s(features(0.99, words=12, coverage=0.1, expected=100)) == RULE.sure_silence_s
+    assert rule.wait_s(features(0.99, words=12, coverage=0.1, expected=100)) == 1.2  # held by the length veto
+    assert rule.wait_s(features(0.3, words=12, coverage=0.1, expected=100)) == 1.2
+    assert rule.wait_s(features(0.29, words=12, coverage=0.1, expected=100)) is None  # sounds unfinished
     assert rule.wait_s(features(RULE.turn_sure)) == RULE.sure_silence_s  # the rule's own ends stay
     assert rule.wait_s(features(0.9, finished=False)) is None
     assert rule.wait_s(features(0.9, finished=None)) is None
+    assert rule.wait_s(features(None, words=12, expected=100)) is None  # no turn model
     ep = _run(0.4, True, first_sentence, rule=rule)
     assert ep.done.reason == "finished" and silence_at_end(ep) == pytest.approx(1.2, abs=0.04)
+    ep = _run(0.2, True, first_sentence, rule=rule)
+    assert ep.done.reason == "pause_limit"
     ep = _run(0.4, False, AnswerProgress(words=80, coverage=0.9), rule=rule)
     assert ep.done.reason == "pause_limit"
 

@@ -17,9 +17,10 @@ which this pause ends the answer, or None (no early end: the pause limit stands)
 - the answer is substantially done (rubric coverage of at least ``coverage_done``, or
   ``length_done`` of the expected length) and the turn model does not call it clearly unfinished
   (``turn_floor``): ``early_silence_s``;
-- otherwise ``resumable_silence_s`` when it is set and the text reads finished (barge-in is on:
-  a candidate who goes on talks over the reaction and the answer continues, so nothing is lost by
-  ending a finished sentence sooner than the pause limit), else None.
+- otherwise ``resumable_silence_s`` when it is set, the text reads finished and the turn model
+  leans to finished (``resumable_floor``): barge-in is on, so a candidate who goes on talks over
+  the reaction and the answer continues, and an answer the length veto held (short against a long
+  model answer) need not wait for the pause limit; else None.
 
 The values are fitted on the dev split of the natural-voice answer sets (``benchmarks/turn_end.py
 --fit``; figures in benchmarks/RESULTS.md). There, of the signals at pauses whose text reads
@@ -45,6 +46,10 @@ COVERAGE_DONE = 0.6  # rubric coverage (weighted share of key points) of a subst
 LENGTH_DONE = 0.4  # ... or this share of the expected length (words of the bank's model answer)
 MIN_WORDS = 0  # an answer shorter than this never ends early
 MIN_LENGTH = 0.35  # nor one under this share of the expected length (a first sentence or two)
+# with barge-in: the turn probability above which a finished-reading pause ends the answer after
+# Settings.barge_in_end_s whatever else held it. Dev pauses that more speech followed: thinking
+# pauses inside a clause (Whisper writing a full stop) 0.01-0.64 but one; held answer ends 0.96-0.98
+RESUMABLE_FLOOR = 0.9
 
 
 class AnswerProgress(BaseModel):
@@ -77,6 +82,7 @@ class TurnEndRule(BaseModel):
     min_words: int = Field(MIN_WORDS, ge=0)
     min_length: float = Field(MIN_LENGTH, ge=0.0)
     resumable_silence_s: float | None = Field(None, gt=0)  # set only when the candidate can take the floor back
+    resumable_floor: float = Field(RESUMABLE_FLOOR, ge=0.0, le=1.0)
 
     @property
     def first_look_s(self) -> float:
@@ -93,7 +99,10 @@ class TurnEndRule(BaseModel):
         endpointer's pause limit stands)."""
         if f.text_finished is not True:
             return None
-        return self._early_wait(f) or self.resumable_silence_s
+        wait = self._early_wait(f)
+        if wait is None and f.turn_probability is not None and f.turn_probability >= self.resumable_floor:
+            return self.resumable_silence_s
+        return wait
 
     def _early_wait(self, f: PauseFeatures) -> float | None:
         p, progress = f.turn_probability, f.progress
