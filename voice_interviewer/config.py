@@ -97,9 +97,10 @@ class Settings(BaseSettings):
     # echo canceller: through it the microphone's audio is heard worse (the spoken end-to-end test's
     # "variance" came back as "Maryens"), and the own voice still cut in 3 times in 20
     barge_in: bool | None = None
-    # with barge-in on, a pause whose transcript reads finished ends the answer after this much
-    # silence even where the end-of-answer rule would wait for max_pause_s: a candidate who goes on
-    # talks over the reaction and the answer continues (hearing/turn_end.py)
+    # with barge-in on, a pause whose transcript reads finished and that the turn model calls
+    # finished (p >= 0.9) ends the answer after this much silence even where the end-of-answer rule
+    # would wait for max_pause_s: a candidate who goes on talks over the reaction and the answer
+    # continues (hearing/turn_end.py)
     barge_in_end_s: float = Field(1.2, gt=0)
     end_silence_s: float = 0.4  # silence that ends an answer the turn model calls complete
     max_pause_s: float = 3.0  # longest thinking pause when the turn model says incomplete
