@@ -46,6 +46,7 @@ SPEAKERS = LAPTOP.format(active="not available", port="analog-output-speaker")
 JACK = LAPTOP.format(active="available", port="analog-output-headphones")
 
 
+@pytest.mark.unit
 def test_the_active_port_or_the_form_factor_tells_headphones():
     assert not sink_is_headphones(SPEAKERS, "alsa_output.pci-0000_00_1f.3.analog-stereo")
     assert sink_is_headphones(JACK, "alsa_output.pci-0000_00_1f.3.analog-stereo")
@@ -65,6 +66,7 @@ def choose(monkeypatch, setting, headphones: bool) -> tuple[bool, list[str]]:
     return on, started + [console.export_text().strip()]
 
 
+@pytest.mark.unit
 def test_headphones_turn_barge_in_on_without_the_echo_canceller(monkeypatch):
     on, said = choose(monkeypatch, None, headphones=True)
     assert on and said == ["barge-in on (headphones): talk over the interviewer to stop it"]
@@ -72,6 +74,7 @@ def test_headphones_turn_barge_in_on_without_the_echo_canceller(monkeypatch):
     assert on and "canceller" not in said
 
 
+@pytest.mark.unit
 def test_speakers_leave_it_off_unless_asked_for_and_then_cancel_the_echo(monkeypatch):
     on, said = choose(monkeypatch, None, headphones=False)
     assert not on and said == ["barge-in off with speakers (--barge-in: on, through the echo canceller)"]
