@@ -231,7 +231,12 @@ def test_talking_over_the_reaction_goes_on_with_the_same_answer_and_over_the_que
     # said: 1 question 1, 2 its reaction (talked over), 3 the new reaction, 4 question 2 (talked
     # over: the words answer it), 5 its reaction
     speaker = TalkedOverSpeaker(cut={2, 4})
-    answers = ScriptedAnswers("It learns the noise.", "and I would detect it on a validation set.",
+    from voice_interviewer.schema import Answer, Timings
+
+    # the speaker's "first audio" is the count of things said: 1.0, 2.0, 3.0 ...
+    answers = ScriptedAnswers(Answer(text="It learns the noise.", language="en", timings=Timings(speech_end=0.5)),
+                              Answer(text="and I would detect it on a validation set.", language="en",
+                                     timings=Timings(speech_end=2.2, endpoint=2.6)),
                               "Step against the gradient.")
     judge = FakeJudge(judgement(4), judgement(8), judgement(7))
     s = Interview(session, qs, speaker, answers, judge, store, followups=0, prefetch=False).run()
@@ -244,6 +249,9 @@ def test_talking_over_the_reaction_goes_on_with_the_same_answer_and_over_the_que
     assert [r.audio_name for r in answers.requests] == ["turn-01.wav", "turn-01-more-1.wav", "turn-02.wav",
                                                          "turn-02-after.wav"]  # the end moment
     assert "turn 1: the answer went on over the reaction (turn-01-more-1.wav)" in s.notes
+    # the answer ended where its last part did: the wait is to the reaction said after it
+    t = s.turns[0].timings
+    assert (t.speech_end, t.endpoint, t.reply_audio_start, t.wait) == (2.2, 2.6, 3.0, 0.8)
 
 
 # --- voice-interviewer practice, end to end ----------------------------------------------------

@@ -211,11 +211,7 @@ class Interview:
         self.on_turn(turn)
         self._status("speaking", index)
 
-        started = self.speaker.say(turn.reaction, kind="reaction", language=self.language)
-        turn.timings.reply_audio_start = started
-        ref = turn.timings.speech_end or turn.timings.endpoint
-        if started is not None and ref is not None:
-            turn.timings.wait = round(started - ref, 3)
+        self._reply_started(turn, self.speaker.say(turn.reaction, kind="reaction", language=self.language))
         self.store.save(self.session)
         while (more := self._answer_goes_on(turn, question, text)) is not None:
             judgement = more
@@ -243,10 +239,21 @@ class Interview:
         judgement = self.judge.judge(question, turn.answer, self.language)
         turn.apply(judgement)
         turn.reaction = reaction_text(judgement, self.language)
+        # the answer ended where its last part did: the wait runs from there to this reaction
+        ends = more.timings.model_dump(include={"speech_end", "endpoint", "transcript_ready",
+                                                "last_chunk_start", "last_chunk_s"}, exclude_none=True)
+        turn.timings = turn.timings.model_copy(update={**ends, "judged": self.clock.now()})
         self._status("speaking", index)
-        self.speaker.say(turn.reaction, kind="reaction", language=self.language)
+        self._reply_started(turn, self.speaker.say(turn.reaction, kind="reaction", language=self.language))
         self.store.save(self.session)
         return judgement
+
+    @staticmethod
+    def _reply_started(turn: Turn, started: float | None) -> None:
+        """The reaction's first audio, and the wait from the end of the answer to it."""
+        turn.timings.reply_audio_start = started
+        ref = turn.timings.speech_end or turn.timings.endpoint
+        turn.timings.wait = round(started - ref, 3) if started is not None and ref is not None else None
 
     def _coach(self, command: str) -> bool:
         """After a reaction: say the model answer of the last judged turn or how it was said, or
