@@ -18,7 +18,11 @@ when session.json says ``listening``. Reported for the language:
 - words lost on resumption (``resume``): words of the going-on sentence found neither in that
   turn's saved answer nor in the next one's (where they land when the answer was ended early);
 - live vs whole-file WER: the saved turn transcript, and a whole-file Whisper pass over the turn's
-  saved WAV with the same model, both against the reference text (pooled over the answers).
+  saved WAV with the same model (one pass per WAV when the answer went on over the reaction), both
+  against the reference text (pooled over the answers);
+- answers that went on over the reaction: with barge-in, the answer was ended, the interviewer
+  began its reaction and the candidate talked over it (the turn's ``turn-NN-more-K.wav`` parts);
+  the wait is then measured from the end of the last part.
 
 Run through turn_latency.py, e.g.
   python benchmarks/turn_latency.py --voice natural --kind thinking --split dev --language es --answers 22
@@ -98,8 +102,11 @@ def turn_rows(answers: list[SpokenAnswer], session: dict, session_dir: Path, stt
         if a.kind == "resume":
             row["going_on_lost"] = going_on_lost(after, heard, turns.get(i + 1, {}).get("answer", ""))
             row["going_on_words"] = len(after)
-        if t.get("audio_file"):
-            row["whole_file"] = whisper.transcribe(session_dir / t["audio_file"], a.language).text
+        went_on = sorted(session_dir.glob(f"turn-{i:02d}-more-*.wav"))  # parts said over the reaction
+        row["went_on"] = len(went_on)
+        if t.get("audio_file"):  # one pass per WAV: the answer, then each part said over the reaction
+            row["whole_file"] = " ".join(whisper.transcribe(f, a.language).text
+                                         for f in [session_dir / t["audio_file"], *went_on])
         rows.append(row)
     return rows
 
@@ -144,6 +151,7 @@ def summary(rows: list[dict], answers: list[SpokenAnswer]) -> dict:
     out["heard_to_end"] = len(whole)
     out["wer_live_heard_to_end"] = wer([r["text"] for r in whole], [r["live"] for r in whole])
     out["wer_whole_file_heard_to_end"] = wer([r["text"] for r in whole], [r["whole_file"] for r in whole])
+    out["went_on"] = sum(r.get("went_on", 0) > 0 for r in rows)
     if answers and answers[0].kind == "resume":
         out["going_on_lost"] = [sum(r["going_on_lost"] for r in rows), sum(r["going_on_words"] for r in rows)]
     return out
@@ -182,6 +190,7 @@ def run(args, env: dict, run_session) -> None:
           f"{s['turns']}" + (f" ({where}; before/after: at a sentence gap before/after the inserted pause)" if where else ""))
     if s["cut"] is not None:
         print(f"  answers cut (ended in the inserted pause): {s['cut']} of {s['turns']}")
+    print(f"  answers that went on over the reaction (barge-in): {s['went_on']} of {s['turns']}")
     if "going_on_lost" in s:
         print(f"  words lost on resumption: {s['going_on_lost'][0]} of {s['going_on_lost'][1]}")
     print(f"  WER live {s['wer_live']}, whole file {s['wer_whole_file']}; on the {s['heard_to_end']} answers heard "
