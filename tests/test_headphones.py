@@ -98,3 +98,18 @@ def test_the_default_output_of_a_real_server_is_read(virtual_audio):
         pactl("set-default-sink", before)
         pactl("unload-module", module)
     assert not headphones_in_use()
+
+
+@pytest.mark.model
+def test_with_barge_in_the_listener_ends_a_finished_sentence_sooner(tmp_path):
+    """The wiring: barge-in gives the listener's end-of-answer rule the sooner end (Settings.barge_in_end_s)."""
+    from types import SimpleNamespace
+
+    from voice_interviewer.hearing.listener import Listener
+
+    settings = Settings(barge_in_end_s=1.4)
+    listener = Listener(settings, transcriber=object(), vad=object(), turn_model=object(), live=False)
+    assert listener.rule is not None and listener.rule.resumable_silence_s is None
+    speaker = SimpleNamespace(player=object())
+    barging = voice_mode.with_barge_in(speaker, listener, settings)
+    assert listener.rule.resumable_silence_s == 1.4 and listener.lead_in == barging.take_audio

@@ -173,13 +173,14 @@ def with_barge_in(speaker, listener, settings: Settings):
     with the words heard while it spoke."""
     from ..hearing.capture import Recorder
     from ..hearing.endpoint import SileroVAD
+    from ..hearing.listener import Listener
     from ..speaking.barge_in import BargeInSpeaker
     from ..weights import ModelFiles
 
     vad = SileroVAD(ModelFiles(settings.models_dir).path("silero-vad"))  # its own state
     barging = BargeInSpeaker(speaker, speaker.player, vad, lambda: Recorder(device=settings.input_device))
     listener.lead_in = barging.take_audio
-    if getattr(listener, "rule", None) is not None:  # going on over the reaction loses nothing: end sooner
+    if isinstance(listener, Listener) and listener.rule is not None:  # going on loses nothing: end sooner
         listener.rule = listener.rule.model_copy(update={"resumable_silence_s": settings.barge_in_end_s})
     return barging
 
