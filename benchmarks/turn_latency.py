@@ -227,6 +227,8 @@ def main() -> None:
     ap.add_argument("--split", default="dev", choices=["dev", "test"], help="natural voice: the answers' split")
     ap.add_argument("--json", type=Path, help="also write the raw results here")
     ap.add_argument("--barge-in", action="store_true", help="run the sessions with --barge-in (the echo canceller on)")
+    ap.add_argument("--headphones", action="store_true",
+                    help="the default output looks like headphones (barge-in on by itself, no echo canceller)")
     args = ap.parse_args()
     lengths = [float(x) for x in args.lengths.split(",")]
     if args.voice == "natural":
@@ -247,6 +249,10 @@ def main() -> None:
         env[key] = value
         os.environ[key] = value
     extra = ("--barge-in",) if args.barge_in else ()
+    if args.headphones:  # a second null sink whose form factor says headphones, as the default output
+        for cmd in (["load-module", "module-null-sink", "sink_name=vheadphones",
+                     "sink_properties=device.form_factor=headphone"], ["set-default-sink", "vheadphones"]):
+            subprocess.run(["pactl", *cmd], check=True, capture_output=True, env=env)
     if args.voice == "natural":
         try:
             natural_turns.run(args, env, functools.partial(run_session, extra=extra))
