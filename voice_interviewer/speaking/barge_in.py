@@ -234,6 +234,12 @@ class BargeInSpeaker:
             close()
 
 
+def _pactl(*args: str) -> subprocess.CompletedProcess:
+    """``pactl`` on the session's PulseAudio (or PipeWire pulse) server, in the C locale (English field names)."""
+    return subprocess.run(["pactl", *args], stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, timeout=10, env=dict(os.environ, LC_ALL="C"))
+
+
 class EchoCanceller:
     """PulseAudio's module-echo-cancel between this process and the default sink and source."""
 
@@ -242,22 +248,17 @@ class EchoCanceller:
         self.module: str | None = None
         self._saved: dict[str, str | None] = {}
 
-    @staticmethod
-    def _pactl(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(["pactl", *args], stdin=subprocess.DEVNULL, capture_output=True,
-                              text=True, timeout=10, env=dict(os.environ, LC_ALL="C"))  # English field names
-
     def start(self) -> bool:
         """Load the canceller and use it; False (and nothing changed) when there is no PulseAudio
         server (or PipeWire's pulse server) to load it into."""
         if shutil.which("pactl") is None:
             return False
         try:
-            sink = self._pactl("get-default-sink").stdout.strip()
-            source = self._pactl("get-default-source").stdout.strip()
+            sink = _pactl("get-default-sink").stdout.strip()
+            source = _pactl("get-default-source").stdout.strip()
             if not sink or not source or source.endswith(".monitor"):
                 return False
-            r = self._pactl("load-module", "module-echo-cancel", f"aec_method={self.method}",
+            r = _pactl("load-module", "module-echo-cancel", f"aec_method={self.method}",
                             f"sink_master={sink}", f"source_master={source}",
                             f"sink_name={AEC_SINK}", f"source_name={AEC_SOURCE}",
                             f'aec_args="{AEC_ARGS}"')
@@ -266,7 +267,7 @@ class EchoCanceller:
         if r.returncode != 0 or not r.stdout.strip().isdigit():
             # left loaded by a session that was killed: use it (and leave it)
             try:
-                names = self._pactl("list", "short", "sources").stdout.split()
+                names = _pactl("list", "short", "sources").stdout.split()
             except (OSError, subprocess.TimeoutExpired):
                 return False
             if AEC_SOURCE not in names:
@@ -288,7 +289,7 @@ class EchoCanceller:
         if self.module is None:
             return
         try:
-            self._pactl("unload-module", self.module)
+            _pactl("unload-module", self.module)
         except (OSError, subprocess.TimeoutExpired):
             pass
         self.module = None
@@ -331,8 +332,7 @@ def headphones_in_use() -> bool:
     if shutil.which("pactl") is None:
         return False
     try:
-        run = EchoCanceller._pactl
-        sink = run("get-default-sink").stdout.strip()
-        return bool(sink) and sink_is_headphones(run("list", "sinks").stdout, sink)
+        sink = _pactl("get-default-sink").stdout.strip()
+        return bool(sink) and sink_is_headphones(_pactl("list", "sinks").stdout, sink)
     except (OSError, subprocess.TimeoutExpired):
         return False
