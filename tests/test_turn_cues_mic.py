@@ -2,13 +2,13 @@
 a spoken closer ends the answer promptly, "let me think" holds the floor through a 4 s pause,
 Enter (``Listener.finish_answer``) ends an answer, and delivery counts the pauses heard.
 
-The speech is made at test time with espeak-ng (nothing derived is stored)."""
+The speech is natural voices (tests/data/said, made by make_said.py) with silences put between clips."""
 
 from __future__ import annotations
 
-import subprocess
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,34 +19,23 @@ from stt_paths import STT_DATA, retry_once
 from voice_interviewer.judging.delivery import measure
 from voice_interviewer.sound import SAMPLE_RATE
 
-pytestmark = [pytest.mark.audio, pytest.mark.model, pytest.mark.tts, pytest.mark.slow]
+pytestmark = [pytest.mark.audio, pytest.mark.model, pytest.mark.slow]
 
-VOICES = {"en": "en-us", "es": "es"}
-CLOSED = {  # Whisper base hears espeak-ng's "that's all" through the mic as "let's all" half the time
-    "en": "I would use cross validation to choose the penalty. That's it.",
-    "es": "Usaría validación cruzada para elegir la penalización. Eso es todo.",
-}
-THINK = {  # (asks for time, the answer after the pause)
-    "en": ("Good question. Let me think.", "I would use cross validation to choose the penalty."),
-    "es": ("Buena pregunta. Déjame pensar.", "Usaría validación cruzada para elegir la penalización."),
-}
+SAID_DIR = Path(__file__).parent / "data" / "said"
+CLOSER = {"en": "that's it", "es": "eso es todo"}  # what closed-answer ends with
 
 
 def speech(tmp_path, language: str, *parts: str | float) -> tuple:
-    """espeak-ng speech of the text parts with the float parts as seconds of silence between
-    them, 16 kHz mono; returns (path, seconds)."""
+    """The natural-voice clips named by the text parts (keys of said.yaml) with the float parts
+    as seconds of silence between them, as a 16 kHz mono WAV; returns (path, seconds)."""
     pieces = []
-    for i, part in enumerate(parts):
+    for part in parts:
         if isinstance(part, float):
             pieces.append(np.zeros(int(part * SAMPLE_RATE), np.float32))
             continue
-        raw = tmp_path / f"part{i}.wav"
-        subprocess.run(["espeak-ng", "-v", VOICES[language], "-s", "150", "-w", str(raw), part],
-                       check=True, stdin=subprocess.DEVNULL)
-        out = tmp_path / f"part{i}-16k.wav"
-        subprocess.run(["sox", "-D", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(out), "norm", "-3"],
-                       check=True, stdin=subprocess.DEVNULL)
-        pieces.append(sf.read(str(out), dtype="float32")[0])
+        audio, rate = sf.read(str(SAID_DIR / language / f"{part}.opus"), dtype="float32")
+        assert rate == SAMPLE_RATE
+        pieces.append(audio)
     audio = np.concatenate(pieces)
     path = tmp_path / "speech.wav"
     sf.write(str(path), audio, SAMPLE_RATE, subtype="PCM_16")
@@ -56,7 +45,7 @@ def speech(tmp_path, language: str, *parts: str | float) -> tuple:
 @retry_once
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_a_spoken_closer_ends_the_answer_promptly(make_listener, mic, tmp_path, language):
-    wav, _ = speech(tmp_path, language, CLOSED[language])
+    wav, _ = speech(tmp_path, language, "closed-answer")
     # without a closer this answer could only end after 8 s of silence: the turn model's quick
     # end is switched off (no probability reaches 1.0) and the pause limit is long
     listener = make_listener(turn_threshold=1.0, max_pause_s=8.0)
@@ -65,21 +54,19 @@ def test_a_spoken_closer_ends_the_answer_promptly(make_listener, mic, tmp_path, 
     play.thread.join(timeout=30)
     t = answer.timings
     assert t.endpoint - t.speech_end < 3.0, (t.endpoint - t.speech_end, answer.text)
-    closer = "that's it" if language == "en" else "eso es todo"
-    assert normalise(answer.text).endswith(closer), answer.text
+    assert normalise(answer.text).endswith(CLOSER[language]), answer.text
 
 
 @retry_once
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_let_me_think_holds_the_floor_through_a_4_s_pause(make_listener, mic, tmp_path, language):
-    ask, rest = THINK[language]
-    wav, seconds = speech(tmp_path, language, ask, 4.0, rest)
+    wav, seconds = speech(tmp_path, language, "think-ask", 4.0, "think-rest")
     play = Playback(mic, wav)
     answer = make_listener(think_s=10.0).get_answer(request(tmp_path, play, language))  # max_pause_s 3 s
     play.thread.join(timeout=30)
     words = answer.words
     gap, at = max((b["start"] - a["end"], i) for i, (a, b) in enumerate(zip(words, words[1:])))
-    # the answer after the pause was heard (espeak-ng's words after it come back partly misheard: 3 of 5+)
+    # the answer after the pause was heard
     assert gap > 3.3 and len(words) - at - 1 >= 3, answer.text
     assert answer.timings.endpoint >= play.ended - 0.5
     assert answer.timings.speech_end - answer.timings.speech_start > seconds - 1.0
@@ -90,10 +77,9 @@ def test_let_me_think_holds_the_floor_through_a_4_s_pause(make_listener, mic, tm
 
 @retry_once
 def test_the_same_4_s_pause_without_asking_for_time_ends_the_answer(make_listener, mic, tmp_path):
-    first = "Good question. Regularization helps."
     (tmp_path / "first").mkdir()
-    _, first_s = speech(tmp_path / "first", "en", first)
-    wav, _ = speech(tmp_path, "en", first, 4.0, THINK["en"][1])
+    _, first_s = speech(tmp_path / "first", "en", "regularization-helps")
+    wav, _ = speech(tmp_path, "en", "regularization-helps", 4.0, "think-rest")
     play = Playback(mic, wav)
     answer = make_listener(think_s=10.0).get_answer(request(tmp_path, play, "en"))
     play.thread.join(timeout=30)
