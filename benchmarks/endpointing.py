@@ -93,8 +93,8 @@ def run(vad, turn, config, audio: np.ndarray, lead: int, stt=None, language: str
     inc = IncrementalTranscriber(stt, language) if stt is not None else None
     read: list[str] = []  # the transcript each text check read
 
-    def check(sample: int) -> bool | None:
-        verdict = inc.sounds_finished(sample)
+    def check(sample: int):
+        verdict = inc.ending(sample)
         if verdict is not None:
             read.append(inc.text_with_tentative)
         return verdict

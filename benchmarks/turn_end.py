@@ -150,7 +150,7 @@ def run(models, stt, item: Item, rule, coverage, expected: int | None, config) -
     request = AnswerRequest(turn=1, question_id=item.question_id or "", language=item.language,
                             session_dir=Path("."), audio_name="-", expected_words=expected,
                             coverage=coverage)
-    ep = Endpointer(vad, turn, config, text_check=inc.sounds_finished,
+    ep = Endpointer(vad, turn, config, text_check=inc.ending,
                     rule=rule, progress_check=progress_reader(inc, request))
     x = np.concatenate([np.zeros(LEAD, np.float32), item.audio, np.zeros(int(TRAIL_S * RATE), np.float32)])
     model_time, ready_at, pauses = 0.0, None, []
@@ -226,15 +226,32 @@ def report(rows: list[dict]) -> None:
 
 # --- fitting on the signals the old run read at each pause --------------------------------------
 
+def text_ending(p: dict, language: str) -> str | None:
+    """The pause's text ending; records made before the text check told "bare" from "open" kept
+    a bool (``text_finished``) and the transcript's tail, which gives the same reading."""
+    from voice_interviewer.hearing.textcue import ending
+
+    if "text_ending" in p:
+        return p["text_ending"]
+    if p["text_finished"] is None:
+        return None
+    return ending(p["text"], language) or "finished"
+
+
+def pause_features(p: dict, language: str):
+    from voice_interviewer.hearing.turn_end import PauseFeatures
+
+    if "_f" not in p:
+        values = {k: p[k] for k in PauseFeatures.model_fields if k in p}
+        p["_f"] = PauseFeatures.model_validate({**values, "text_ending": text_ending(p, language)})
+    return p["_f"]
+
+
 def simulate(row: dict, rule, max_pause_s: float) -> tuple[bool, float | None]:
     """(cut, delay) of the combined policy from the old run's row: it ends at the first pause whose
     signals the rule accepts and that lasts long enough, else where the old policy ended."""
-    from voice_interviewer.hearing.turn_end import PauseFeatures
-
     for p in row["pauses"]:
-        if "_f" not in p:
-            p["_f"] = PauseFeatures.model_validate({k: p[k] for k in PauseFeatures.model_fields})
-        wait = rule.wait_s(p["_f"])
+        wait = rule.wait_s(pause_features(p, row["language"]))
         if wait is None:
             continue
         length = p.get("length_s")  # None: the last pause, the answer's end
@@ -315,7 +332,7 @@ def separation(rows: list[dict]) -> None:
     for language in sorted({r["language"] for r in rows}):
         sets: dict[str, tuple[list, list]] = {}
         for r in (r for r in rows if r["language"] == language):
-            for p in (p for p in r["pauses"] if p["text_finished"]):
+            for p in (p for p in r["pauses"] if text_ending(p, language) == "finished"):
                 if p.get("length_s") is not None and p["length_s"] < 0.6:
                     continue
                 pr = p["progress"]

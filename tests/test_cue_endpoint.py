@@ -54,7 +54,7 @@ def test_a_closer_ends_the_answer_as_soon_as_its_words_are_in_even_if_the_turn_m
 def test_a_request_for_time_holds_the_floor_until_think_s(think_s):
     # the turn model says "complete" and the text reads finished: it would end after 0.4 s
     ep = Endpointer(ScriptedVAD([(5, 0.0), (60, 0.9)]), FixedTurn(0.99), EndpointConfig(think_s=think_s),
-                    text_check=lambda s: True, cue_check=lambda s: "think")
+                    text_check=lambda s: "finished", cue_check=lambda s: "think")
     events = feed(ep, 2000)
     thinks = [e for e in events if e.kind == "think"]
     assert len(thinks) == 1 and thinks[0].sample == ep.last_voiced_end
@@ -70,7 +70,7 @@ def test_speech_after_thinking_ends_by_the_usual_rules():
     def cue(sample):  # the words up to the first pause end with "let me think"
         return verdicts.setdefault(sample, "think" if len(verdicts) == 0 else None)
 
-    ep = Endpointer(ScriptedVAD(script), FixedTurn(0.99), EndpointConfig(), text_check=lambda s: True,
+    ep = Endpointer(ScriptedVAD(script), FixedTurn(0.99), EndpointConfig(), text_check=lambda s: "finished",
                     cue_check=cue)
     events = feed(ep, 2000)
     assert [e.kind for e in events].count("think") == 1
@@ -82,7 +82,7 @@ def test_speech_after_thinking_ends_by_the_usual_rules():
 
 def test_without_the_request_the_same_pause_ends_the_answer():
     script = [(5, 0.0), (40, 0.9), (125, 0.0), (60, 0.9)]
-    ep = Endpointer(ScriptedVAD(script), FixedTurn(0.99), EndpointConfig(), text_check=lambda s: True,
+    ep = Endpointer(ScriptedVAD(script), FixedTurn(0.99), EndpointConfig(), text_check=lambda s: "finished",
                     cue_check=lambda s: None)
     feed(ep, 2000)
     assert ep.done.reason == "complete" and ep.last_voiced_end / RATE < 46 * BLOCK_S

@@ -146,9 +146,10 @@ def test_voice_again_after_a_pause_never_ends_the_answer():
 
 
 @pytest.mark.parametrize("verdicts, reason, silence_s", [
-    ([True], "complete", 0.4),  # text reads finished: the quick end stands
-    ([False], "pause_limit", 3.0),  # text trails off: wait for the long limit
-    ([None] * 15 + [True], "complete", 0.9),  # text late: waited for while it is coming
+    (["finished"], "complete", 0.4),  # text reads finished: the quick end stands
+    (["open"], "pause_limit", 3.0),  # text trails off: wait for the long limit
+    (["bare"], "pause_limit", 3.0),  # no final punctuation: not for the quick end either
+    ([None] * 15 + ["finished"], "complete", 0.9),  # text late: waited for while it is coming
     ([None] * 1000, "complete", EndpointConfig().text_wait_s),  # never ready: not awaited past text_wait_s
 ])
 @pytest.mark.unit
@@ -167,23 +168,28 @@ def test_text_check_confirms_or_vetoes_the_quick_end(verdicts, reason, silence_s
 
 
 @pytest.mark.parametrize("text, language, expected", [
-    ("I would use cross validation to choose it.", "en", True),
-    ("I would use cross validation and", "en", False),
-    ("I would use cross validation and...", "en", False),
-    ("First, we split the data,", "en", False),
-    ("It depends on the.", "en", False),
-    ("Usaría validación cruzada para elegirlo.", "es", True),
-    ("Su llamada es la primera en línea y la.", "es", False),
-    ("Had he married, he might have been more respectable than he was.", "en", True),
-    ("Por eso.", "es", True),
-    ("Primero dividimos los datos en", "es", False),
+    ("I would use cross validation to choose it.", "en", "finished"),
+    ("I would use cross validation and", "en", "open"),
+    ("I would use cross validation and...", "en", "open"),
+    ("First, we split the data,", "en", "open"),
+    ("It depends on the.", "en", "open"),
+    ("Usaría validación cruzada para elegirlo.", "es", "finished"),
+    ("Su llamada es la primera en línea y la.", "es", "open"),
+    ("Had he married, he might have been more respectable than he was.", "en", "finished"),
+    ("Por eso.", "es", "finished"),
+    ("Primero dividimos los datos en", "es", "open"),
+    ("¿Y por qué eso importa?", "es", "finished"),
+    # no final punctuation, but the last word could end a sentence
+    ("I would start with gradient boosted trees", "en", "bare"),
+    ("y revisión humana", "es", "bare"),
     ("", "en", None),
+    ("  ", "es", None),
 ])
 @pytest.mark.unit
-def test_text_cue_reads_trailing_clauses(text, language, expected):
-    from voice_interviewer.hearing.textcue import sounds_finished
+def test_text_cue_reads_how_the_words_end(text, language, expected):
+    from voice_interviewer.hearing.textcue import ending
 
-    assert sounds_finished(text, language) is expected
+    assert ending(text, language) == expected
 
 
 @pytest.mark.unit
@@ -218,16 +224,16 @@ def test_incremental_text_check_waits_for_the_settled_chunk():
             return Transcript(text="I would use cross validation and", language=language)
 
     inc = IncrementalTranscriber(SlowTranscriber(), "en")
-    assert inc.sounds_finished(RATE) is True  # nothing said or settled yet: no evidence
+    assert inc.ending(RATE) == "finished"  # nothing said or settled yet: no evidence
     audio = np.zeros(3 * RATE, np.float32)
     inc.settle(audio, 2 * RATE)
-    assert inc.sounds_finished(2 * RATE) is None  # its chunk is still being transcribed
+    assert inc.ending(2 * RATE) is None  # its chunk is still being transcribed
     release.set()
     for _ in range(100):
-        if inc.sounds_finished(2 * RATE) is not None:
+        if inc.ending(2 * RATE) is not None:
             break
         threading.Event().wait(0.02)
-    assert inc.sounds_finished(2 * RATE) is False  # "... and" trails off
+    assert inc.ending(2 * RATE) == "open"  # "... and" trails off
     inc.close()
 
 

@@ -292,14 +292,14 @@ def test_the_text_check_reads_the_tentative_chunk_once_it_is_decoded():
     audio = np.zeros(4 * RATE, np.float32)
     inc.tentative(audio, int(2.25 * RATE))  # a gap after "noise."
     assert stt.started.wait(3)
-    assert inc.sounds_finished(int(2.2 * RATE)) is None  # still being decoded
+    assert inc.ending(int(2.2 * RATE)) is None  # still being decoded
     stt.gate.set()
-    wait_for(lambda: inc.sounds_finished(int(2.2 * RATE)) is not None, "the verdict never came")
-    assert inc.sounds_finished(int(2.2 * RATE)) is True and inc.text == ""  # read, not kept
+    wait_for(lambda: inc.ending(int(2.2 * RATE)) is not None, "the verdict never came")
+    assert inc.ending(int(2.2 * RATE)) == "finished" and inc.text == ""  # read, not kept
     inc.retract()  # speech went on
     inc.tentative(audio, int(3.25 * RATE))  # a gap after "the"
-    wait_for(lambda: inc.sounds_finished(int(3.2 * RATE)) is not None, "the verdict never came")
-    assert inc.sounds_finished(int(3.2 * RATE)) is False  # "... And the" trails off
+    wait_for(lambda: inc.ending(int(3.2 * RATE)) is not None, "the verdict never came")
+    assert inc.ending(int(3.2 * RATE)) == "open"  # "... And the" trails off
 
 
 @pytest.mark.unit

@@ -39,6 +39,7 @@ from ..config import Settings
 from ..sound import SAMPLE_RATE as RATE
 from .cues import Cue
 from .features import fit_last_seconds, log_mel
+from .textcue import Ending
 from .turn_end import AnswerProgress, PauseFeatures, TurnEndRule
 
 VAD_BLOCK = 512
@@ -139,7 +140,7 @@ class Event:
     turn_probability: float | None = None
 
 
-TextCheck = Callable[[int], "bool | None"]
+TextCheck = Callable[[int], "Ending | None"]
 CueCheck = Callable[[int], "Cue | None"]
 ProgressCheck = Callable[[int], "AnswerProgress | None"]
 
@@ -148,10 +149,10 @@ ProgressCheck = Callable[[int], "AnswerProgress | None"]
 class Endpointer:
     """Feed 512-sample blocks in order; returns events. Keeps the answer's audio for the model.
 
-    ``text_check(sample)``, when given, reads the transcript of the answer up to ``sample``:
-    True if it reads as finished, False if it trails off, None while it is not ready yet. A
-    quick end then needs both the turn model and the text; "trails off" waits for the long
-    pause limit, and a transcript not ready within ``text_wait_s`` of silence is not awaited.
+    ``text_check(sample)``, when given, reads how the transcript of the answer up to ``sample``
+    ends (``textcue.ending``: "finished", "bare" or "open"), None while it is not ready yet. A
+    quick end then needs both the turn model and a finished text; otherwise it waits for the
+    long pause limit, and a transcript not ready within ``text_wait_s`` of silence is not awaited.
 
     ``cue_check(sample)`` reads the same words for a spoken cue: "close", "think" or None (also
     while they are not transcribed yet); it is asked at every block of a pause.
@@ -279,9 +280,10 @@ class Endpointer:
             return events  # thinking: no end at this pause
         if (self.rule is None and self.turn_says_complete and silence >= cfg.end_silence_s
                 and length_s >= cfg.min_answer_s):
-            verdict = True if self.text_check is None else self.text_check(self.last_voiced_end)
-            if verdict is None and silence >= cfg.text_wait_s:
-                verdict = True
+            text = "finished" if self.text_check is None else self.text_check(self.last_voiced_end)
+            if text is None and silence >= cfg.text_wait_s:
+                text = "finished"
+            verdict = None if text is None else text == "finished"
             if verdict is not None:
                 self.text_verdicts.append(verdict)
             if verdict:
@@ -303,18 +305,18 @@ class Endpointer:
         when the rule's silence is reached."""
         rule, cfg = self.rule, self.config
         if not self._rule_read and silence >= rule.first_look_s:
-            verdict = True if self.text_check is None else self.text_check(self.last_voiced_end)
+            text = "finished" if self.text_check is None else self.text_check(self.last_voiced_end)
             progress = None
-            if verdict is not None:
+            if text is not None:
                 progress = self.progress_check(self.last_voiced_end) if self.progress_check else AnswerProgress()
             if progress is None:
                 if silence < cfg.text_wait_s:
                     return  # the words up to the pause are still being transcribed
-                verdict, progress = None, AnswerProgress()
+                text, progress = None, AnswerProgress()
             self._rule_read = True
-            self.text_verdicts.append(verdict)
+            self.text_verdicts.append(None if text is None else text == "finished")
             prob = self.turn_probabilities[-1] if self.pause_checked and self.turn_probabilities else None
-            features = PauseFeatures(turn_probability=prob, text_finished=verdict, progress=progress)
+            features = PauseFeatures(turn_probability=prob, text_ending=text, progress=progress)
             self.pause_features.append(features)
             self._rule_wait = rule.wait_s(features)
         if self._rule_wait is not None and silence >= self._rule_wait:

@@ -29,7 +29,7 @@ import numpy as np
 from ..sound import SAMPLE_RATE
 from .cleanup import clean_chunk
 from .transcript import Segment, Transcriber, Transcript, Word, with_words
-from .textcue import sounds_finished
+from .textcue import Ending, ending
 
 MIN_CHUNK_S = 1.0  # settled audio shorter than this waits for the next pause
 PROMPT_CHARS = 200
@@ -122,14 +122,14 @@ class IncrementalTranscriber:
                 reached = self._done if self._done >= self._settled else 0
             return self.text_with_tentative if reached >= upto else None
 
-    def sounds_finished(self, upto: int) -> bool | None:
-        """Whether the transcript up to sample ``upto`` reads as a finished thought; None while
-        it is not ready (``text_upto``)."""
+    def ending(self, upto: int) -> Ending | None:
+        """How the transcript up to sample ``upto`` ends (``textcue.ending``); None while it is
+        not ready (``text_upto``)."""
         text = self.text_upto(upto)
         if text is None:
             return None
-        verdict = sounds_finished(text, self.language)
-        return True if verdict is None else verdict  # nothing said yet: no evidence either way
+        verdict = ending(text, self.language)
+        return "finished" if verdict is None else verdict  # nothing said yet: no evidence either way
 
     @property
     def idle(self) -> bool:

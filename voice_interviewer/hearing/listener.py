@@ -229,7 +229,7 @@ class Listener:
         if inc is not None:
             inc.clock = self.clock
         ep = Endpointer(self.vad, self.turn_model, self.config,
-                        text_check=inc.sounds_finished if inc is not None and self.text_cue else None,
+                        text_check=inc.ending if inc is not None and self.text_cue else None,
                         cue_check=cue_reader(inc) if inc is not None else None,
                         rule=self.rule if inc is not None and self.text_cue else None,
                         progress_check=progress_reader(inc, request) if inc is not None else None)

@@ -4,11 +4,15 @@ The turn model hears prosody only, and a clause said with falling pitch sounds f
 when the candidate is only thinking of the next one. Whisper's transcript of the answer up to
 the pause adds what was said: its punctuation (it writes "…", "," or "-" where speech trails
 off) and the last word (an article, a preposition or a conjunction does not end an answer).
+Whisper often leaves the last piece of an answer without a full stop ("... gradient boosted
+trees"): a text with no final punctuation whose last word could end a sentence reads "bare",
+neither finished nor trailing.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 OPEN_ENDINGS = ("...", "…", ",", "-", ":", ";")
 # words a sentence does not end on: articles, prepositions, conjunctions, possessives, fillers
@@ -22,18 +26,24 @@ OPEN_WORDS = {
         pues""".split()),
 }
 _WORD = re.compile(r"[\w']+")
+FINAL = (".", "?", "!", '"')
+
+Ending = Literal["finished", "bare", "open"]
 
 
-def sounds_finished(text: str, language: str | None) -> bool | None:
-    """False when the text trails off (open punctuation, no final punctuation, or a last word
-    that needs a continuation); True when it ends a sentence; None for no text."""
+def ending(text: str, language: str | None) -> Ending | None:
+    """How the text ends: "open" when it trails off (open punctuation, or a last word that needs
+    a continuation), "finished" when it ends a sentence, "bare" when it has no final punctuation
+    but its last word could end one; None for no text."""
     text = text.strip()
     if not text:
         return None
-    if text.endswith(OPEN_ENDINGS) or not text.endswith((".", "?", "!", '"')):
-        return False
+    if text.endswith(OPEN_ENDINGS):
+        return "open"
     words = _WORD.findall(text.lower())
     if not words:
         return None
     vocab = OPEN_WORDS.get(language or "", OPEN_WORDS["en"] | OPEN_WORDS["es"])
-    return words[-1] not in vocab
+    if words[-1] in vocab:
+        return "open"
+    return "finished" if text.endswith(FINAL) else "bare"

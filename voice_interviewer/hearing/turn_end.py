@@ -4,7 +4,7 @@ The turn model (``endpoint.SmartTurn``) hears prosody only: it doubts many finis
 (0.3-0.9 where its quick-end threshold is 0.95), so they waited the whole pause limit
 (``max_pause_s``), and it is as sure at the end of a first sentence that more will follow (0.96-0.99)
 as at the end of the answer, so those were cut. At a pause the product also knows what was said:
-whether the transcript so far reads as finished (``textcue.sounds_finished``), how much of the
+how the transcript so far ends (``textcue.ending``: finished, bare or trailing), how much of the
 question's rubric it covers (the offline judge's key-point coverage of the partial text) and how
 long it is against the answer the question expects (the words of the bank's model answer).
 ``PauseFeatures`` holds those signals; ``TurnEndRule.wait_s`` turns them into the silence after
@@ -17,10 +17,13 @@ which this pause ends the answer, or None (no early end: the pause limit stands)
 - the answer is substantially done (rubric coverage of at least ``coverage_done``, or
   ``length_done`` of the expected length) and the turn model does not call it clearly unfinished
   (``turn_floor``): ``early_silence_s``;
-- otherwise ``resumable_silence_s`` when it is set, the text reads finished and the turn model
-  leans to finished (``resumable_floor``): barge-in is on, so a candidate who goes on talks over
-  the reaction and the answer continues, and an answer the length veto held (short against a long
-  model answer) need not wait for the pause limit; else None.
+- otherwise ``resumable_silence_s`` when it is set, the text reads finished or bare (Whisper
+  often leaves an answer's last piece without a full stop), the turn model leans to finished
+  (``resumable_floor``) and the answer has ``resumable_min_length`` of the expected length:
+  barge-in is on, so a candidate who goes on talks over the reaction and the answer continues,
+  and an answer the length veto held (short against a long model answer) need not wait for the
+  pause limit; else None. The length keeps the reaction out of the pause after a first sentence
+  or two, where most candidates go on.
 
 The values are fitted on the dev split of the natural-voice answer sets (``benchmarks/turn_end.py
 --fit``; figures in benchmarks/RESULTS.md). There, of the signals at pauses whose text reads
@@ -34,6 +37,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from ..config import Settings
+from .textcue import Ending
 
 TURN_SURE = Settings.model_fields["turn_threshold"].default  # the user's setting, handed in
 # silence that ends an answer the turn model is sure of: longer than Settings.end_silence_s (0.4 s,
@@ -50,6 +54,9 @@ MIN_LENGTH = 0.35  # nor one under this share of the expected length (a first se
 # Settings.barge_in_end_s whatever else held it. Dev pauses that more speech followed: thinking
 # pauses inside a clause (Whisper writing a full stop) 0.01-0.64 but one; held answer ends 0.96-0.98
 RESUMABLE_FLOOR = 0.9
+# ... and the share of the expected length it needs. Dev pauses after a first sentence or two that
+# more speech followed: 0.11-0.32 of it (most under 0.25); answer ends held by the length veto: 0.29-0.30
+RESUMABLE_MIN_LENGTH = 0.25
 
 
 class AnswerProgress(BaseModel):
@@ -65,7 +72,7 @@ class PauseFeatures(BaseModel):
     """The signals at one pause of an answer."""
 
     turn_probability: float | None = None  # Smart Turn's, None without the model
-    text_finished: bool | None = None  # the transcript up to the pause reads finished; None: unknown
+    text_ending: Ending | None = None  # how the transcript up to the pause ends; None: unknown
     progress: AnswerProgress = Field(default_factory=AnswerProgress)
 
 
@@ -83,6 +90,7 @@ class TurnEndRule(BaseModel):
     min_length: float = Field(MIN_LENGTH, ge=0.0)
     resumable_silence_s: float | None = Field(None, gt=0)  # set only when the candidate can take the floor back
     resumable_floor: float = Field(RESUMABLE_FLOOR, ge=0.0, le=1.0)
+    resumable_min_length: float = Field(RESUMABLE_MIN_LENGTH, ge=0.0)
 
     @property
     def first_look_s(self) -> float:
@@ -97,12 +105,19 @@ class TurnEndRule(BaseModel):
     def wait_s(self, f: PauseFeatures) -> float | None:
         """The silence after which this pause ends the answer, or None: no early end (the
         endpointer's pause limit stands)."""
-        if f.text_finished is not True:
-            return None
-        wait = self._early_wait(f)
-        if wait is None and f.turn_probability is not None and f.turn_probability >= self.resumable_floor:
+        wait = self._early_wait(f) if f.text_ending == "finished" else None
+        if wait is None and f.text_ending in ("finished", "bare") and self._resumable(f):
             return self.resumable_silence_s
         return wait
+
+    def _resumable(self, f: PauseFeatures) -> bool:
+        """Barge-in's later end may take this pause: the turn model leans to finished and the
+        answer is past its first sentences."""
+        if self.resumable_silence_s is None or f.turn_probability is None:
+            return False
+        expected = f.progress.expected_words
+        return (f.turn_probability >= self.resumable_floor
+                and (not expected or f.progress.words >= self.resumable_min_length * expected))
 
     def _early_wait(self, f: PauseFeatures) -> float | None:
         p, progress = f.turn_probability, f.progress
