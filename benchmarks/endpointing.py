@@ -93,7 +93,7 @@ def run(vad, turn, config, audio: np.ndarray, lead: int, stt=None, language: str
     inc = IncrementalTranscriber(stt, language) if stt is not None else None
     read: list[str] = []  # the transcript each text check read
 
-    def check(sample: int):
+    def check(sample: int) -> str | None:
         verdict = inc.ending(sample)
         if verdict is not None:
             read.append(inc.text_with_tentative)

@@ -280,7 +280,7 @@ class Endpointer:
             return events  # thinking: no end at this pause
         if (self.rule is None and self.turn_says_complete and silence >= cfg.end_silence_s
                 and length_s >= cfg.min_answer_s):
-            text = "finished" if self.text_check is None else self.text_check(self.last_voiced_end)
+            text = self._text_ending()
             if text is None and silence >= cfg.text_wait_s:
                 text = "finished"
             verdict = None if text is None else text == "finished"
@@ -299,13 +299,17 @@ class Endpointer:
             events.append(self.done)
         return events
 
+    def _text_ending(self) -> Ending | None:
+        """How the words up to the pause end (no text check: taken as finished)."""
+        return "finished" if self.text_check is None else self.text_check(self.last_voiced_end)
+
     def _apply_rule(self, silence: float) -> None:
         """The end-of-answer decision (``turn_end``), in place of the quick end above: read the
         pause's signals once its transcript is in (not awaited past ``text_wait_s``), then end
         when the rule's silence is reached."""
         rule, cfg = self.rule, self.config
         if not self._rule_read and silence >= rule.first_look_s:
-            text = "finished" if self.text_check is None else self.text_check(self.last_voiced_end)
+            text = self._text_ending()
             progress = None
             if text is not None:
                 progress = self.progress_check(self.last_voiced_end) if self.progress_check else AnswerProgress()

@@ -259,9 +259,9 @@ class EchoCanceller:
             if not sink or not source or source.endswith(".monitor"):
                 return False
             r = _pactl("load-module", "module-echo-cancel", f"aec_method={self.method}",
-                            f"sink_master={sink}", f"source_master={source}",
-                            f"sink_name={AEC_SINK}", f"source_name={AEC_SOURCE}",
-                            f'aec_args="{AEC_ARGS}"')
+                       f"sink_master={sink}", f"source_master={source}",
+                       f"sink_name={AEC_SINK}", f"source_name={AEC_SOURCE}",
+                       f'aec_args="{AEC_ARGS}"')
         except (OSError, subprocess.TimeoutExpired):
             return False
         if r.returncode != 0 or not r.stdout.strip().isdigit():
