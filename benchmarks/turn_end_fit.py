@@ -19,13 +19,13 @@ def pct(values, q):
 
 
 def text_ending(p: dict, language: str) -> str | None:
-    """The pause's text ending; records made before the text check told "bare" from "open" kept
-    a bool (``text_finished``) and the transcript's tail, which gives the same reading."""
+    """The pause's text ending, read again from the transcript's stored tail with the current
+    ``textcue.ending`` (so a change to it is simulated on earlier runs; those made before the
+    text check told "bare" from "open" kept a bool, ``text_finished``); None when the check had
+    no verdict."""
     from voice_interviewer.hearing.textcue import ending
 
-    if "text_ending" in p:
-        return p["text_ending"]
-    if p["text_finished"] is None:
+    if p.get("text_ending", p.get("text_finished")) is None:
         return None
     return ending(p["text"], language) or "finished"
 

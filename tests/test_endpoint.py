@@ -182,6 +182,10 @@ def test_text_check_confirms_or_vetoes_the_quick_end(verdicts, reason, silence_s
     # no final punctuation, but the last word could end a sentence
     ("I would start with gradient boosted trees", "en", "bare"),
     ("y revisión humana", "es", "bare"),
+    # an ellipsis marks where the audio stopped, not a trailing thought, unless the word is open
+    ("I also group rare values into another bucket...", "en", "bare"),
+    ("y escalaría en horizontal…", "es", "bare"),
+    ("Usaría la media de...", "es", "open"),
     ("", "en", None),
     ("  ", "es", None),
 ])

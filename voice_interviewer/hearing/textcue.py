@@ -6,7 +6,9 @@ the pause adds what was said: its punctuation (it writes "…", "," or "-" where
 off) and the last word (an article, a preposition or a conjunction does not end an answer).
 Whisper often leaves the last piece of an answer without a full stop ("... gradient boosted
 trees"): a text with no final punctuation whose last word could end a sentence reads "bare",
-neither finished nor trailing.
+neither finished nor trailing. So does an ellipsis after such a word ("... into another
+bucket..."): Whisper writes one where the audio it was given stops in a pause, whether the thought
+went on or not; after an open word ("... and...") it trails off.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-OPEN_ENDINGS = ("...", "…", ",", "-", ":", ";")
+ELLIPSES = ("...", "…")
+OPEN_ENDINGS = (",", "-", ":", ";")
 # words a sentence does not end on: articles, prepositions, conjunctions, possessives, fillers
 # (not verbs, pronouns or adverbs: "than he was.", "I think so.", "por eso." end sentences)
 OPEN_WORDS = {
@@ -34,16 +37,17 @@ Ending = Literal["finished", "bare", "open"]
 def ending(text: str, language: str | None) -> Ending | None:
     """How the text ends: "open" when it trails off (open punctuation, or a last word that needs
     a continuation), "finished" when it ends a sentence, "bare" when it has no final punctuation
-    but its last word could end one; None for no text."""
+    or an ellipsis but its last word could end one; None for no text."""
     text = text.strip()
     if not text:
         return None
     if text.endswith(OPEN_ENDINGS):
         return "open"
+    cut_short = text.endswith(ELLIPSES)
     words = _WORD.findall(text.lower())
     if not words:
         return None
     vocab = OPEN_WORDS.get(language or "", OPEN_WORDS["en"] | OPEN_WORDS["es"])
     if words[-1] in vocab:
         return "open"
-    return "finished" if text.endswith(FINAL) else "bare"
+    return "finished" if text.endswith(FINAL) and not cut_short else "bare"
