@@ -9,7 +9,6 @@ import pytest
 
 from voice_interviewer.hearing.cleanup import drop_repeated_start
 from voice_interviewer.hearing.incremental import HOLDBACK_S, IncrementalTranscriber
-from voice_interviewer.hearing.seam import OVERLAP_S
 from voice_interviewer.hearing.transcript import Segment, Transcript, Word, with_words
 from voice_interviewer.hearing.whisper import load_audio
 from voice_interviewer.sound import SAMPLE_RATE
@@ -66,7 +65,7 @@ def test_advance_keeps_the_words_heard_before_the_holdback_and_cuts_between_word
     assert 3.2 * RATE <= inc.settled <= 3.3 * RATE  # between w5 (ends 3.2 s) and w6 (starts 3.3 s)
     full = inc.finish(audio, 7 * RATE)
     assert full.text.split() == [w for w, _, _ in script]  # every word once, in order
-    assert stt.calls[-1][0] == pytest.approx(inc.settled / RATE - OVERLAP_S, abs=0.5)
+    assert stt.calls[-1][0] == pytest.approx(inc.settled / RATE, abs=0.5)
 
 
 @pytest.mark.unit
@@ -199,7 +198,7 @@ def test_a_tentative_chunk_confirmed_by_the_pause_is_decoded_once(decoded_first)
     assert stt.calls == [(0.0, 3.25)]  # decoded once, not again at the pause
     full = inc.finish(audio, 5 * RATE)
     assert full.text.split() == [w for w, _, _ in SCRIPT]
-    assert stt.calls[1][0] == pytest.approx(3.25 - OVERLAP_S)  # with the end of the chunk before
+    assert stt.calls[1][0] == pytest.approx(3.25)
 
 
 @pytest.mark.unit
@@ -220,7 +219,7 @@ def test_a_tentative_chunk_is_dropped_when_speech_goes_on():
     inc.settle(audio, int(3.25 * RATE))  # the real pause, later
     full = inc.finish(audio, 5 * RATE)
     assert full.text.split() == [w for w, _, _ in SCRIPT]  # every word once
-    assert stt.calls[1:] == [(0.0, 3.25), (3.25 - OVERLAP_S, 5.0)]
+    assert stt.calls[1:] == [(0.0, 3.25), (3.25, 5.0)]
 
 
 @pytest.mark.unit
@@ -234,7 +233,7 @@ def test_a_pause_at_another_point_replaces_the_tentative_chunk():
     inc.settle(audio, int(3.25 * RATE))  # speech went on briefly, the pause came later
     full = inc.finish(audio, 5 * RATE)
     assert full.text.split() == [w for w, _, _ in SCRIPT]
-    assert stt.calls == [(0.0, 1.75), (0.0, 3.25), (3.25 - OVERLAP_S, 5.0)]
+    assert stt.calls == [(0.0, 1.75), (0.0, 3.25), (3.25, 5.0)]
 
 
 @pytest.mark.unit
@@ -282,7 +281,7 @@ def test_a_tentative_chunk_too_short_for_the_pause_stays_tentative():
     inc.tentative(audio, int(4.75 * RATE))  # the last words, 1.5 s
     inc.settle(audio, int(4.75 * RATE), min_s=2.0)  # stays tentative ...
     full = inc.finish(audio, int(4.9 * RATE))  # ... and is the last piece when the answer ends
-    assert full.text.split() == [w for w, _, _ in SCRIPT] and stt.calls[-1] == (3.25 - OVERLAP_S, 4.75)
+    assert full.text.split() == [w for w, _, _ in SCRIPT] and stt.calls[-1] == (3.25, 4.75)
 
 
 @pytest.mark.unit

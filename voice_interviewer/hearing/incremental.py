@@ -28,7 +28,6 @@ import numpy as np
 
 from ..sound import SAMPLE_RATE
 from .cleanup import clean_chunk
-from .seam import OVERLAP_S, prompt_words, stitch
 from .transcript import Segment, Transcriber, Transcript, Word, with_words
 from .textcue import Ending, ending
 
@@ -53,7 +52,6 @@ class IncrementalTranscriber:
         self._settled = 0  # audio[:_settled] may be transcribed
         self._done = 0  # audio[:_done] is transcribed
         self._parts: list[Transcript] = []
-        self._starts: list[int] = []  # the sample each part's audio starts at
         self._cv = threading.Condition()
         self._busy = False
         self._closed = False
@@ -63,8 +61,6 @@ class IncrementalTranscriber:
         self._gen = 0  # a thread whose generation is older has been abandoned (see _abandon)
         self._provisional: int | None = None  # settled point before a tentative chunk
         self._held: Transcript | None = None  # a tentative chunk decoded before it was kept
-        self._held_start = 0
-        self._held_last: Transcript | None = None  # ... and the last part as it would leave it
         self._orphans: list[threading.Thread] = []  # abandoned threads, maybe still decoding
         self.chunks = 0
         self.clock: Callable[[], float] | None = None
@@ -87,20 +83,13 @@ class IncrementalTranscriber:
 
     @property
     def text(self) -> str:
-        return self._joined(self._parts)
-
-    @staticmethod
-    def _joined(parts: list[Transcript]) -> str:
-        return " ".join(p.text for p in parts if p.text).strip()
+        return " ".join(p.text for p in self._parts if p.text).strip()
 
     @property
     def text_with_tentative(self) -> str:
         """The text so far and a decoded tentative chunk after it, if any."""
-        held, last = self._held, self._held_last
-        if held is None:
-            return self.text
-        before = self._joined([*self._parts[:-1], last]) if last is not None else self.text
-        return f"{before} {held.text}".strip()
+        held = self._held
+        return f"{self.text} {held.text}".strip() if held is not None else self.text
 
     def skip_to(self, sample: int) -> None:
         """Audio before ``sample`` holds no speech: never transcribe it."""
@@ -220,13 +209,12 @@ class IncrementalTranscriber:
             self._abandon()
             self._start_thread()
         self._settled, self._provisional, self._held = self._provisional, None, None
-        self._held_last = None
 
     def _confirm(self) -> None:
         self._provisional = None
         if self._held is not None:
-            self._add(self._held, self._held_start, self._held_last)
-            self._held = self._held_last = None
+            self._add(self._held)
+            self._held = None
             self._done = self._settled
             self._cv.notify_all()
 
@@ -247,12 +235,12 @@ class IncrementalTranscriber:
                 end = self._advance_to if partial else self._settled
                 audio, self._advance_to, self._busy = self._audio, None, True
                 self._advancing = partial
-            part = last = None
+            part = None
             try:
                 if partial:
                     part, end = self._settled_part(audio, start, end)
                 else:
-                    part, last = self._decode_joined(audio, start, end)
+                    part = self._decode(audio, start, end)
             except Exception as exc:  # noqa: BLE001 - surfaced by finish()
                 with self._cv:
                     if gen == self._gen:
@@ -263,11 +251,10 @@ class IncrementalTranscriber:
                 self._advancing = False
                 if not partial and self._provisional is not None and part is not None:
                     self._held, self._busy = part, False  # kept once settle() confirms it
-                    self._held_start, self._held_last = start, last
                     self._cv.notify_all()
                     continue
                 if part is not None:
-                    self._add(part, start, last)
+                    self._add(part)
                 self._done = max(self._done, end)
                 self._settled = max(self._settled, self._done)
                 self._busy = False
@@ -289,53 +276,32 @@ class IncrementalTranscriber:
         return with_words(part, part.words[:n]), cut
 
     def _transcribe(self, audio: np.ndarray, start: int, end: int) -> None:
-        part, last = self._decode_joined(audio, start, end)
-        self._add(part, start, last)
+        self._add(self._decode(audio, start, end))
 
-    def _decode_joined(self, audio: np.ndarray, start: int, end: int) -> tuple[Transcript, Transcript | None]:
-        """The chunk audio[start:end] decoded with the end of the last part's audio before it
-        (``seam``): its words from the join on, and the last part without the words it took
-        over (None: no last part)."""
-        last = self._parts[-1] if self._parts else None
-        if last is None or not last.words:
-            return self._decode(audio, start, end), None
-        lead = min(int(OVERLAP_S * SAMPLE_RATE), start - self._starts[-1])
-        keep = prompt_words(last.words, (start - lead) / SAMPLE_RATE)
-        heard = self._joined([*self._parts[:-1], with_words(last, last.words[:keep])])
-        part = self._decode(audio, start - lead, end, said=heard)
-        last, part = stitch(last, part, start / SAMPLE_RATE)
-        return part, last
-
-    def _decode(self, audio: np.ndarray, start: int, end: int, said: str | None = None) -> Transcript:
-        """audio[start:end] decoded with the end of ``said`` (default: the text so far) as the prompt."""
+    def _decode(self, audio: np.ndarray, start: int, end: int) -> Transcript:
         chunk = audio[start:end]
         if self.clock is not None:
             self.last_chunk = (self.clock(), (end - start) / SAMPLE_RATE)
         if self.language is None:
             self.language, self.language_probability = self.transcriber.detect_language(chunk)
-        return self.transcriber.transcribe(chunk, self.language, prompt=self._prompt(said),
+        return self.transcriber.transcribe(chunk, self.language, prompt=self._prompt(),
                                            context=self.context, offset=start / SAMPLE_RATE,
                                            fit_window=self.fit_window,
                                            beam_size=LIVE_BEAM)
 
-    def _add(self, part: Transcript, start: int, last: Transcript | None = None) -> None:
-        """Keep a decoded chunk that starts at sample ``start``; ``last``: the last part as the
-        chunk's join left it."""
-        if last is not None and self._parts:
-            self._parts[-1] = last
+    def _add(self, part: Transcript) -> None:
         # only what Whisper was shown can be copied: a sentence said again later in a long
         # answer, beyond the prompt, is speech
         part = clean_chunk(part, f"{self.context or ''} {self._prompt() or ''}", self.text)
         self._parts.append(part)
-        self._starts.append(start)
         self.chunks += 1
         if self.on_text:
             self.on_text(self.text)
 
-    def _prompt(self, text: str | None = None) -> str | None:
-        """The last ~200 characters said so far (or of ``text``): context for the next chunk.
-        A longer prompt makes Whisper copy earlier sentences into the new chunk."""
-        text = self.text if text is None else text
+    def _prompt(self) -> str | None:
+        """The last ~200 characters said so far: context for the next chunk. A longer prompt
+        makes Whisper copy earlier sentences into the new chunk."""
+        text = self.text
         if len(text) > PROMPT_CHARS:
             text = text[-PROMPT_CHARS:].split(" ", 1)[-1]
         return text or None
