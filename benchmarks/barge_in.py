@@ -29,6 +29,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -164,15 +165,8 @@ def reaction_trials(speaker, trials: int, seed: int = 1) -> list[dict]:
 
 
 def false_triggers(speaker, utterances: int, aec: bool) -> dict:
-    from voice_interviewer.speaking.barge_in import EchoCanceller
-
-    canceller = EchoCanceller()
-    loaded = canceller.start() if aec else False
-    if aec and not loaded:
-        sys.exit("module-echo-cancel could not be loaded")
-    vm("echo", "on")
     triggers, spoken = [], 0.0
-    try:
+    with Loop(aec):
         for k in range(utterances):
             line = LINES[k % len(LINES)]
             kind = "reaction" if " out of 10" in line else "question"
@@ -182,22 +176,21 @@ def false_triggers(speaker, utterances: int, aec: bool) -> dict:
             if speaker.barged_in is not None:
                 triggers.append({"line": k, "after_s": round(speaker.barged_in.onset - t, 2)})
             speaker.take_audio()
-    finally:
-        vm("echo", "off")
-        canceller.close()
     return {"aec": aec, "utterances": utterances, "spoken_s": round(spoken, 1),
             "false_triggers": len(triggers), "where": triggers}
 
 
-class ThroughSpeakers:
-    """The speaker looped into the microphone through the echo canceller, for the reaction
-    trials: the candidate talks over the interviewer's voice as a speakers' user would."""
+class Loop:
+    """The virtual speaker looped into the microphone (``virtual-audio echo on``), with the
+    program's echo canceller loaded when ``aec``: as a speakers' user hears the interviewer."""
 
-    def __enter__(self):
+    def __init__(self, aec: bool = True):
         from voice_interviewer.speaking.barge_in import EchoCanceller
 
-        self.canceller = EchoCanceller()
-        if not self.canceller.start():
+        self.aec, self.canceller = aec, EchoCanceller()
+
+    def __enter__(self):
+        if self.aec and not self.canceller.start():
             sys.exit("module-echo-cancel could not be loaded")
         vm("echo", "on")
         return self
@@ -228,10 +221,7 @@ def main() -> None:
     start_audio()
     speaker = build()
     try:
-        if args.speakers:
-            with ThroughSpeakers():
-                rows = reaction_trials(speaker, args.trials)
-        else:
+        with Loop() if args.speakers else nullcontext():
             rows = reaction_trials(speaker, args.trials)
         hit = [r for r in rows if r["barged_in"]]
         react = [r["reaction_s"] for r in hit if r["reaction_s"] is not None]
