@@ -554,3 +554,16 @@ def test_progress_page_draws_many_sessions_as_group_means():
                               for i in range(5000)])
     html = render_progress(prog)
     assert html.count("<circle") <= 3 * 2 * MAX_CHART_POINTS and len(html) < 400_000
+
+
+@pytest.mark.unit
+def test_a_ctrl_c_python_could_not_raise_is_raised_again_not_printed():
+    import time
+    from types import SimpleNamespace
+
+    from voice_interviewer.cli import _unraisable
+
+    with pytest.raises(KeyboardInterrupt):
+        _unraisable(SimpleNamespace(exc_value=KeyboardInterrupt()))
+        for _ in range(200):
+            time.sleep(0.005)

@@ -24,7 +24,19 @@ def _raise_terminated(signum, frame) -> None:
     raise Terminated(signum)
 
 
+def _unraisable(args) -> None:
+    """A Ctrl-C that lands where Python cannot raise it (inside a C callback during start-up) is
+    raised again in the main thread, not printed as an ignored traceback."""
+    if isinstance(args.exc_value, KeyboardInterrupt):
+        import _thread
+
+        _thread.interrupt_main(getattr(args.exc_value, "signum", signal.SIGINT))
+        return
+    sys.__unraisablehook__(args)
+
+
 def install_signal_handlers() -> None:
+    sys.unraisablehook = _unraisable
     signal.signal(signal.SIGINT, signal.default_int_handler)
     for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
         if sig is not None:
