@@ -95,6 +95,54 @@ def test_a_short_noise_or_a_broken_run_does_not_cut_in():
     assert monitor.take_audio() == []
 
 
+class TimedSpeaker:
+    """A speaker whose utterances take ``seconds``; counts the player's stops."""
+
+    def __init__(self, seconds: float):
+        self.seconds, self.stops, self.said = seconds, 0, []
+        self.player = self
+
+    def stop(self):
+        self.stops += 1
+
+    def say(self, text, *, kind, language, save_to=None):
+        self.said.append(kind)
+        time.sleep(self.seconds)
+        return time.monotonic()
+
+
+def probing_speaker(levels, enabled):
+    hold = threading.Event()
+    inner = TimedSpeaker(0.4)
+    speaker = BargeInSpeaker(inner, inner, ProbabilityVAD(), lambda: FakeRecorder(levels, hold),
+                             probing=True, on_enabled=lambda: enabled.append(1), probe_min_s=1.0)
+    return speaker, inner
+
+
+@pytest.mark.unit
+def test_probing_turns_barge_in_on_after_an_utterance_the_microphone_heard_no_voice_through():
+    enabled: list[int] = []
+    speaker, inner = probing_speaker([0.1] * 40, enabled)  # 1.3 s of quiet microphone
+    speaker.say("An info line.", kind="info", language="en")  # not watched: no probe
+    assert speaker.probing and enabled == []
+    speaker.say("A question?", kind="question", language="en")
+    assert not speaker.probing and enabled == [1] and inner.stops == 0
+
+
+@pytest.mark.unit
+def test_probing_stays_off_while_the_microphone_hears_a_voice_or_too_little():
+    enabled: list[int] = []
+    # a tenth of a second at 0.35 (under the monitor's 0.6, over the probe's 0.3): a faint echo
+    speaker, inner = probing_speaker([0.1] * 10 + [0.35] * 4 + [0.1] * 30, enabled)
+    speaker.say("A question?", kind="question", language="en")
+    speaker.say("A reaction.", kind="reaction", language="en")
+    assert speaker.probing and enabled == [] and speaker.echo_heard == 2
+    assert inner.stops == 0 and speaker.barged_in is None and speaker.take_audio() == []
+    speaker, inner = probing_speaker([0.1] * 20, enabled)  # 0.64 s of audio: too little to tell
+    speaker.say("A question?", kind="question", language="en")
+    assert speaker.probing and enabled == [] and speaker.echo_heard == 0
+
+
 # --- through the virtual speaker and microphone ------------------------------------------------
 
 @pytest.fixture
@@ -181,6 +229,22 @@ def test_the_interviewers_own_voice_looped_into_the_mic_does_not_cut_in(barge_sp
 @pytest.mark.tts
 @pytest.mark.model
 @pytest.mark.slow
+def test_probing_turns_on_when_the_microphone_does_not_hear_the_interviewer_and_not_through_a_loop(
+        barge_speaker, mic):
+    speaker = barge_speaker
+    enabled: list[int] = []
+    speaker.probing, speaker.on_enabled = True, lambda: enabled.append(1)
+    with mic.echo():  # the speaker looped into the microphone: it hears the question
+        speaker.say(QUESTION, kind="question", language="en")
+    assert speaker.probing and speaker.echo_heard == 1 and enabled == [] and speaker.barged_in is None
+    speaker.say(QUESTION, kind="question", language="en")  # no loop: nothing of it reaches the microphone
+    assert not speaker.probing and enabled == [1]
+
+
+@pytest.mark.audio
+@pytest.mark.tts
+@pytest.mark.model
+@pytest.mark.slow
 def test_info_lines_are_not_watched_and_the_cue_is_left_out_after_a_barge_in(barge_speaker, mic):
     speaker = barge_speaker
     with mic.echo():  # no canceller: a watched line would cut itself off
@@ -260,12 +324,13 @@ def test_talking_over_the_reaction_goes_on_with_the_same_answer_and_over_the_que
 @pytest.mark.tts
 @pytest.mark.model
 @pytest.mark.slow
-@pytest.mark.parametrize("output", ["speakers", "headphones"])
+@pytest.mark.parametrize("output", ["speakers", "headphones", "unheard"])
 def test_practice_an_answer_goes_on_over_the_reaction(mic, tmp_path, output):
     """The candidate answers, then talks over the reaction: the reaction stops, the words join the
     same answer (its own WAV), which is judged again; the loop then ends normally. With speakers
     barge-in is asked for (``--barge-in``: through the echo canceller); with headphones (a default
-    output whose form factor says so) it is on by itself, with no canceller."""
+    output whose form factor says so) it is on by itself, with no canceller; "unheard": the virtual
+    speaker, not looped into the microphone, and no flag: the first question turns it on."""
     import json
     import os
     import subprocess
@@ -318,6 +383,7 @@ def test_practice_an_answer_goes_on_over_the_reaction(mic, tmp_path, output):
     assert proc.returncode == 0, err[-3000:]
     said = (tmp_path / "out.txt").read_text()
     assert ("barge-in on (headphones)" in said) == (output == "headphones"), said[:2000]
+    assert ("barge-in on: the microphone did not hear" in said) == (output == "unheard"), said[:2000]
     path, _ = _status(recordings)
     session = json.loads(path.read_text())
     turn, = session["turns"]

@@ -56,7 +56,7 @@ def test_the_active_port_or_the_form_factor_tells_headphones():
     assert not sink_is_headphones("", "vspeaker")
 
 
-def choose(monkeypatch, setting, headphones: bool) -> tuple[bool, list[str]]:
+def choose(monkeypatch, setting, headphones: bool) -> tuple[str, list[str]]:
     started: list[str] = []
     monkeypatch.setattr(barge_in, "headphones_in_use", lambda: headphones)
     monkeypatch.setattr(voice_mode, "start_echo_canceller", lambda *a: started.append("canceller") or True)
@@ -69,17 +69,21 @@ def choose(monkeypatch, setting, headphones: bool) -> tuple[bool, list[str]]:
 @pytest.mark.unit
 def test_headphones_turn_barge_in_on_without_the_echo_canceller(monkeypatch):
     on, said = choose(monkeypatch, None, headphones=True)
-    assert on and said == ["barge-in on (headphones): talk over the interviewer to stop it"]
+    assert on == "on" and said == ["barge-in on (headphones): talk over the interviewer to stop it"]
     on, said = choose(monkeypatch, True, headphones=True)  # asked for: still no canceller needed
-    assert on and "canceller" not in said
+    assert on == "on" and "canceller" not in said
 
 
 @pytest.mark.unit
-def test_speakers_leave_it_off_unless_asked_for_and_then_cancel_the_echo(monkeypatch):
+def test_speakers_probe_first_unless_asked_for_and_then_cancel_the_echo(monkeypatch):
     on, said = choose(monkeypatch, None, headphones=False)
-    assert not on and said == ["barge-in off with speakers (--barge-in: on, through the echo canceller)"]
+    assert on == "probe" and said == ["barge-in off with speakers, on if the microphone does not hear the "
+                                      "first question (--barge-in: on, through the echo canceller)"]
     on, said = choose(monkeypatch, True, headphones=False)
-    assert on and said[0] == "canceller"
+    assert on == "on" and said[0] == "canceller"
+    monkeypatch.setattr(voice_mode, "start_echo_canceller", lambda *a: False)
+    with ExitStack() as stack:
+        assert voice_mode.choose_barge_in(Settings(barge_in=True), stack, Console(quiet=True)) == "off"
 
 
 @pytest.mark.audio
@@ -113,3 +117,11 @@ def test_with_barge_in_the_listener_ends_a_finished_sentence_sooner(tmp_path):
     speaker = SimpleNamespace(player=object())
     barging = voice_mode.with_barge_in(speaker, listener, settings)
     assert listener.rule.resumable_silence_s == 1.4 and listener.lead_in == barging.take_audio
+    # probing (speakers): the sooner end comes when the probe turns barge-in on, and is said
+    listener = Listener(settings, transcriber=object(), vad=object(), turn_model=object(), live=False)
+    console = Console(record=True, width=200, color_system=None)
+    barging = voice_mode.with_barge_in(speaker, listener, settings, probing=True, console=console)
+    assert barging.probing and listener.rule.resumable_silence_s is None
+    barging.on_enabled()
+    assert listener.rule.resumable_silence_s == 1.4
+    assert console.export_text().strip() == "barge-in on: the microphone did not hear the interviewer"

@@ -93,7 +93,8 @@ class Settings(BaseSettings):
     input_device: str | None = None
     push_to_talk: bool = False
     # the candidate may talk over the interviewer (questions, follow-ups, reactions): it stops.
-    # None: on with headphones (nothing to cancel), off with speakers, where it needs PulseAudio's
+    # None: on with headphones (nothing to cancel); with any other output on once the microphone
+    # heard no voice while a question played (speaking/barge_in.py), else off: speakers need PulseAudio's
     # echo canceller: through it the microphone's audio is heard worse (the spoken end-to-end test's
     # "variance" came back as "Maryens"), and the own voice still cut in 3 times in 20
     barge_in: bool | None = None

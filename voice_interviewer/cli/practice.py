@@ -48,7 +48,7 @@ def practice(
     ] = False,
     barge_in: Annotated[
         Optional[bool], typer.Option("--barge-in/--no-barge-in",
-                                     help="Stop speaking when the candidate talks over the interviewer (default: on with headphones, off with speakers).")
+                                     help="Stop speaking when the candidate talks over the interviewer (default: on with headphones, or once the microphone did not hear the first question; off with speakers).")
     ] = None,
     model: Annotated[Optional[str], typer.Option(help="LLM model name for --scorer llm.")] = None,
     llm_timeout: Annotated[Optional[float], typer.Option(help="Seconds per LLM request.")] = None,

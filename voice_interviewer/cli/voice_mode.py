@@ -12,7 +12,9 @@ me try again"; silence ends the interview without a word.
 
 With barge-in (on with headphones, ``--barge-in`` with speakers) the candidate can talk over
 questions, follow-ups and reactions: ``speaking.barge_in`` stops the voice and the listener keeps
-the words heard so far.
+the words heard so far. With any other output it is off until a question has played with the
+microphone hearing no voice (``BargeInSpeaker`` probing): then nothing of the interviewer reaches
+the microphone, and it is turned on.
 
 Without push-to-talk, the Enter key ends the answer being heard (``enter_ends_answers``: a
 thread reads the terminal and calls the listener's ``finish_answer``).
@@ -152,36 +154,46 @@ def start_echo_canceller(settings: Settings, stack: ExitStack, console: Console)
     return False
 
 
-def choose_barge_in(settings: Settings, stack: ExitStack, console: Console) -> bool:
-    """Whether the candidate may talk over the interviewer: with headphones yes, as the microphone
-    is (it does not hear the interviewer); with speakers only when asked for (``--barge-in``) and
-    through the echo canceller."""
+def choose_barge_in(settings: Settings, stack: ExitStack, console: Console) -> str:
+    """Whether the candidate may talk over the interviewer: "on" with headphones, as the
+    microphone is (it does not hear the interviewer); with speakers "on" through the echo canceller
+    when asked for (``--barge-in``), else "probe": on once a question has played with the
+    microphone hearing no voice; "off" when the canceller cannot be had."""
     from ..speaking.barge_in import headphones_in_use
 
     if headphones_in_use():
         console.print("[dim]barge-in on (headphones): talk over the interviewer to stop it[/]", highlight=False)
-        return True
+        return "on"
     if settings.barge_in is None:
-        console.print("[dim]barge-in off with speakers (--barge-in: on, through the echo canceller)[/]",
-                      highlight=False)
-        return False
-    return start_echo_canceller(settings, stack, console)
+        console.print("[dim]barge-in off with speakers, on if the microphone does not hear the first "
+                      "question (--barge-in: on, through the echo canceller)[/]", highlight=False)
+        return "probe"
+    return "on" if start_echo_canceller(settings, stack, console) else "off"
 
 
-def with_barge_in(speaker, listener, settings: Settings):
+def with_barge_in(speaker, listener, settings: Settings, *, probing: bool = False,
+                  console: Console | None = None):
     """The spoken interviewer, stopped by the candidate's voice; the listener starts its answers
-    with the words heard while it spoke."""
+    with the words heard while it spoke. ``probing``: only once an utterance has played with the
+    microphone hearing no voice (then ``console`` says so)."""
     from ..hearing.capture import Recorder
     from ..hearing.endpoint import SileroVAD
     from ..hearing.listener import Listener
     from ..speaking.barge_in import BargeInSpeaker
     from ..weights import ModelFiles
 
+    def enabled() -> None:
+        if isinstance(listener, Listener) and listener.rule is not None:  # going on loses nothing: end sooner
+            listener.rule = listener.rule.model_copy(update={"resumable_silence_s": settings.barge_in_end_s})
+        if probing and console is not None:
+            console.print("[dim]barge-in on: the microphone did not hear the interviewer[/]", highlight=False)
+
     vad = SileroVAD(ModelFiles(settings.models_dir).path("silero-vad"))  # its own state
-    barging = BargeInSpeaker(speaker, speaker.player, vad, lambda: Recorder(device=settings.input_device))
+    barging = BargeInSpeaker(speaker, speaker.player, vad, lambda: Recorder(device=settings.input_device),
+                             probing=probing, on_enabled=enabled)
     listener.lead_in = barging.take_audio
-    if isinstance(listener, Listener) and listener.rule is not None:  # going on loses nothing: end sooner
-        listener.rule = listener.rule.model_copy(update={"resumable_silence_s": settings.barge_in_end_s})
+    if not probing:
+        enabled()
     return barging
 
 
@@ -208,7 +220,7 @@ def build_voice_io(
     speaker: Speaker = printer
     startup_errors: list[BaseException] = []  # start-up errors from the loading threads
     starter = None
-    barge_in = False
+    barge_in = "off"
     if settings.barge_in is not False and not settings.no_tts and not settings.push_to_talk and stack is not None:
         barge_in = choose_barge_in(settings, stack, console)  # before any stream opens
     if not settings.no_tts:
@@ -244,8 +256,8 @@ def build_voice_io(
         if stack is None and hasattr(speaker, "close"):
             speaker.close()
         raise
-    if barge_in and hasattr(listener, "lead_in"):
-        speaker = with_barge_in(speaker, listener, settings)
+    if barge_in != "off" and hasattr(listener, "lead_in"):
+        speaker = with_barge_in(speaker, listener, settings, probing=barge_in == "probe", console=console)
         if stack is not None:
             stack.callback(speaker.close)
     answers = VoiceAnswers(listener, speaker, Console(stderr=True), language, cue=not settings.no_tts)

@@ -9,6 +9,12 @@ the listener takes them over (``take_audio``) after it has opened its own stream
 ``BargeInSpeaker`` wraps the spoken interviewer (``EspeakSpeaker``): it watches questions,
 follow-ups and reactions, and remembers in ``barged_in`` what the last one was cut by.
 
+Probing (speakers, barge-in not asked for): the speaker stops nothing at first. It listens while
+each watched utterance plays, more keenly than the monitor stops at (``PROBE_*``), and turns
+barge-in on after the first one of ``PROBE_MIN_S`` or more during which the microphone heard no
+voice: no sound of the interviewer reaches it (a virtual or muted output, headphones PulseAudio
+does not name as such). While the microphone hears the interviewer, every utterance keeps it off.
+
 With headphones the microphone does not hear the interviewer, so barge-in needs nothing more
 (``headphones_in_use`` reads the default output's port and form factor from PulseAudio). With
 speakers the microphone hears the interviewer's own voice. ``EchoCanceller`` loads
@@ -41,6 +47,12 @@ VAD_THRESHOLD = 0.6  # above the listener's 0.5: a cough or the echo's remains s
 # -36 dBFS in nine blocks out of ten
 MIN_LEVEL_DBFS = -40.0
 KEEP_BEFORE_S = 0.5  # audio kept from before the speech onset (the first word's attack)
+# probing: a voiced run this short, this likely and this loud during an utterance keeps barge-in
+# off (far under the monitor's trigger, so an echo too faint to find now is far from cutting in)
+PROBE_THRESHOLD = 0.3
+PROBE_LEVEL_DBFS = -55.0
+PROBE_MIN_SPEECH_S = 0.1
+PROBE_MIN_S = 2.0  # the microphone audio an utterance must have been heard through
 AEC_SOURCE = "vi_echo_cancelled"
 AEC_SINK = "vi_echo_cancel_sink"
 # no gain control: it would turn the microphone's volume up and down
@@ -76,6 +88,7 @@ class BargeInMonitor:
         self.kept_from: float | None = None  # clock time of the first sample take_audio gives
         self.detected: float | None = None
         self.error: BaseException | None = None
+        self.heard_s = 0.0  # microphone audio read so far
         self._blocks: deque = deque()  # (samples, t_end) before the onset: the last KEEP_BEFORE_S
         self._after: list = []  # (samples, t_end) from the onset on
         self._quit = threading.Event()
@@ -104,6 +117,7 @@ class BargeInMonitor:
                     block = rec.read(timeout=0.5)
                     if block is None:
                         continue
+                    self.heard_s += len(block.samples) / SAMPLE_RATE
                     item = (block.samples, block.t_end)
                     with self._lock:
                         if self.detected is not None:
@@ -161,8 +175,13 @@ class BargeInSpeaker:
 
     def __init__(self, inner: Speaker, player, vad, recorder_factory: Callable[[], object],
                  *, min_speech_s: float = MIN_SPEECH_S,
-                 threshold: float = VAD_THRESHOLD):
+                 threshold: float = VAD_THRESHOLD, probing: bool = False,
+                 on_enabled: Callable[[], None] | None = None, probe_min_s: float = PROBE_MIN_S):
         self.inner = inner
+        self.probing = probing  # listening for the interviewer's own voice, stopping nothing
+        self.on_enabled = on_enabled  # called when probing turns barge-in on
+        self.probe_min_s = probe_min_s
+        self.echo_heard = 0  # probed utterances during which the microphone heard a voice
         self.player = player
         self.vad = vad
         self.recorder_factory = recorder_factory
@@ -181,6 +200,8 @@ class BargeInSpeaker:
         self.barged_in = None
         if kind not in WATCHED:
             return self.inner.say(text, kind=kind, language=language, save_to=save_to)
+        if self.probing:
+            return self._probe(text, kind=kind, language=language, save_to=save_to)
         monitor = BargeInMonitor(self.vad, self.recorder_factory, self.player.stop,
                                  min_speech_s=self.min_speech_s, threshold=self.threshold)
         monitor.start()
@@ -201,6 +222,26 @@ class BargeInSpeaker:
             rearm = getattr(self.player, "rearm", None)
             if rearm is not None:
                 rearm()
+        return started
+
+    def _probe(self, text: str, *, kind: str, language: str, save_to: Path | None) -> float:
+        """Say a watched utterance in full and turn barge-in on if the microphone heard no voice
+        through it (see the module doc)."""
+        monitor = BargeInMonitor(self.vad, self.recorder_factory, lambda: None,
+                                 min_speech_s=PROBE_MIN_SPEECH_S, threshold=PROBE_THRESHOLD,
+                                 min_level_dbfs=PROBE_LEVEL_DBFS)
+        monitor.start()
+        try:
+            started = self.inner.say(text, kind=kind, language=language, save_to=save_to)
+        finally:
+            monitor.stop()
+        self.error = monitor.error
+        if monitor.triggered:
+            self.echo_heard += 1
+        elif monitor.error is None and monitor.heard_s >= self.probe_min_s:
+            self.probing = False
+            if self.on_enabled is not None:
+                self.on_enabled()
         return started
 
     def talked_over(self) -> str | None:
