@@ -14,6 +14,11 @@ own voice (looped from the speaker into the microphone) makes it stop.
 ``--speakers`` runs the reaction trials with the loop on and the canceller loaded, as with
 speakers (the answer then competes with what the canceller leaves of the interviewer's voice).
 
+``--probe N`` runs only the probe (``BargeInSpeaker`` probing: barge-in turns itself on after an
+utterance the microphone heard no voice through): each of N utterances said once with the speaker
+looped into the microphone (no canceller: speakers; it must stay off) and once without the loop
+(a virtual or muted output, or headphones; it must turn on).
+
 Usage: python benchmarks/barge_in.py [--trials 10] [--utterances 10] [--speakers] [--json out.json]
 Uses its own VIRTUAL_MIC_DIR (/tmp/vi-bench-barge-in). Timings are wall-clock on a shared CPU.
 """
@@ -180,6 +185,23 @@ def false_triggers(speaker, utterances: int, aec: bool) -> dict:
             "false_triggers": len(triggers), "where": triggers}
 
 
+def probe_runs(speaker, utterances: int) -> dict:
+    """Per utterance, whether probing turned barge-in on, with and without the loop."""
+    out = {}
+    for looped in (True, False):
+        enabled = []
+        with Loop(aec=False) if looped else nullcontext():
+            for k in range(utterances):
+                line = LINES[k % len(LINES)]
+                speaker.probing, speaker.active, speaker.echo_heard = True, False, 0
+                speaker.say(line, kind="reaction" if " out of 10" in line else "question", language="en")
+                enabled.append(speaker.active)
+        out["looped" if looped else "unheard"] = {"utterances": utterances, "turned_on": sum(enabled),
+                                                  "per_line": enabled}
+    speaker.probing, speaker.active = False, True
+    return out
+
+
 class Loop:
     """The virtual speaker looped into the microphone (``virtual-audio echo on``), with the
     program's echo canceller loaded when ``aec``: as a speakers' user hears the interviewer."""
@@ -217,9 +239,20 @@ def main() -> None:
     ap.add_argument("--speakers", action="store_true",
                     help="the reaction trials through the speaker-to-microphone loop and the echo canceller")
     ap.add_argument("--no-plain", action="store_true", help="leave out the false-trigger run without the canceller")
+    ap.add_argument("--probe", type=int, metavar="N", help="only the probe: N utterances with and without the loop")
     args = ap.parse_args()
     start_audio()
     speaker = build()
+    if args.probe:
+        try:
+            results = probe_runs(speaker, args.probe)
+        finally:
+            speaker.close()
+        for name, r in results.items():
+            print(f"probe, {name}: barge-in turned on after {r['turned_on']} of {r['utterances']} utterances")
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=1))
+        return
     try:
         with Loop() if args.speakers else nullcontext():
             rows = reaction_trials(speaker, args.trials)

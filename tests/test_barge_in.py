@@ -126,7 +126,7 @@ def test_probing_turns_barge_in_on_after_an_utterance_the_microphone_heard_no_vo
     speaker.say("An info line.", kind="info", language="en")  # not watched: no probe
     assert speaker.probing and enabled == []
     speaker.say("A question?", kind="question", language="en")
-    assert not speaker.probing and enabled == [1] and inner.stops == 0
+    assert not speaker.probing and speaker.active and enabled == [1] and inner.stops == 0
 
 
 @pytest.mark.unit
@@ -135,9 +135,13 @@ def test_probing_stays_off_while_the_microphone_hears_a_voice_or_too_little():
     # a tenth of a second at 0.35 (under the monitor's 0.6, over the probe's 0.3): a faint echo
     speaker, inner = probing_speaker([0.1] * 10 + [0.35] * 4 + [0.1] * 30, enabled)
     speaker.say("A question?", kind="question", language="en")
-    speaker.say("A reaction.", kind="reaction", language="en")
-    assert speaker.probing and enabled == [] and speaker.echo_heard == 2
+    assert speaker.probing and enabled == [] and speaker.echo_heard == 1
+    speaker.say("A reaction.", kind="reaction", language="en")  # twice: the probing ends, off
+    assert not speaker.probing and not speaker.active and enabled == [] and speaker.echo_heard == 2
     assert inner.stops == 0 and speaker.barged_in is None and speaker.take_audio() == []
+    speaker.recorder_factory = None  # no longer watched: the microphone is not opened again
+    speaker.say("A question?", kind="question", language="en")
+    assert inner.said == ["question", "reaction", "question"]
     speaker, inner = probing_speaker([0.1] * 20, enabled)  # 0.64 s of audio: too little to tell
     speaker.say("A question?", kind="question", language="en")
     assert speaker.probing and enabled == [] and speaker.echo_heard == 0
@@ -233,12 +237,12 @@ def test_probing_turns_on_when_the_microphone_does_not_hear_the_interviewer_and_
         barge_speaker, mic):
     speaker = barge_speaker
     enabled: list[int] = []
-    speaker.probing, speaker.on_enabled = True, lambda: enabled.append(1)
+    speaker.probing, speaker.active, speaker.on_enabled = True, False, lambda: enabled.append(1)
     with mic.echo():  # the speaker looped into the microphone: it hears the question
         speaker.say(QUESTION, kind="question", language="en")
     assert speaker.probing and speaker.echo_heard == 1 and enabled == [] and speaker.barged_in is None
     speaker.say(QUESTION, kind="question", language="en")  # no loop: nothing of it reaches the microphone
-    assert not speaker.probing and enabled == [1]
+    assert not speaker.probing and speaker.active and enabled == [1]
 
 
 @pytest.mark.audio

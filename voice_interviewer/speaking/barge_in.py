@@ -13,7 +13,8 @@ Probing (speakers, barge-in not asked for): the speaker stops nothing at first. 
 each watched utterance plays, more keenly than the monitor stops at (``PROBE_*``), and turns
 barge-in on after the first one of ``PROBE_MIN_S`` or more during which the microphone heard no
 voice: no sound of the interviewer reaches it (a virtual or muted output, headphones PulseAudio
-does not name as such). While the microphone hears the interviewer, every utterance keeps it off.
+does not name as such). After ``PROBE_HEARD`` utterances it heard a voice through (the
+interviewer's own, or the candidate talking over it) it stops probing: barge-in stays off.
 
 With headphones the microphone does not hear the interviewer, so barge-in needs nothing more
 (``headphones_in_use`` reads the default output's port and form factor from PulseAudio). With
@@ -53,6 +54,7 @@ PROBE_THRESHOLD = 0.3
 PROBE_LEVEL_DBFS = -55.0
 PROBE_MIN_SPEECH_S = 0.1
 PROBE_MIN_S = 2.0  # the microphone audio an utterance must have been heard through
+PROBE_HEARD = 2  # utterances with a voice heard through them that end probing (barge-in off)
 AEC_SOURCE = "vi_echo_cancelled"
 AEC_SINK = "vi_echo_cancel_sink"
 # no gain control: it would turn the microphone's volume up and down
@@ -179,6 +181,7 @@ class BargeInSpeaker:
                  on_enabled: Callable[[], None] | None = None, probe_min_s: float = PROBE_MIN_S):
         self.inner = inner
         self.probing = probing  # listening for the interviewer's own voice, stopping nothing
+        self.active = not probing  # stopping the interviewer when the candidate speaks
         self.on_enabled = on_enabled  # called when probing turns barge-in on
         self.probe_min_s = probe_min_s
         self.echo_heard = 0  # probed utterances during which the microphone heard a voice
@@ -202,6 +205,8 @@ class BargeInSpeaker:
             return self.inner.say(text, kind=kind, language=language, save_to=save_to)
         if self.probing:
             return self._probe(text, kind=kind, language=language, save_to=save_to)
+        if not self.active:
+            return self.inner.say(text, kind=kind, language=language, save_to=save_to)
         monitor = BargeInMonitor(self.vad, self.recorder_factory, self.player.stop,
                                  min_speech_s=self.min_speech_s, threshold=self.threshold)
         monitor.start()
@@ -238,8 +243,9 @@ class BargeInSpeaker:
         self.error = monitor.error
         if monitor.triggered:
             self.echo_heard += 1
+            self.probing = self.echo_heard < PROBE_HEARD
         elif monitor.error is None and monitor.heard_s >= self.probe_min_s:
-            self.probing = False
+            self.probing, self.active = False, True
             if self.on_enabled is not None:
                 self.on_enabled()
         return started
