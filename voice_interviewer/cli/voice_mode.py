@@ -26,6 +26,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
+from typing import Literal
 
 from rich.console import Console
 
@@ -34,6 +35,8 @@ from ..hearing.commands import detect_command
 from ..language import clamp_language
 from ..schema import Answer
 from ..ports import AnswerRequest, AnswerSource, Cueing, Speaker
+
+BargeInChoice = Literal["on", "off", "probe"]  # probe: on once the microphone did not hear a question
 
 NO_SPEECH = {
     "en": "I didn't hear anything — let's try again.",
@@ -154,7 +157,7 @@ def start_echo_canceller(settings: Settings, stack: ExitStack, console: Console)
     return False
 
 
-def choose_barge_in(settings: Settings, stack: ExitStack, console: Console) -> str:
+def choose_barge_in(settings: Settings, stack: ExitStack, console: Console) -> BargeInChoice:
     """Whether the candidate may talk over the interviewer: "on" with headphones, as the
     microphone is (it does not hear the interviewer); with speakers "on" through the echo canceller
     when asked for (``--barge-in``), else "probe": on once a question has played with the
@@ -220,7 +223,7 @@ def build_voice_io(
     speaker: Speaker = printer
     startup_errors: list[BaseException] = []  # start-up errors from the loading threads
     starter = None
-    barge_in = "off"
+    barge_in: BargeInChoice = "off"
     if settings.barge_in is not False and not settings.no_tts and not settings.push_to_talk and stack is not None:
         barge_in = choose_barge_in(settings, stack, console)  # before any stream opens
     if not settings.no_tts:

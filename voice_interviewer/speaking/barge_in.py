@@ -201,11 +201,9 @@ class BargeInSpeaker:
     def say(self, text: str, *, kind: str, language: str, save_to: Path | None = None) -> float:
         self._drop_monitor()
         self.barged_in = None
-        if kind not in WATCHED:
-            return self.inner.say(text, kind=kind, language=language, save_to=save_to)
-        if self.probing:
+        if kind in WATCHED and self.probing:
             return self._probe(text, kind=kind, language=language, save_to=save_to)
-        if not self.active:
+        if kind not in WATCHED or not self.active:
             return self.inner.say(text, kind=kind, language=language, save_to=save_to)
         monitor = BargeInMonitor(self.vad, self.recorder_factory, self.player.stop,
                                  min_speech_s=self.min_speech_s, threshold=self.threshold)
