@@ -88,9 +88,12 @@ def turn_rows(answers: list[SpokenAnswer], session: dict, session_dir: Path, stt
         if t is None:
             continue
         tm, played = t["timings"], session["played_at"].get(i)
-        heard = words_of(t["answer"])
+        heard = words_of(t.get("live_answer") or t["answer"])
         after = a.words_after_pause()
-        row = {"id": a.id, "text": a.text, "live": t["answer"], "wait": tm.get("wait"), "timings": tm,
+        # live: what was heard while the candidate spoke; saved: the text judged and kept (the
+        # second hearing of the whole recording, when it read the answer otherwise)
+        row = {"id": a.id, "text": a.text, "live": t.get("live_answer") or t["answer"], "saved": t["answer"],
+               "wait": tm.get("wait"), "timings": tm,
                "pauses": [p.model_dump() for p in a.pauses], "speech_end_true": a.speech_end,
                "after_pause_found": f"{found(after, heard)}/{len(after)}"}  # fmt: skip
         if played is not None and tm.get("reply_audio_start") is not None:
@@ -146,6 +149,7 @@ def summary(rows: list[dict], answers: list[SpokenAnswer]) -> dict:
            "ended_early": sum(r["ended_at"] is not None for r in rows),
            "ended_at": {w: sum(r["ended_at"] == w for r in rows) for w in ("before", "pause", "after", "sentence")},
            "wer_live": wer([r["text"] for r in scored], [r["live"] for r in scored]),
+           "wer_saved": wer([r["text"] for r in scored], [r["saved"] for r in scored]),
            "wer_whole_file": wer([r["text"] for r in scored], [r["whole_file"] for r in scored])}  # fmt: skip
     whole = [r for r in scored if r["ended_at"] is None]  # heard to the end: recognition alone
     out["heard_to_end"] = len(whole)
@@ -193,7 +197,7 @@ def run(args, env: dict, run_session) -> None:
     print(f"  answers that went on over the reaction (barge-in): {s['went_on']} of {s['turns']}")
     if "going_on_lost" in s:
         print(f"  words lost on resumption: {s['going_on_lost'][0]} of {s['going_on_lost'][1]}")
-    print(f"  WER live {s['wer_live']}, whole file {s['wer_whole_file']}; on the {s['heard_to_end']} answers heard "
+    print(f"  WER live {s['wer_live']}, saved (judged) {s['wer_saved']}, whole file {s['wer_whole_file']}; on the {s['heard_to_end']} answers heard "
           f"to their end: live {s['wer_live_heard_to_end']}, whole file {s['wer_whole_file_heard_to_end']}")
     for r in rows:
         print(f"  {r['id']}: wait {r['wait']}, true-end wait {r.get('wait_true_end')}, cut {r['cut']}, "

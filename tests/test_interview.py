@@ -269,3 +269,48 @@ def test_ctrl_c_while_judging_keeps_the_answer(tmp_path, bank):
     assert s.turns[1].score is None and "not judged" in s.turns[1].scorer_notes[0]
     saved = SessionStore(tmp_path).load(s.id)
     assert saved.state == "interrupted" and saved.turns[1].answer == "second answer"
+
+
+class HeardAgainAnswers(ScriptedAnswers):
+    """Answers with a recording that a second hearing reads as ``again`` (None: the pass is not done)."""
+
+    def __init__(self, *items, again):
+        super().__init__(*items)
+        self.again = list(again)
+        self.heard: list[tuple[str, str]] = []
+
+    def get_answer(self, request):
+        answer = super().get_answer(request)
+        return answer.model_copy(update={"audio_file": request.audio_name}) if answer.text else answer
+
+    def hear_again(self, answer, session_dir, context):
+        self.heard.append((answer.audio_file, context))
+        text = self.again.pop(0)
+        return lambda timeout: text
+
+
+@pytest.mark.unit
+def test_an_answer_heard_again_otherwise_is_judged_on_that_text(tmp_path, bank):
+    qs = bank.select(ids=["overfitting", "gradient-descent"])
+    answers = HeardAgainAnswers("it fits the noise and bootst", "steps downhill",
+                                again=["It fits the noise, and bootstrap helps.", "Steps downhill."])
+    judge = FakeJudge(judgement(4), judgement(7), judgement(8))
+    s, speaker, _ = run(tmp_path, qs, answers, judge, followups=0)
+    first, second = s.turns
+    assert answers.heard[0] == ("turn-01.wav", qs[0].text.get("en"))  # the question helps Whisper
+    # the first answer read otherwise: judged again on the second hearing, the live text kept
+    assert judge.history[1] == ("overfitting", "It fits the noise, and bootstrap helps.")
+    assert first.answer == "It fits the noise, and bootstrap helps." and first.live_answer == "it fits the noise and bootst"
+    assert first.score == 7 and any("second hearing" in n and "4" in n for n in first.scorer_notes)
+    assert first.reaction == reaction_text(judgement(4), "en")  # what was said stays on record
+    # the same words (case and punctuation aside): not judged again
+    assert second.answer == "steps downhill" and second.live_answer is None and second.score == 8
+    assert len(judge.history) == 3
+
+
+@pytest.mark.unit
+def test_an_answer_not_heard_again_in_time_keeps_the_live_judgement(tmp_path, bank):
+    qs = bank.select(ids=["overfitting"])
+    answers = HeardAgainAnswers("it fits the noise", again=[None])
+    s, _, _ = run(tmp_path, qs, answers, FakeJudge(judgement(4)), followups=0)
+    assert s.turns[0].answer == "it fits the noise" and s.turns[0].live_answer is None and s.turns[0].score == 4

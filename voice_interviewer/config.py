@@ -112,6 +112,9 @@ class Settings(BaseSettings):
     # the end-of-answer decision also weighs the rubric coverage and length of the answer so far: a
     # finished-reading pause the turn model doubts may still end it early (hearing/turn_end.py)
     end_rule: bool = True
+    # while the reaction plays, Whisper hears the whole recording of the answer again (better than
+    # the live chunks) and the answer is judged again on that text (hearing/second_hearing.py)
+    hear_again: bool = True
     min_answer_s: float = 1.0
     max_answer_s: float = 180.0
     no_speech_timeout_s: float = 8.0

@@ -19,13 +19,18 @@ from .review.stats import summarize
 from .schema import Answer, Judgement, Localized, Question, Session, Turn, utcnow
 from .prefetch import prefetcher_for
 from .sayings import reaction_text, summary_text
-from .ports import (AnswerRequest, AnswerSource, Clock, Covering, Interruptible, Judge, MonotonicClock, Prefetching,
-                    Speaker, Summarizing)
+from .ports import (AnswerRequest, AnswerSource, Clock, Covering, HearingAgain, Interruptible, Judge, MonotonicClock,
+                    Prefetching, Speaker, Summarizing)
 from .store import SessionStore
 
 MAX_REPEATS = 3
+HEAR_AGAIN_WAIT_S = 3.0  # after the reaction, the longest wait for the second hearing of the answer
 # commands that, after a reaction, act on the answer just judged and then listen again
 COACHING = ("answer", "retry", "delivery")
+
+
+def _words(text: str) -> list[str]:
+    return [w.strip(".,;:!?¿¡\"'…-").lower() for w in text.split()]
 
 
 def _speech_s(answer: Answer) -> float | None:
@@ -210,12 +215,34 @@ class Interview:
         self.session.turns.append(turn)
         self.on_turn(turn)
         self._status("speaking", index)
-
+        again = (self.answers.hear_again(answer, self.dir, text)
+                 if isinstance(self.answers, HearingAgain) and answer.audio_file else None)
         self._reply_started(turn, self.speaker.say(turn.reaction, kind="reaction", language=self.language))
         self.store.save(self.session)
+        went_on = False
         while (more := self._answer_goes_on(turn, question, text)) is not None:
-            judgement = more
+            judgement, went_on = more, True
+        if again is not None and not went_on:
+            judgement = self._heard_again(turn, question, again(HEAR_AGAIN_WAIT_S)) or judgement
         return turn, judgement
+
+    def _heard_again(self, turn: Turn, question: Question, text: str | None) -> Judgement | None:
+        """The second hearing of the whole recording read the answer otherwise: judge that text
+        (the live one is kept). None when it read the same words or is not there."""
+        if not text or _words(text) == _words(turn.answer):
+            return None
+        live_score = turn.score
+        judgement = self.judge.judge(question, text, self.language)
+        turn.live_answer, turn.answer = turn.answer, text
+        turn.apply(judgement)
+        if star.is_behavioural(question) and not turn.is_follow_up:
+            turn.star = star.star_parts(turn.answer)
+        turn.scorer_notes.append(f"judged again on a second hearing of the whole recording (live transcript: "
+                                 f"{live_score if live_score is not None else '-'})")
+        if turn.score != live_score:
+            self.on_turn(turn)
+        self.store.save(self.session)
+        return judgement
 
     def _answer_goes_on(self, turn: Turn, question: Question, text: str) -> Judgement | None:
         """The candidate talked over the reaction: what they say continues this answer, which is

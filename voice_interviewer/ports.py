@@ -106,6 +106,16 @@ class Interruptible(Protocol):
 
 
 @runtime_checkable
+class HearingAgain(Protocol):
+    """An answer source that can hear a finished answer again, in the background, better than
+    live (one pass over its whole recording): ``hear_again`` starts it and returns a callable that
+    waits up to its argument (seconds) for the text, which is None when the pass failed or is
+    not done; None when the answer cannot be heard again."""
+
+    def hear_again(self, answer: Answer, session_dir: Path, context: str) -> Callable[[float], str | None] | None: ...
+
+
+@runtime_checkable
 class Cueing(Protocol):
     """A speaker that can sound a short "your turn" cue before listening."""
 

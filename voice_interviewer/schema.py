@@ -260,6 +260,7 @@ class Turn(BaseModel):
     follow_up_of: int | None = None
     follow_up_key_point: str | None = None
     answer: str = ""
+    live_answer: str | None = None  # the live transcript, when a second hearing of the recording replaced it
     answer_language: str | None = None
     audio_file: str | None = None
     question_audio_file: str | None = None

@@ -18,6 +18,9 @@ the microphone, and it is turned on.
 
 Without push-to-talk, the Enter key ends the answer being heard (``enter_ends_answers``: a
 thread reads the terminal and calls the listener's ``finish_answer``).
+
+With ``hear_again`` (the default) ``VoiceAnswers.hear_again`` has Whisper read each answer's whole
+recording again while the reaction plays (``hearing.second_hearing``); the interview judges that text.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Literal
 
 from rich.console import Console
@@ -34,6 +38,7 @@ from ..config import Settings
 from ..hearing.commands import detect_command
 from ..language import clamp_language
 from ..schema import Answer
+from ..hearing.second_hearing import WholeFilePass
 from ..ports import AnswerRequest, AnswerSource, Cueing, Speaker
 
 BargeInChoice = Literal["on", "off", "probe"]  # probe: on once the microphone did not hear a question
@@ -62,12 +67,22 @@ class VoiceAnswers:
         console: Console | None = None,
         language: str = "en",
         cue: bool = True,
+        second: WholeFilePass | None = None,
     ):
         self.listener = listener
         self.speaker = speaker
         self.console = console or Console(stderr=True)
         self.language = clamp_language(language)
         self.cue = cue
+        self.second = second  # hears a finished answer's whole recording again
+
+    def hear_again(self, answer: Answer, session_dir: Path, context: str) -> Callable[[float], str | None] | None:
+        """Whisper's pass over the answer's whole recording, in the background (``HearingAgain``)."""
+        if self.second is None or answer.audio_file is None or answer.command is not None:
+            return None
+        t = answer.timings
+        speech = t.speech_end - t.speech_start if t.speech_start is not None and t.speech_end is not None else None
+        return self.second.start(Path(session_dir) / answer.audio_file, answer.language, context or None, speech)
 
     def _lang(self, request: AnswerRequest) -> str:
         return clamp_language(request.language, self.language)
@@ -263,5 +278,7 @@ def build_voice_io(
         speaker = with_barge_in(speaker, listener, settings, probing=barge_in == "probe", console=console)
         if stack is not None:
             stack.callback(speaker.close)
-    answers = VoiceAnswers(listener, speaker, Console(stderr=True), language, cue=not settings.no_tts)
+    transcriber = getattr(listener, "transcriber", None)
+    second = WholeFilePass(transcriber) if settings.hear_again and transcriber is not None else None
+    answers = VoiceAnswers(listener, speaker, Console(stderr=True), language, cue=not settings.no_tts, second=second)
     return speaker, answers
