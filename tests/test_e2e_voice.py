@@ -128,7 +128,9 @@ def run_spoken_interview(language: str, tmp_path: Path, mic, timeout: float = 60
 @pytest.mark.model
 @pytest.mark.slow
 @pytest.mark.parametrize("language", ["en", "es"])
-def test_spoken_interview_end_to_end(language, mic, tmp_path):
+def test_spoken_interview_end_to_end(language, mic, tmp_path, whisper_transcriber):
+    import jiwer
+
     session, folder = run_spoken_interview(language, tmp_path, mic)
 
     assert session["state"] == "completed"
@@ -141,6 +143,15 @@ def test_spoken_interview_end_to_end(language, mic, tmp_path):
         assert all(heard(w, turn["answer"]) for w in words), (words, turn["answer"])
         assert turn["score"] is not None and 0 <= turn["score"] <= 10
         assert turn["reaction"]
+        # heard again: Whisper's pass over the whole recording, with the question as context, is
+        # what was judged and saved when it read the answer otherwise; the live transcript is kept
+        whole = whisper_transcriber.transcribe(folder / turn["audio_file"], language,
+                                               context=turn["question_text"]).text.strip()
+        if turn.get("live_answer"):
+            assert jiwer.wer(whole, turn["answer"]) <= 0.05, (whole, turn["answer"])
+            assert any("second hearing" in n for n in turn["scorer_notes"])
+        else:
+            assert not any("second hearing" in n for n in turn["scorer_notes"])
         for name in (turn["audio_file"], turn["question_audio_file"]):
             assert name and not Path(name).is_absolute()
             audio, rate = read_wav(folder / name)

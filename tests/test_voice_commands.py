@@ -117,8 +117,8 @@ def test_answers_are_heard_again_from_their_recording_commands_are_not(tmp_path)
         def __init__(self):
             self.started = []
 
-        def start(self, path, language, context=None, duration_s=None):
-            self.started.append((path, language, context, duration_s))
+        def start(self, path, language, live, context=None, duration_s=None):
+            self.started.append((path, language, live, context, duration_s))
             return lambda timeout: "heard again"
 
     second = Pass()
@@ -126,6 +126,6 @@ def test_answers_are_heard_again_from_their_recording_commands_are_not(tmp_path)
     answer = Answer(text="It overfits.", language="es", audio_file="turn-02.wav",
                     timings=Timings(speech_start=10.0, speech_end=14.5))
     assert src.hear_again(answer, tmp_path, "¿Qué es?")(1.0) == "heard again"
-    assert second.started == [(tmp_path / "turn-02.wav", "es", "¿Qué es?", 4.5)]
+    assert second.started == [(tmp_path / "turn-02.wav", "es", "It overfits.", "¿Qué es?", 4.5)]
     assert src.hear_again(answer.model_copy(update={"command": "skip"}), tmp_path, "") is None
     assert VoiceAnswers(ScriptedListener(), FakeSpeaker()).hear_again(answer, tmp_path, "") is None  # hear_again off

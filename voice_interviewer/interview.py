@@ -29,10 +29,6 @@ HEAR_AGAIN_WAIT_S = 3.0  # after the reaction, the longest wait for the second h
 COACHING = ("answer", "retry", "delivery")
 
 
-def _words(text: str) -> list[str]:
-    return [w.strip(".,;:!?¿¡\"'…-").lower() for w in text.split()]
-
-
 def _speech_s(answer: Answer) -> float | None:
     """Seconds from the first voiced sample to the last (heard answers only)."""
     t = answer.timings
@@ -228,8 +224,8 @@ class Interview:
 
     def _heard_again(self, turn: Turn, question: Question, text: str | None) -> Judgement | None:
         """The second hearing of the whole recording read the answer otherwise: judge that text
-        (the live one is kept). None when it read the same words or is not there."""
-        if not text or _words(text) == _words(turn.answer):
+        (the live one is kept). None when there is no such text."""
+        if not text:
             return None
         live_score = turn.score
         judgement = self.judge.judge(question, text, self.language)

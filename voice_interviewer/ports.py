@@ -109,8 +109,9 @@ class Interruptible(Protocol):
 class HearingAgain(Protocol):
     """An answer source that can hear a finished answer again, in the background, better than
     live (one pass over its whole recording): ``hear_again`` starts it and returns a callable that
-    waits up to its argument (seconds) for the text, which is None when the pass failed or is
-    not done; None when the answer cannot be heard again."""
+    waits up to its argument (seconds) for the text, when it should replace the live transcript
+    (else None: the same words, a pass that failed or is not done); None when the answer cannot
+    be heard again."""
 
     def hear_again(self, answer: Answer, session_dir: Path, context: str) -> Callable[[float], str | None] | None: ...
 

@@ -82,7 +82,8 @@ class VoiceAnswers:
             return None
         t = answer.timings
         speech = t.speech_end - t.speech_start if t.speech_start is not None and t.speech_end is not None else None
-        return self.second.start(Path(session_dir) / answer.audio_file, answer.language, context or None, speech)
+        return self.second.start(Path(session_dir) / answer.audio_file, answer.language, answer.text,
+                                 context or None, speech)
 
     def _lang(self, request: AnswerRequest) -> str:
         return clamp_language(request.language, self.language)
