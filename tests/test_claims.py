@@ -282,3 +282,33 @@ def test_an_llm_never_lifts_an_answer_the_offline_judge_found_off_topic():
         j = LLMJudge.from_settings(settings, fallback=_OffTopicOffline(), progress=False).judge(
             QUESTION, "my favourite food is pizza", "en")
     assert j.score == 0.3 and any("off_topic" in n for n in j.notes)
+
+
+@pytest.mark.unit
+def test_a_rival_phrase_the_cue_begins_stops_it():
+    cue, rivals = ["ties", "count as one"], ["half", "one half"]
+    assert not fires("ties count as one half", cue, rivals)
+    assert fires("ties count as one like a correct pair", cue, rivals)
+    assert fires("ties count as one, and a half of the rest is noise", cue, ["one half"])  # not the phrase
+
+
+@pytest.mark.unit
+def test_no_red_flag_fires_on_the_spoken_answer_sets_correct_answers():
+    """The natural-voice answers (tests/data/answers) are correct answers to bank questions."""
+    import json
+    from pathlib import Path
+
+    from voice_interviewer.bank import QuestionBank
+    from voice_interviewer.judging.claims import red_flags_in, sentence_breaks
+
+    bank = QuestionBank.load()
+    manifest = Path(__file__).parent / "data" / "answers" / "manifest.jsonl"
+    fired, answers = [], 0
+    for r in map(json.loads, manifest.read_text(encoding="utf-8").splitlines()):
+        if r.get("role") != "answer":
+            continue
+        answers += 1
+        tokens = lx.tokenize(r["text"])
+        found = red_flags_in(tokens, bank.get(r["question_id"]), r["language"], sentence_breaks(r["text"], tokens))
+        fired += [(r["id"], f.claim.id) for f in found]
+    assert answers >= 100 and fired == []

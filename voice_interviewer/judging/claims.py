@@ -4,7 +4,8 @@ A red flag (``schema.RedFlag``) carries cues: ordered groups of alternatives, su
 ``[bagging, sequential | one after another]``. A cue fires when its groups occur in order, each
 within ``CUE_GAP`` words of the previous one, with no negation between them or just before the
 first, and no rival subject between the first and the last ("boosting, unlike bagging, trains
-sequentially" names boosting after bagging, so it is not said of bagging). Words are compared
+sequentially" names boosting after bagging, so it is not said of bagging), nor a rival phrase that
+the cue's last words begin ("ties count as one half": the rival "one half"). Words are compared
 by their stems (``lexical.stem``), so inflections and en/es cognates match.
 
 A key point whose evidence is found only under a negation ("regularization does not add a
@@ -92,6 +93,12 @@ def negated_at(norms: list[str], start: int) -> bool:
     return False
 
 
+def _overrun(stems: list[str], rivals: tuple[tuple[str, ...], ...], start: int, end: int) -> bool:
+    """A rival phrase that begins inside the cue's words and runs on past them: "ties count as one
+    half" begins the rival "one half", so it is not "count as one"."""
+    return any(s < end < e for s, e in _occurrences(stems, rivals, start, end))
+
+
 def _between(stems: list[str], rivals: tuple[tuple[str, ...], ...], lo: int, hi: int) -> bool:
     return bool(rivals) and bool(_occurrences(stems, rivals, lo, hi))
 
@@ -116,7 +123,9 @@ def match_cue(tokens: list[lx.Token], cue: list[str], rivals: list[str] = (),
         if negated_at(norms, start):
             continue
         span = _follow(stems, norms, groups[1:], rival_alts, breaks, end)
-        if span is not None and not _warned(stems, norms, breaks, start, span):
+        if span is None or _overrun(stems, rival_alts, start, span):
+            continue
+        if not _warned(stems, norms, breaks, start, span):
             return start, span
     return None
 
