@@ -18,6 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 KINDS = ("live", "saved", "whole_file")
 
@@ -27,14 +28,11 @@ def main() -> None:
     ap.add_argument("results", nargs="+", type=Path, help="turn_latency.py --json files")
     args = ap.parse_args()
 
-    import jiwer
-
+    from natural_turns import wer as pooled_wer
     from voice_interviewer.bank import QuestionBank
     from voice_interviewer.judging.offline import OfflineJudge
 
     bank, judge = QuestionBank.load(), OfflineJudge()
-    norm = jiwer.Compose([jiwer.ToLowerCase(), jiwer.RemovePunctuation(), jiwer.RemoveMultipleSpaces(),
-                          jiwer.Strip(), jiwer.ReduceToListOfListOfWords()])
     for path in args.results:
         rows = [r for r in json.loads(path.read_text())["rows"] if "whole_file" in r]
         if not rows:
@@ -48,8 +46,7 @@ def main() -> None:
             for k in KINDS:
                 gaps[k].append(abs(judge.judge(question, r[k], language).score - ref))
             changed += r["live"] != r["saved"]
-        wer = {k: jiwer.wer([r["text"] for r in rows], [r[k] for r in rows], reference_transform=norm,
-                            hypothesis_transform=norm) for k in KINDS}
+        wer = {k: pooled_wer([r["text"] for r in rows], [r[k] for r in rows]) for k in KINDS}  # as turn_latency.py
         print(f"{path.name}: {len(rows)} answers ({language}), {changed} heard otherwise the second time")
         for k in KINDS:
             g = sorted(gaps[k])

@@ -29,15 +29,6 @@ HEAR_AGAIN_WAIT_S = 3.0  # after the reaction, the longest wait for the second h
 COACHING = ("answer", "retry", "delivery")
 
 
-def _speech_s(answer: Answer) -> float | None:
-    """Seconds from the first voiced sample to the last (heard answers only)."""
-    t = answer.timings
-    if t.speech_start is None or t.speech_end is None or t.speech_end <= t.speech_start:
-        return None
-    return round(t.speech_end - t.speech_start, 3)
-
-
-
 class Interview:
     def __init__(
         self,
@@ -188,7 +179,7 @@ class Interview:
         if self.requested_language == "auto" and answer.language in LANGUAGES:
             self.language = answer.language
         turn.delivery = delivery.measure(turn.answer, self.language, words=answer.words or None,
-                                         duration_s=_speech_s(answer), long_pause_s=self.long_pause_s)
+                                         duration_s=answer.speech_s, long_pause_s=self.long_pause_s)
 
         try:
             judgement = self.judge.judge(question, turn.answer, self.language)
@@ -211,8 +202,7 @@ class Interview:
         self.session.turns.append(turn)
         self.on_turn(turn)
         self._status("speaking", index)
-        again = (self.answers.hear_again(answer, self.dir, text)
-                 if isinstance(self.answers, HearingAgain) and answer.audio_file else None)
+        again = self.answers.hear_again(answer, self.dir, text) if isinstance(self.answers, HearingAgain) else None
         self._reply_started(turn, self.speaker.say(turn.reaction, kind="reaction", language=self.language))
         self.store.save(self.session)
         went_on = False

@@ -235,6 +235,14 @@ class Answer(BaseModel):
     timings: Timings = Field(default_factory=Timings)
     words: list[dict] = Field(default_factory=list)  # {"word", "start", "end", "probability"}
 
+    @property
+    def speech_s(self) -> float | None:
+        """Seconds from the first voiced sample to the last (heard answers only)."""
+        t = self.timings
+        if t.speech_start is None or t.speech_end is None or t.speech_end <= t.speech_start:
+            return None
+        return round(t.speech_end - t.speech_start, 3)
+
 
 class StarParts(BaseModel):
     """A behavioural answer's STAR parts: words given to each, and which are missing or thin."""

@@ -80,10 +80,8 @@ class VoiceAnswers:
         """Whisper's pass over the answer's whole recording, in the background (``HearingAgain``)."""
         if self.second is None or answer.audio_file is None or answer.command is not None:
             return None
-        t = answer.timings
-        speech = t.speech_end - t.speech_start if t.speech_start is not None and t.speech_end is not None else None
         return self.second.start(Path(session_dir) / answer.audio_file, answer.language, answer.text,
-                                 context or None, speech)
+                                 context or None, answer.speech_s)
 
     def _lang(self, request: AnswerRequest) -> str:
         return clamp_language(request.language, self.language)
